@@ -17,6 +17,9 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 export PIPASE_PROJECT_DIR := $(CURDIR)
+# Synthetic runs only: the secret behind the stable codes (family file, placement
+# organisation). A real run takes it from the environment of the data office, never from here.
+export PIPASE_CODE_KEY ?= synthetic-demo-code-key-not-secret
 
 DEMO_DIR ?= data/demo
 DEMO_YOUTHS ?= 2000

@@ -4,7 +4,8 @@ dbt writes every compiled statement under target/ and logs/, so a secret read wi
 in a model would land there in clear. This plugin instead reads PIPASE_HASH_KEY from the
 environment when dbt opens a connection (and each cursor, since DuckDB variables belong to a
 connection) and sets the HMAC pads as DuckDB variables, which the macro `hash_message` reads with
-getvariable(). profiles.yml names the plugin; nothing else is configured.
+getvariable(); likewise PIPASE_CODE_KEY for the macro `stable_code`. profiles.yml names the
+plugin; nothing else is configured.
 """
 
 from __future__ import annotations
@@ -13,20 +14,25 @@ import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from pipase.protocol import HASH_KEY_ENV, set_hmac_key
+from pipase.protocol import CODE_KEY_ENV, HASH_KEY_ENV, set_hmac_key
 
 
-def _key() -> bytes | None:
-    secret = os.environ.get(HASH_KEY_ENV, "")
-    return secret.encode("utf-8") if secret else None
+def _secret(name: str) -> bytes | None:
+    value = os.environ.get(name, "")
+    return value.encode("utf-8") if value else None
 
 
 class Plugin(BasePlugin):
-    def initialize(self, plugin_config):  # noqa: D401 - dbt-duckdb hook
-        self._secret = _key()
+    def initialize(self, plugin_config):
+        self._hash_key = _secret(HASH_KEY_ENV)
+        self._code_key = _secret(CODE_KEY_ENV)
+
+    def _configure(self, connection):
+        set_hmac_key(connection, self._hash_key, "pipase_hmac")
+        set_hmac_key(connection, self._code_key, "pipase_code")
 
     def configure_connection(self, conn):
-        set_hmac_key(conn, self._secret)
+        self._configure(conn)
 
     def configure_cursor(self, cursor):
-        set_hmac_key(cursor, self._secret)
+        self._configure(cursor)

@@ -30,6 +30,7 @@ import pandas as pd
 from pipase.paths import PROTOCOL_DATA_DIR
 
 HASH_KEY_ENV = "PIPASE_HASH_KEY"
+CODE_KEY_ENV = "PIPASE_CODE_KEY"  # secret of the stable codes (macro stable_code)
 LETTER_MAP_FILE = PROTOCOL_DATA_DIR / "ref_letter_map.csv"
 _NOT_A_TO_Z = re.compile("[^A-Z]+")
 _BLOCK = 64  # SHA-256 block size, for HMAC
@@ -152,19 +153,21 @@ def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
     return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
-def set_hmac_key(connection: duckdb.DuckDBPyConnection, key: bytes | None) -> None:
+def set_hmac_key(
+    connection: duckdb.DuckDBPyConnection, key: bytes | None, name: str = "pipase_hmac"
+) -> None:
     """Make the keyed variant available to SQL on this connection, never in the SQL text.
 
     The macro `hash_message` reads the pads with getvariable(); without a key they are NULL and
     the keyed variant fails with a clear error instead of hashing without the key.
     """
     if key is None:
-        connection.execute("set variable pipase_hmac_ipad = null::blob")
-        connection.execute("set variable pipase_hmac_opad = null::blob")
+        connection.execute(f"set variable {name}_ipad = null::blob")
+        connection.execute(f"set variable {name}_opad = null::blob")
         return
     inner, outer = hmac_pads(key)
-    connection.execute("set variable pipase_hmac_ipad = ?::blob", [inner])
-    connection.execute("set variable pipase_hmac_opad = ?::blob", [outer])
+    connection.execute(f"set variable {name}_ipad = ?::blob", [inner])
+    connection.execute(f"set variable {name}_opad = ?::blob", [outer])
 
 
 _DIGEST_SQL = "select sha256(message) as digest from messages"
