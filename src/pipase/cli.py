@@ -15,6 +15,13 @@ COMMANDS = {
     "hash": ("pipase.hashkit", "partners' kit: replace identities in a CSV/XLSX by the keys"),
     "synth": ("pipase.synth", "write realistic synthetic exports of the five sources"),
     "load": ("pipase.load", "load an extraction into the identifying zone, row by row checked"),
+    "export": ("pipase.transmission.export_cmd", "encrypted 7-zip archive of the leaving tables"),
+    "import": (
+        "pipase.transmission.import_cmd",
+        "Association: check and load an archive and partners' files",
+    ),
+    "purge": ("pipase.transmission.purge_cmd", "delete the study's data, write the deletion record"),
+    "bench": ("pipase.bench", "time every stage of the main job at several scales"),
 }
 
 

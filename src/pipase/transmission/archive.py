@@ -1,0 +1,144 @@
+"""7-zip archives encrypted with AES-256, file names hidden, readable by 7-Zip itself.
+
+Convention article 4 ("Transmission"): the Département encrypts the pseudonymised data with
+7-zip. py7zr writes the archive with the copy filter (Parquet is already compressed: LZMA2 would
+take minutes for nothing, see FACTS.md) followed by 7-zip's AES-256 + SHA-256 key derivation,
+and encrypts the header too, so that the file list is hidden without the password. `7zz` opens
+these archives; it cannot open py7zr's zstd archives, hence no zstd here.
+
+Reading is done in memory (no clear file is written): each member is hashed while it is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import py7zr
+from py7zr.io import Py7zIO, WriterFactory
+
+from pipase.transmission import TransmissionError
+
+FILTERS = [{"id": py7zr.FILTER_COPY}, {"id": py7zr.FILTER_CRYPTO_AES256_SHA256}]
+
+
+class WrongPassword(TransmissionError):
+    """The archive's encrypted file list cannot be decrypted with this password."""
+
+
+class DamagedArchive(TransmissionError):
+    """The archive is not a 7-zip file, or a member fails its integrity check."""
+
+
+def write_archive(destination: Path, members: list[tuple[Path, str]], password: str) -> None:
+    """Write `members` ((file on disk, name in the archive), ...) into an encrypted archive."""
+    with py7zr.SevenZipFile(
+        destination, "w", filters=FILTERS, password=password, header_encryption=True
+    ) as archive:
+        for path, name in members:
+            archive.write(path, name)
+
+
+@dataclass
+class Member:
+    name: str
+    data: bytes
+    sha256: str
+
+
+class _HashingBuffer(Py7zIO):
+    """An in-memory member that hashes what py7zr writes into it (no size limit, unlike
+    py7zr's own BytesIOFactory, which silently truncates at its limit)."""
+
+    def __init__(self) -> None:
+        self._buffer = io.BytesIO()
+        self.hash = hashlib.sha256()
+
+    def write(self, s: bytes | bytearray) -> int:
+        self.hash.update(s)
+        return self._buffer.write(s)
+
+    def read(self, size: int | None = None) -> bytes:
+        return self._buffer.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._buffer.seek(offset, whence)
+
+    def flush(self) -> None:
+        return None
+
+    def size(self) -> int:
+        return self._buffer.getbuffer().nbytes
+
+    def getvalue(self) -> bytes:
+        return self._buffer.getvalue()
+
+
+class _Factory(WriterFactory):
+    def __init__(self) -> None:
+        self.products: dict[str, _HashingBuffer] = {}
+
+    def create(self, filename: str) -> Py7zIO:
+        product = _HashingBuffer()
+        self.products[filename] = product
+        return product
+
+
+def list_names(path: Path, password: str) -> list[str]:
+    """The member names (needs the password: the header is encrypted)."""
+    with _open(path, password) as archive:
+        return archive.getnames()
+
+
+def _open(path: Path, password: str) -> py7zr.SevenZipFile:
+    if not path.is_file():
+        raise TransmissionError(f"{path}: no such file")
+    if not py7zr.is_7zfile(path):
+        raise DamagedArchive(f"{path}: not a 7-zip archive")
+    try:
+        archive = py7zr.SevenZipFile(path, "r", password=password)
+        archive.getnames()
+    except py7zr.exceptions.PasswordRequired:
+        raise WrongPassword(f"{path}: the archive needs a password") from None
+    except Exception:  # noqa: BLE001 - py7zr raises TypeError, Bad7zFile, LZMAError... here
+        # AES without authentication: a wrong password and a damaged encrypted header look the
+        # same (the decrypted header fails its CRC or does not parse).
+        raise WrongPassword(
+            f"{path}: wrong password (the archive's encrypted file list cannot be decrypted; if "
+            "the password is right, the archive is damaged: compare its SHA-256 with the one "
+            "the sender printed)"
+        ) from None
+    return archive
+
+
+def read_archive(path: Path, password: str) -> dict[str, Member]:
+    """Every member, in memory, with its SHA-256; WrongPassword or DamagedArchive otherwise."""
+    archive = _open(path, password)
+    factory = _Factory()
+    try:
+        archive.extract(factory=factory)
+    except py7zr.exceptions.CrcError as error:
+        name = error.args[2] if len(error.args) > 2 else "a member"
+        raise DamagedArchive(
+            f"{path}: damaged or altered archive: {name} fails its CRC check"
+        ) from None
+    except Exception as error:  # noqa: BLE001 - any decoding failure means a damaged archive
+        raise DamagedArchive(
+            f"{path}: damaged or altered archive ({type(error).__name__} while reading)"
+        ) from None
+    finally:
+        archive.close()
+    return {
+        name: Member(name=name, data=buffer.getvalue(), sha256=buffer.hash.hexdigest())
+        for name, buffer in factory.products.items()
+    }
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

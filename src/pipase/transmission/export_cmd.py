@@ -1,0 +1,390 @@
+"""`pipase export`: the leaving tables in an encrypted 7-zip archive for the Association.
+
+Convention article 4, "Transmission": the pseudonymised data are encrypted with 7-zip before
+being sent through TransfertPro. Each table of the `leaving` zone (the annex 2 tables, listed by
+dbt's target/manifest.json) is written to Parquet (zstd), described in a manifest.json (row
+counts, columns and types, SHA-256 of each file, pipase and protocol versions, plain or keyed
+keys, extraction date, summary of the dbt test results) and packed into
+`pipase_<extraction-date>.7z`, encrypted with AES-256 with its file names hidden.
+
+The export is refused (exit code 2) when the last dbt run has no test results, when a test of a
+leaving model or a privacy test did not pass or was not run, when a leaving table is missing
+from the database, or when the database changed after the tests were run.
+
+Password: environment variable PIPASE_ARCHIVE_PASSWORD, else asked twice at the terminal; at
+least 12 characters. Send it to the Association by another channel than the archive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+import pipase
+from pipase import paths
+from pipase.transmission import TransmissionError, archive, encryption
+from pipase.transmission.artifacts import DbtArtifacts, LeavingTable
+from pipase.transmission.passwords import MIN_PASSWORD_LENGTH, archive_password
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = "pipase-export"
+MANIFEST_FORMAT_VERSION = 1
+# DuckDB checkpoints the database when dbt closes it, just after run_results.json is written:
+# the file's modification time may follow the results by a moment without anything new in it.
+STALE_GRACE_SECONDS = 120
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=None,
+        help="DuckDB database holding the leaving tables (default: PIPASE_DUCKDB_PATH or "
+        "data/pipase.duckdb); encrypted ones need PIPASE_DB_KEY",
+    )
+    parser.add_argument(
+        "--target-dir",
+        type=Path,
+        default=None,
+        help="dbt's target folder with manifest.json and run_results.json (default: target)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder of the archive (default: data/export)"
+    )
+    parser.add_argument(
+        "--extraction-date",
+        type=_iso_date,
+        default=None,
+        help="date of the extraction, YYYY-MM-DD (default: today); names the archive",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace an archive of the same name"
+    )
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value!r}") from None
+
+
+@dataclass
+class ExportedTable:
+    name: str
+    file: str
+    rows: int
+    columns: list[dict[str, str]]
+    sha256: str
+    bytes: int
+
+
+@dataclass
+class ExportReport:
+    archive: Path
+    manifest_copy: Path
+    archive_bytes: int
+    archive_sha256: str
+    tables: list[ExportedTable]
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- checks
+def check_test_results(artifacts: DbtArtifacts, tables: list[LeavingTable]) -> None:
+    """Refuse unless every leaving model was built (if it was in the run) and every test of a
+    leaving model or tagged privacy passed in the last dbt invocation."""
+    problems = []
+    for name, status in sorted(artifacts.model_results().items()):
+        if status != "success":
+            problems.append(f"model {name}: {status}")
+    gating = artifacts.gating_tests()
+    for test in gating:
+        if test.status != "pass":
+            where = ", ".join(test.models + (["privacy"] if test.privacy else []))
+            problems.append(f"test {test.name} ({where}): {test.status or 'not run'}")
+    tested = {model for test in gating for model in test.models}
+    for table in tables:
+        if table.name not in tested:
+            problems.append(f"model {table.name}: no test in the manifest")
+    if problems:
+        shown = problems[:20] + (
+            [f"... and {len(problems) - 20} more"] if len(problems) > 20 else []
+        )
+        raise TransmissionError(
+            "export refused: the leaving tables are not all built and tested ("
+            + str(artifacts.target_dir / "run_results.json")
+            + "):\n  "
+            + "\n  ".join(shown)
+            + "\nFix the failures, run `dbt build`, then export again."
+        )
+
+
+def check_fresh(artifacts: DbtArtifacts, database: Path) -> None:
+    """Refuse when the database was written after the tests ran (their results are stale)."""
+    tested_at = artifacts.generated_at.timestamp()
+    newest = max(
+        p.stat().st_mtime
+        for p in (database, database.with_name(database.name + ".wal"))
+        if p.exists()
+    )
+    if newest > tested_at + STALE_GRACE_SECONDS:
+        written = datetime.fromtimestamp(newest, UTC).isoformat(timespec="seconds")
+        raise TransmissionError(
+            f"export refused: {database} was modified at {written}, after the test results of "
+            f"{artifacts.invocation['generated_at']} (run_results.json): the tables may not be "
+            "the tested ones. Run `dbt build` again, then export."
+        )
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def check_tables(con: duckdb.DuckDBPyConnection, tables: list[LeavingTable]) -> list[str]:
+    """Refuse when a leaving table is missing or its columns differ from the model's; returns
+    warnings (tables of the leaving schemas that dbt does not list, which are not exported)."""
+    present = {
+        (schema.lower(), name.lower()): name
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database()"
+        ).fetchall()
+    }
+    missing = [t for t in tables if (t.schema.lower(), t.name.lower()) not in present]
+    if missing:
+        raise TransmissionError(
+            "export refused: leaving table(s) listed by dbt but missing from the database: "
+            + ", ".join(f"{t.schema}.{t.name}" for t in missing)
+            + ". Run `dbt build` against this database."
+        )
+    problems = []
+    for table in tables:
+        declared = {c.lower() for c in table.declared_columns}
+        if not declared:
+            continue
+        actual = {c.lower() for c, _ in _columns(con, table)}
+        if actual != declared:
+            extra, lacking = sorted(actual - declared), sorted(declared - actual)
+            problems.append(
+                f"{table.name}: columns not in the model: {', '.join(extra) or '-'}; "
+                f"model columns not in the table: {', '.join(lacking) or '-'}"
+            )
+    if problems:
+        raise TransmissionError(
+            "export refused: tables differ from their dbt models (stale tables?):\n  "
+            + "\n  ".join(problems)
+        )
+    schemas = {t.schema.lower() for t in tables}
+    listed = {(t.schema.lower(), t.name.lower()) for t in tables}
+    return [
+        f"table {schema}.{name} is in the database but not in dbt's manifest: not exported"
+        for (schema, name) in sorted(present)
+        if schema in schemas and (schema, name) not in listed
+    ]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: LeavingTable) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = current_database() and lower(table_schema) = lower(?) "
+        "and lower(table_name) = lower(?) order by ordinal_position",
+        [table.schema, table.name],
+    ).fetchall()
+
+
+# --------------------------------------------------------------------------- export
+def write_parquet(
+    con: duckdb.DuckDBPyConnection, table: LeavingTable, folder: Path
+) -> ExportedTable:
+    file_name = f"{table.name}.parquet"
+    path = folder / file_name
+    con.execute(
+        f"COPY (SELECT * FROM {_quote(table.schema)}.{_quote(table.name)}) "
+        f"TO {_literal(str(path))} (FORMAT parquet, COMPRESSION zstd)"
+    )
+    rows = con.execute(
+        f"SELECT count(*) FROM {_quote(table.schema)}.{_quote(table.name)}"
+    ).fetchone()[0]
+    parquet = f"read_parquet({_literal(str(path))})"
+    written = con.execute(f"SELECT count(*) FROM {parquet}").fetchone()[0]
+    if written != rows:
+        raise TransmissionError(f"{table.name}: {written} rows written to Parquet, {rows} in table")
+    # The types as the Association will read them back: refuse a lossy conversion (Parquet has
+    # no HUGEINT, for one) rather than send values that differ from the tested ones.
+    columns = [
+        (row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {parquet}").fetchall()
+    ]
+    changed = [
+        f"{name} {before} -> {after}"
+        for (name, before), (_, after) in zip(_columns(con, table), columns, strict=True)
+        if before != after
+    ]
+    if changed:
+        raise TransmissionError(
+            f"export refused: {table.name}: Parquet would change these column types: "
+            + ", ".join(changed)
+            + "; cast them in the model"
+        )
+    return ExportedTable(
+        name=table.name,
+        file=file_name,
+        rows=int(rows),
+        columns=[{"name": c, "type": t} for c, t in columns],
+        sha256=archive.sha256_file(path),
+        bytes=path.stat().st_size,
+    )
+
+
+def build_manifest(
+    artifacts: DbtArtifacts, tables: list[ExportedTable], extraction_date: date
+) -> dict:
+    keyed = artifacts.keyed()
+    return {
+        "format": MANIFEST_FORMAT,
+        "format_version": MANIFEST_FORMAT_VERSION,
+        "pipase_version": pipase.__version__,
+        "protocol_version": pipase.PROTOCOL_VERSION,
+        "keys": "keyed" if keyed else "plain",
+        "key_algorithm": "HMAC-SHA-256" if keyed else "SHA-256",
+        "extraction_date": extraction_date.isoformat(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dbt": artifacts.invocation,
+        "tests": artifacts.test_summary(),
+        "privacy_tests": [
+            {"name": t.name, "models": t.models, "privacy_tag": t.privacy, "status": t.status}
+            for t in artifacts.gating_tests()
+        ],
+        "tables": [
+            {
+                "name": t.name,
+                "file": t.file,
+                "rows": t.rows,
+                "columns": t.columns,
+                "sha256": t.sha256,
+                "bytes": t.bytes,
+            }
+            for t in tables
+        ],
+    }
+
+
+def export(
+    *,
+    database: Path,
+    target_dir: Path,
+    out_dir: Path,
+    extraction_date: date,
+    password: str | None = None,
+    overwrite: bool = False,
+) -> ExportReport:
+    """Check, write, pack. `password=None` reads it from the environment or the terminal."""
+    artifacts = DbtArtifacts(target_dir)
+    tables = artifacts.leaving_tables()
+    check_test_results(artifacts, tables)
+    if not database.is_file():
+        raise TransmissionError(f"export refused: no database {database}")
+    check_fresh(artifacts, database)
+    warnings = []
+    if not artifacts.same_invocation:
+        warnings.append(
+            "manifest.json and run_results.json come from different dbt commands; the tables "
+            "and tests were checked against both"
+        )
+    archive_path = out_dir / f"pipase_{extraction_date.isoformat()}.7z"
+    manifest_copy = out_dir / f"pipase_{extraction_date.isoformat()}.manifest.json"
+    if archive_path.exists() and not overwrite:
+        raise TransmissionError(f"{archive_path} already exists (use --overwrite to replace it)")
+    if password is None:
+        password = archive_password(confirm=True)
+    elif len(password) < MIN_PASSWORD_LENGTH:
+        raise TransmissionError(
+            f"the archive password is shorter than {MIN_PASSWORD_LENGTH} characters"
+        )
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=".pipase_export_", dir=out_dir))  # mode 0700
+    partial = out_dir / f".{archive_path.name}.partial"
+    try:
+        con = encryption.connect(database, read_only=True)
+        try:
+            warnings += check_tables(con, tables)
+            exported = [write_parquet(con, table, workdir) for table in tables]
+        finally:
+            con.close()
+        manifest = build_manifest(artifacts, exported, extraction_date)
+        (workdir / MANIFEST_NAME).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        members = [(workdir / MANIFEST_NAME, MANIFEST_NAME)] + [
+            (workdir / t.file, t.file) for t in exported
+        ]
+        archive.write_archive(partial, members, password)
+        partial.replace(archive_path)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        partial.unlink(missing_ok=True)
+    size = archive_path.stat().st_size
+    digest = archive.sha256_file(archive_path)
+    manifest["archive"] = {"file": archive_path.name, "bytes": size, "sha256": digest}
+    manifest_copy.write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return ExportReport(
+        archive=archive_path,
+        manifest_copy=manifest_copy,
+        archive_bytes=size,
+        archive_sha256=digest,
+        tables=exported,
+        warnings=warnings,
+    )
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def run(args: argparse.Namespace) -> int:
+    database = (args.database or paths.database_path()).resolve()
+    target_dir = (args.target_dir or paths.project_dir() / "target").resolve()
+    out_dir = (args.out or paths.data_dir() / "export").resolve()
+    extraction_date = args.extraction_date or date.today()
+    try:
+        report = export(
+            database=database,
+            target_dir=target_dir,
+            out_dir=out_dir,
+            extraction_date=extraction_date,
+            overwrite=args.overwrite,
+        )
+    except (TransmissionError, encryption.EncryptionError, duckdb.Error, OSError) as error:
+        print(f"pipase export: error: {error}", file=sys.stderr)
+        return 2
+    for warning in report.warnings:
+        print(f"pipase export: warning: {warning}", file=sys.stderr)
+    width = max(len(t.name) for t in report.tables)
+    print(f"{len(report.tables)} tables exported (extraction of {extraction_date.isoformat()}):")
+    for table in report.tables:
+        print(f"  {table.name:<{width}}  {table.rows:>10} rows")
+    print(f"{sum(t.rows for t in report.tables)} rows in all")
+    print(f"archive: {report.archive} ({_human(report.archive_bytes)}, AES-256, names hidden)")
+    print(f"SHA-256: {report.archive_sha256}")
+    print(f"manifest (no secret): {report.manifest_copy}")
+    print("Send the password to the Association by another channel than the archive.")
+    return 0
