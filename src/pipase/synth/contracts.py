@@ -1,0 +1,91 @@
+"""Read the source contracts (src/pipase/contracts/*.yml) that fix every exported file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from pipase.paths import CONTRACTS_DIR
+
+SOURCES = ("iodas_ase", "webrsa", "nova_dpas", "iodas_dpas", "iodas_mdph")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool
+    identifying: bool
+    formats: tuple[str, ...]
+    accepted_values: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    source: str
+    table: str
+    file: str
+    sheet: str | None
+    type: str
+    delimiter: str
+    encoding: str
+    quote: str
+    decimal_separator: str
+    columns: tuple[Column, ...]
+
+    @property
+    def path(self) -> str:
+        """Path of the file relative to the extraction folder."""
+        return f"{self.source}/{self.file}"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.path}: no column {name!r} in the contract")
+
+
+def load_contracts(contracts_dir: Path = CONTRACTS_DIR) -> dict[tuple[str, str], FileSpec]:
+    """Every (source, table) declared by the five contracts, in contract order."""
+    specs: dict[tuple[str, str], FileSpec] = {}
+    for source in SOURCES:
+        path = Path(contracts_dir) / f"{source}.yml"
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if doc.get("source") != source:
+            raise ValueError(f"{path}: source is {doc.get('source')!r}, expected {source!r}")
+        fmt = doc.get("format", {})
+        default_dates = tuple(fmt.get("date_formats", ["%d/%m/%Y"]))
+        for entry in doc["files"]:
+            cols = []
+            for c in entry["columns"]:
+                accepted = c.get("accepted_values")
+                cols.append(
+                    Column(
+                        name=c["name"],
+                        type=c.get("type", "varchar"),
+                        required=bool(c.get("required", False)),
+                        identifying=c.get("identifying") == "direct",
+                        formats=tuple(c.get("formats", default_dates)),
+                        accepted_values=None if accepted is None else tuple(map(str, accepted)),
+                    )
+                )
+            spec = FileSpec(
+                source=source,
+                table=entry["table"],
+                file=entry["file"],
+                sheet=entry.get("sheet"),
+                type=entry.get("type", fmt.get("type", "csv")),
+                delimiter=fmt.get("delimiter", ";"),
+                encoding=fmt.get("encoding", "utf-8"),
+                quote=fmt.get("quote", '"'),
+                decimal_separator=fmt.get("decimal_separator", "."),
+                columns=tuple(cols),
+            )
+            specs[(source, spec.table)] = spec
+    return specs

@@ -1,0 +1,229 @@
+"""How each source writes a person's identity, with planted variants and errors.
+
+Harmless variants (the protocol's normalisation must absorb them) are planted in every source,
+the ASE included: case, accents, apostrophes, spaces, ligatures spelt out. Errors that change
+the keys (first-name typos, day of birth off or swapped with the month, compound surname cut,
+birth name missing while the usage name differs, another birth date for an MNA) are planted
+only in the sources other than the ASE, and only on ASE youths, so that the ground truth says
+exactly which links a perfect linkage can and cannot make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipase.synth import names as nm
+from pipase.synth.population import Population
+from pipase.synth.util import Tags, from_ymd, map_unique, pick, ymd
+
+
+def _upper(text: str) -> str:
+    return text.replace("ß", "\0").upper().replace("\0", "ß")
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _upper_fold(text: str) -> str:
+    return nm.fold_ascii(text).upper()
+
+
+@dataclass(frozen=True)
+class Style:
+    surname: Callable[[str], str]
+    first: Callable[[str], str]
+    birth_name_empty: float  # share of rows whose birth-name column is empty
+    errors: bool  # key-changing errors planted in this source
+
+
+STYLES = {
+    "iodas_ase": Style(_upper, _same, 0.08, False),
+    "webrsa": Style(_upper_fold, _upper_fold, 0.06, True),
+    "nova_dpas": Style(nm.title_name, _same, 0.45, True),
+    "iodas_dpas": Style(_upper, _same, 0.35, True),
+    "iodas_mdph": Style(_upper, _same, 0.15, True),
+}
+
+# Rates of planted difficulties (share of eligible rows).
+RATE_TYPO = 0.008  # each of the three typo kinds
+RATE_DAY_OFF = 0.006
+RATE_DAY_MONTH_SWAP = 0.004
+RATE_COMPOUND = 0.15
+RATE_MNA_DATE = 0.25
+RATE_FIRST_SWAP = 0.02
+RATE_CASE = 0.015
+RATE_ACCENT = 0.05
+RATE_ACCENT_ADDED = 0.003
+RATE_APOSTROPHE = 0.3
+RATE_SPACE = 0.012
+RATE_LIGATURE = 0.3
+
+
+@dataclass
+class Identity:
+    nom_usage: np.ndarray
+    nom_naissance: np.ndarray
+    prenom: np.ndarray
+    prenom2: np.ndarray
+    birth: np.ndarray
+    tags: Tags
+
+
+def _styled(values: np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
+    return map_unique(values, lambda v: fn(v) if v else "")
+
+
+def _where(values: np.ndarray, rows: np.ndarray, test: Callable[[str], bool]) -> np.ndarray:
+    """The rows whose value passes `test` (evaluated once per distinct value)."""
+    flags = map_unique(values[rows], lambda v: bool(test(v))).astype(bool)
+    return rows[flags]
+
+
+def _normalised(text: str) -> str | None:
+    from pipase.protocol import normalise_name
+
+    return normalise_name(text)
+
+
+def render_identity(
+    rng: np.random.Generator,
+    pop: Population,
+    source: str,
+    person: np.ndarray,
+    child_row: np.ndarray | None = None,
+) -> Identity:
+    """Identity columns of `person` rows as `source` writes them. `child_row` marks rows where
+    the person was recorded as a child (birth name only, no married name)."""
+    style = STYLES[source]
+    n = person.size
+    tags = Tags(n)
+    if child_row is None:
+        child_row = np.zeros(n, dtype=bool)
+    nom_n = pop.nom[person].copy()
+    nom_u = np.where(child_row, nom_n, pop.nom_usage[person]).astype(object)
+    prenom = pop.prenom[person].copy()
+    prenom2 = pop.prenom2[person].copy()
+    birth = pop.birth[person].copy()
+    canary = pop.is_canary[person]
+    free = ~canary  # rows that may carry variants
+
+    # ---- key-changing errors, other sources only, on ASE youths
+    if style.errors:
+        target = np.flatnonzero(pop.is_youth[person] & free)
+        taken = np.zeros(n, dtype=bool)
+
+        def take(eligible: np.ndarray, rate: float) -> np.ndarray:
+            chosen = pick(rng, eligible[~taken[eligible]], rate)
+            taken[chosen] = True
+            return chosen
+
+        for kind, fn in (
+            ("first_name_typo_transposed", nm.typo_transposed),
+            ("first_name_typo_dropped", nm.typo_dropped),
+            ("first_name_typo_added", nm.typo_added),
+        ):
+            done = []
+            for i in take(target, RATE_TYPO):
+                new = fn(prenom[i], rng)
+                if new and _normalised(new) != _normalised(prenom[i]):
+                    prenom[i] = new
+                    done.append(i)
+                else:
+                    taken[i] = False
+            tags.add(done, kind)
+        y, m, d = ymd(birth)
+        chosen = take(target, RATE_DAY_OFF)
+        if chosen.size:
+            shift = rng.integers(1, 4, chosen.size) * np.where(rng.random(chosen.size) < 0.5, 1, -1)
+            nd_ = d[chosen] + shift
+            nd_ = np.where((nd_ < 1) | (nd_ > 28), d[chosen] - shift, nd_)
+            nd_ = np.clip(nd_, 1, 28)
+            same = nd_ == d[chosen]
+            nd_[same] = np.where(d[chosen][same] < 28, d[chosen][same] + 1, 27)
+            birth[chosen] = from_ymd(y[chosen], m[chosen], nd_)
+            tags.add(chosen, "birth_day_off")
+        swappable = target[(d[target] <= 12) & (d[target] != m[target])]
+        chosen = take(swappable, RATE_DAY_MONTH_SWAP)
+        if chosen.size:
+            birth[chosen] = from_ymd(y[chosen], d[chosen], m[chosen])
+            tags.add(chosen, "birth_day_month_swapped")
+        compound = _where(nom_n, target, lambda s: ("-" in s) or (" " in s))
+        chosen = take(compound, RATE_COMPOUND)
+        done = []
+        for i in chosen:
+            new = nm.compound_partial(nom_n[i], rng)
+            if new:
+                if nom_u[i] == nom_n[i]:
+                    nom_u[i] = new
+                nom_n[i] = new
+                done.append(i)
+        tags.add(done, "surname_compound_partial")
+        mna = target[
+            pop.is_mna[person[target]] & pop.birth_estimated[person[target]] & ~child_row[target]
+        ]
+        chosen = take(mna, RATE_MNA_DATE)
+        if chosen.size:
+            yy = ymd(birth[chosen])[0]
+            birth[chosen] = from_ymd(
+                yy, rng.integers(1, 13, chosen.size), rng.integers(2, 29, chosen.size)
+            )
+            tags.add(chosen, "mna_birth_date_differs")
+        if source == "webrsa":
+            has2 = target[prenom2[target] != ""]
+            chosen = take(has2, RATE_FIRST_SWAP)
+            prenom[chosen], prenom2[chosen] = prenom2[chosen].copy(), prenom[chosen].copy()
+            tags.add(chosen, "first_names_swapped")
+
+    # ---- usage name and missing birth name
+    differs = nom_u != nom_n
+    empty = (rng.random(n) < style.birth_name_empty) & free
+    tags.add(np.flatnonzero(differs & ~empty), "usage_name_differs")
+    tags.add(np.flatnonzero(differs & empty), "birth_name_missing_usage_differs")
+    tags.add(np.flatnonzero(~differs & empty), "birth_name_empty")
+
+    # ---- source style
+    s_nom_n = _styled(nom_n, style.surname)
+    s_nom_u = _styled(nom_u, style.surname)
+    s_prenom = _styled(prenom, style.first)
+    s_prenom2 = _styled(prenom2, style.first)
+
+    # ---- harmless variants (rendering only)
+    def vary(rows: np.ndarray, kind: str, fn, on_first: bool) -> None:
+        for i in rows:
+            if on_first:
+                s_prenom[i] = fn(s_prenom[i], rng)
+            else:
+                same = s_nom_n[i] == s_nom_u[i]
+                s_nom_u[i] = fn(s_nom_u[i], rng)
+                s_nom_n[i] = s_nom_u[i] if same else fn(s_nom_n[i], rng)
+        tags.add(rows, kind)
+
+    rows_free = np.flatnonzero(free)
+    on_first = rng.random(n) < 0.4
+    chosen = pick(rng, rows_free, RATE_CASE)
+    vary(chosen[on_first[chosen]], "case_variant", nm.variant_case, True)
+    vary(chosen[~on_first[chosen]], "case_variant", nm.variant_case, False)
+    accented_s = _where(s_nom_u, rows_free, nm.has_accent)
+    accented_f = _where(s_prenom, rows_free, nm.has_accent)
+    vary(pick(rng, accented_s, RATE_ACCENT), "accent_variant", nm.variant_accent, False)
+    vary(pick(rng, accented_f, RATE_ACCENT), "accent_variant", nm.variant_accent, True)
+    plain = np.setdiff1d(rows_free, accented_s)
+    vary(pick(rng, plain, RATE_ACCENT_ADDED, minimum=0), "accent_variant", nm.variant_accent, False)
+    apos = np.union1d(
+        _where(s_nom_u, rows_free, nm.has_apostrophe), _where(s_nom_n, rows_free, nm.has_apostrophe)
+    )
+    vary(pick(rng, apos, RATE_APOSTROPHE), "apostrophe_variant", nm.variant_apostrophe, False)
+    vary(pick(rng, rows_free, RATE_SPACE), "space_variant", nm.variant_space, False)
+    lig = np.union1d(
+        _where(s_nom_u, rows_free, nm.has_ligature), _where(s_nom_n, rows_free, nm.has_ligature)
+    )
+    vary(pick(rng, lig, RATE_LIGATURE), "ligature_variant", nm.variant_ligature, False)
+    lig_f = _where(s_prenom, rows_free, nm.has_ligature)
+    vary(pick(rng, lig_f, RATE_LIGATURE), "ligature_variant", nm.variant_ligature, True)
+
+    s_nom_n[empty] = ""
+    return Identity(s_nom_u, s_nom_n, s_prenom, s_prenom2, birth, tags)

@@ -1,0 +1,503 @@
+"""Write one table as its contract says (columns in order, encoding, delimiter, date formats, XLSX
+sheet), after planting exact duplicate rows and values that the loader must reject, and return
+the ground truth of every data row (file, line, record id, person, planted difficulties)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipase.synth.contracts import Column, FileSpec
+from pipase.synth.names import cp1252_safe
+from pipase.synth.util import NODATE, day, map_unique, to_date
+
+REJECT_RATE = 0.0015
+DUPLICATE_RATE = 0.0015
+
+# Column holding the record id of each table (ids of household-level tables are the household's).
+RECORD_ID = {
+    ("iodas_ase", "individus"): "id_individu",
+    ("iodas_ase", "detenteurs_autorite_parentale"): "id_individu",
+    ("iodas_ase", "informations_preoccupantes"): "id_ip",
+    ("iodas_ase", "mesures"): "id_mesure",
+    ("iodas_ase", "placements"): "id_placement",
+    ("iodas_ase", "hors_placement"): "id_hors_placement",
+    ("iodas_ase", "aides_cjm"): "id_aide",
+    ("webrsa", "personnes"): "id",
+    ("webrsa", "prestations"): "personne_id",
+    ("webrsa", "foyers"): "id",
+    ("webrsa", "dossiers"): "id",
+    ("webrsa", "situationsdossiersrsa"): "dossier_id",
+    ("webrsa", "detailsdroitsrsa"): "dossier_id",
+    ("webrsa", "adresses"): "foyer_id",
+    ("webrsa", "dsps"): "personne_id",
+    ("webrsa", "orientsstructs"): "id",
+    ("webrsa", "cers93_sujets"): "contratinsertion_id",
+    ("webrsa", "historiqueetatspe"): "personne_id",
+    ("nova_dpas", "personnes"): "id_personne",
+    ("nova_dpas", "rendez_vous"): "id_rdv",
+    ("iodas_dpas", "aides"): "id_demande",
+    ("iodas_mdph", "decisions"): "num_dossier_mdph",
+}
+
+DUPLICATE_TABLES = {
+    ("iodas_ase", "informations_preoccupantes"),
+    ("iodas_ase", "placements"),
+    ("iodas_ase", "aides_cjm"),
+    ("webrsa", "historiqueetatspe"),
+    ("webrsa", "cers93_sujets"),
+    ("nova_dpas", "rendez_vous"),
+    ("iodas_dpas", "aides"),
+    ("iodas_mdph", "decisions"),
+}
+
+# Planted rejects: (column, rule). The first entry of a rule marked `True` is where one
+# occurrence is forced at any scale, so that every rule appears at least once.
+REJECT_PLAN: dict[tuple[str, str], list[tuple[str, str, bool]]] = {
+    ("iodas_ase", "informations_preoccupantes"): [
+        ("date_reception", "required", False),
+        ("date_cloture", "date_impossible", False),
+    ],
+    ("iodas_ase", "mesures"): [
+        ("date_fin", "date_impossible", True),
+        ("date_debut", "date_format", False),
+        ("type_mesure", "required", False),
+    ],
+    ("iodas_ase", "placements"): [
+        ("date_debut", "date_impossible", False),
+        ("nature_placement", "required", False),
+    ],
+    ("iodas_ase", "hors_placement"): [("date_debut", "date_format", False)],
+    ("iodas_ase", "aides_cjm"): [
+        ("montant", "decimal", True),
+        ("date_paiement", "date_format", False),
+    ],
+    ("webrsa", "personnes"): [
+        ("dtnai", "date_impossible", False),
+        ("dtnai", "date_format", True),
+        ("sexe", "accepted_values", False),
+    ],
+    ("webrsa", "dossiers"): [("dtdemrsa", "required", False)],
+    ("webrsa", "detailsdroitsrsa"): [("nbenfautcha", "integer", True)],
+    ("webrsa", "historiqueetatspe"): [("date", "date_impossible", False)],
+    ("nova_dpas", "personnes"): [
+        ("date_naissance", "date_impossible", False),
+        ("lien_usager", "required", False),
+    ],
+    ("nova_dpas", "rendez_vous"): [
+        ("date_rdv", "date_format", False),
+        ("statut_rdv", "required", True),
+    ],
+    ("iodas_dpas", "aides"): [
+        ("montant_accorde", "decimal", False),
+        ("date_decision", "date_impossible", False),
+        ("decision", "accepted_values", False),
+    ],
+    ("iodas_mdph", "decisions"): [
+        ("date_naissance", "date_impossible", False),
+        ("date_decision", "date_format", False),
+        ("code_prestation", "required", False),
+        ("type_decision", "accepted_values", True),
+    ],
+}
+
+_BAD_ACCEPTED = {
+    "sexe": ["H", "X", "M"],
+    "decision": ["Accordé", "OK", "refusé"],
+    "type_decision": ["Accordé", "Refus", "A"],
+    "lien_usager": ["Fils de", "Mère"],
+}
+_BAD_DECIMAL = ["450 €", "quatre cents", "4OO,00", "N.C.", "env. 300"]
+_BAD_INTEGER = ["deux", "2 enfants", "1 ou 2"]
+_IMPOSSIBLE = [(31, 2), (30, 2), (31, 4), (31, 6), (31, 9), (31, 11)]
+
+_DATE_LO = day(1900, 1, 1)
+_DATE_HI = day(2061, 1, 1)
+
+
+@dataclass
+class Written:
+    path: str
+    rows: int
+    ground: dict[str, np.ndarray]
+    rejects: list[dict] = field(default_factory=list)
+
+
+class DateTables:
+    """Every day from 1900 to 2060 pre-formatted once per strftime format."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, np.ndarray] = {}
+        self._dates: np.ndarray | None = None
+
+    def dates(self) -> np.ndarray:
+        if self._dates is None:
+            arr = np.empty(_DATE_HI - _DATE_LO + 1, dtype=object)
+            base = to_date(_DATE_LO)
+            arr[:] = [base + dt.timedelta(days=i) for i in range(arr.size)]
+            arr_full = np.empty(arr.size + 1, dtype=object)
+            arr_full[:-1] = arr
+            arr_full[-1] = None
+            self._dates = arr_full
+        return self._dates
+
+    def strings(self, fmt: str) -> np.ndarray:
+        if fmt not in self._cache:
+            dates = self.dates()
+            arr = np.empty(dates.size, dtype=object)
+            arr[:-1] = [d.strftime(fmt) for d in dates[:-1]]
+            arr[-1] = ""
+            self._cache[fmt] = arr
+        return self._cache[fmt]
+
+    @staticmethod
+    def index(days: np.ndarray) -> np.ndarray:
+        days = np.asarray(days, dtype=np.int64)
+        idx = days - _DATE_LO
+        missing = days == NODATE
+        if ((idx < 0) | (days > _DATE_HI))[~missing].any():
+            raise ValueError("date outside 1900-2060 in generated data")
+        return np.where(missing, _DATE_HI - _DATE_LO + 1, idx)
+
+
+DATES = DateTables()
+
+
+def _fmt_date(fmt: str, d: int, m: int, y: int, hh: int = 10, mm: int = 30) -> str:
+    return (
+        fmt.replace("%d", f"{d:02d}")
+        .replace("%m", f"{m:02d}")
+        .replace("%Y", f"{y:04d}")
+        .replace("%H", f"{hh:02d}")
+        .replace("%M", f"{mm:02d}")
+    )
+
+
+def _parses(text: str, formats: tuple[str, ...]) -> bool:
+    for fmt in formats:
+        try:
+            dt.datetime.strptime(text, fmt)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def _year_of(value) -> int:
+    if isinstance(value, dt.date):
+        return value.year
+    match = re.search(r"(19|20)\d\d", str(value or ""))
+    return int(match.group(0)) if match else 2003
+
+
+def bad_value(rng: np.random.Generator, col: Column, rule: str, original) -> str:
+    """An invalid value for `col` that breaks exactly `rule`."""
+    if rule == "required":
+        return ""
+    if rule == "decimal":
+        return _BAD_DECIMAL[int(rng.integers(len(_BAD_DECIMAL)))]
+    if rule == "integer":
+        return _BAD_INTEGER[int(rng.integers(len(_BAD_INTEGER)))]
+    if rule == "accepted_values":
+        options = [
+            v for v in _BAD_ACCEPTED.get(col.name, ["?"]) if v not in (col.accepted_values or ())
+        ]
+        return options[int(rng.integers(len(options)))]
+    fmt = col.formats[0]
+    year = _year_of(original)
+    if rule == "date_impossible":
+        d, m = _IMPOSSIBLE[int(rng.integers(len(_IMPOSSIBLE)))]
+        return _fmt_date(fmt, d, m, year)
+    if rule == "date_format":
+        m, d = int(rng.integers(1, 13)), int(rng.integers(1, 29))
+        candidates = [
+            _fmt_date("%Y-%m-%d" if "%Y-%m-%d" not in fmt else "%d/%m/%Y", d, m, year),
+            f"{m:02d}/{year}",
+            "inconnue",
+            _fmt_date(fmt, d, m, year).replace("0", "O", 1),
+            f"{d:02d}.{m:02d}.{year % 100:02d}",
+        ]
+        for text in rng.permutation(np.array(candidates, dtype=object)):
+            if not _parses(str(text), col.formats):
+                return str(text)
+        return "inconnue"
+    raise ValueError(f"unknown reject rule {rule}")
+
+
+def _format_decimal(values, sep: str) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    out = np.empty(arr.size, dtype=object)
+    ok = ~np.isnan(arr)
+    out[~ok] = ""
+    out[ok] = [f"{v:.2f}" for v in arr[ok]]
+    if sep != ".":
+        out[ok] = [s.replace(".", sep) for s in out[ok]]
+    return out
+
+
+def _format_integer(values) -> np.ndarray:
+    s = pd.Series(values)
+    out = np.empty(len(s), dtype=object)
+    isna = s.isna().to_numpy()
+    out[isna] = ""
+    out[~isna] = [str(int(v)) for v in s[~isna]]
+    return out
+
+
+def _as_text(values) -> np.ndarray:
+    s = pd.Series(values, dtype=object)
+    out = s.where(s.notna(), "").to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(out, skipna=False) in ("string", "empty"):
+        return out
+    return map_unique(out, lambda v: v if isinstance(v, str) else str(v))
+
+
+def format_csv_column(spec: FileSpec, col: Column, df: pd.DataFrame) -> np.ndarray:
+    values = df[col.name].to_numpy()
+    if col.type == "date":
+        return DATES.strings(col.formats[0])[DATES.index(values)]
+    if col.type == "timestamp":
+        days = DATES.index(values)
+        minutes = df.get(f"_time_{col.name}")
+        with_time = _timestamp_strings(col.formats[0], days, minutes)
+        date_only = DATES.strings(col.formats[-1])[days]
+        has_time = np.zeros(len(df), bool) if minutes is None else (minutes.to_numpy() >= 0)
+        return np.where(has_time, with_time, date_only)
+    if col.type == "decimal":
+        return _format_decimal(values, spec.decimal_separator)
+    if col.type == "integer":
+        return _format_integer(values)
+    if col.type == "boolean":
+        return np.array(
+            ["" if v is None or v != v else ("t" if v else "f") for v in values], dtype=object
+        )
+    return _as_text(values)
+
+
+def _timestamp_strings(fmt: str, day_idx: np.ndarray, minutes) -> np.ndarray:
+    if minutes is None:
+        return np.full(day_idx.size, "", dtype=object)
+    date_part_fmt = fmt.split(" ")[0]
+    dates = DATES.strings(date_part_fmt)[day_idx]
+    mins = minutes.to_numpy()
+    return np.array(
+        [
+            f"{d} {m // 60:02d}:{m % 60:02d}" if m >= 0 else d
+            for d, m in zip(dates, mins, strict=True)
+        ],
+        dtype=object,
+    )
+
+
+def xlsx_column(spec: FileSpec, col: Column, df: pd.DataFrame, rng) -> np.ndarray:
+    """Cell values: dates mostly as Excel dates, some typed as dd/mm/yyyy text; amounts mostly
+    numbers, some as text with a decimal comma."""
+    values = df[col.name].to_numpy()
+    n = len(df)
+    if col.type == "date":
+        idx = DATES.index(values)
+        out = DATES.dates()[idx].copy()
+        as_text = rng.random(n) < 0.1
+        text = DATES.strings(col.formats[0])[idx]
+        out[as_text] = text[as_text]
+        out[idx == _DATE_HI - _DATE_LO + 1] = None
+        return out
+    if col.type == "decimal":
+        arr = np.asarray(values, dtype=float)
+        out = np.empty(n, dtype=object)
+        ok = ~np.isnan(arr)
+        out[~ok] = None
+        out[ok] = [float(v) for v in arr[ok]]
+        as_text = ok & (rng.random(n) < 0.05)
+        out[as_text] = _format_decimal(arr[as_text], spec.decimal_separator)
+        return out
+    if col.type == "integer":
+        s = pd.Series(values)
+        return np.array([None if pd.isna(v) else int(v) for v in s], dtype=object)
+    text = _as_text(values)
+    return np.where(text == "", None, text)
+
+
+def prepare_rows(
+    spec: FileSpec,
+    df: pd.DataFrame,
+    rng: np.random.Generator,
+    protected_persons: np.ndarray,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Insert exact duplicates of a few rows right after their original."""
+    n = len(df)
+    dup_mask = np.zeros(n, dtype=bool)
+    if (spec.source, spec.table) in DUPLICATE_TABLES and n:
+        persons = df["_person"].to_numpy()
+        eligible = np.flatnonzero(~np.isin(persons, protected_persons))
+        k = min(eligible.size, max(1, int(rng.binomial(n, DUPLICATE_RATE))))
+        if k:
+            dup_mask[np.sort(rng.choice(eligible, size=k, replace=False))] = True
+    order = np.repeat(np.arange(n), np.where(dup_mask, 2, 1))
+    out = df.iloc[order].reset_index(drop=True)
+    is_dup = np.repeat(dup_mask, np.where(dup_mask, 2, 1))
+    return out, is_dup
+
+
+def write_table(
+    spec: FileSpec,
+    df: pd.DataFrame,
+    out_dir: Path,
+    rng: np.random.Generator,
+    person_uid: np.ndarray,
+    person_tags: np.ndarray,
+    protected_persons: np.ndarray,
+) -> Written:
+    """Write `df` (typed values, hidden columns starting with '_') as `spec` declares."""
+    extra = [c for c in df.columns if not c.startswith("_") and c not in spec.column_names]
+    missing = [c for c in spec.column_names if c not in df.columns]
+    if extra or missing:
+        raise ValueError(
+            f"{spec.path}: columns differ from the contract (missing {missing}, unexpected {extra})"
+        )
+    df, is_dup = prepare_rows(spec, df, rng, protected_persons)
+    n = len(df)
+    persons = df["_person"].to_numpy()
+    tags = df["_tag"].to_numpy(dtype=object).copy() if "_tag" in df else np.full(n, "", object)
+
+    def tag(idx, kind):
+        idx = np.asarray(idx, dtype=np.int64)
+        tags[idx] = [
+            kind if t == "" else (t if kind in t.split(";") else f"{t};{kind}") for t in tags[idx]
+        ]
+
+    tag(np.flatnonzero(is_dup), "exact_duplicate_row")
+
+    # ---- format
+    xlsx = spec.type == "xlsx"
+    cols: dict[str, np.ndarray] = {}
+    for col in spec.columns:
+        cols[col.name] = (
+            xlsx_column(spec, col, df, rng) if xlsx else format_csv_column(spec, col, df)
+        )
+    record_col = RECORD_ID[(spec.source, spec.table)]
+    record_ids = np.asarray(cols[record_col], dtype=object)
+    if pd.api.types.infer_dtype(record_ids, skipna=False) != "string":
+        record_ids = map_unique(record_ids, lambda v: "" if v is None else str(v))
+    if spec.encoding.lower() in ("cp1252", "windows-1252"):
+        changed = np.zeros(n, dtype=bool)
+        for col in spec.columns:
+            if col.type not in ("varchar",):
+                continue
+            vals = cols[col.name]
+            safe = map_unique(vals, lambda v: cp1252_safe(v) if v else v)
+            if col.identifying:
+                changed |= safe != vals
+            cols[col.name] = safe
+        tag(np.flatnonzero(changed), "transliterated_for_encoding")
+
+    # ---- planted rejects
+    rejects: list[dict] = []
+    plan = REJECT_PLAN.get((spec.source, spec.table), [])
+    if plan and n:
+        protect = np.isin(persons, protected_persons) | is_dup
+        if "_protect" in df:
+            protect |= df["_protect"].to_numpy(dtype=bool)
+        eligible = np.flatnonzero(~protect)
+        k = int(rng.binomial(n, REJECT_RATE))
+        forced = [p for p in plan if p[2]]
+        k = min(eligible.size, max(k, len(forced)))
+        rows = np.sort(rng.choice(eligible, size=k, replace=False)) if k else eligible[:0]
+        assignment = [forced[i] for i in range(min(len(forced), k))]
+        assignment += [plan[int(rng.integers(len(plan)))] for _ in range(k - len(assignment))]
+        for row, (column, rule, _forced) in zip(rows, assignment, strict=True):
+            col = spec.column(column)
+            bad = bad_value(rng, col, rule, cols[column][row])
+            if not cols[column].flags.writeable:
+                cols[column] = cols[column].copy()
+            cols[column][row] = bad
+            tag([row], f"reject_{rule}")
+            rejects.append(
+                {
+                    "source": spec.source,
+                    "table": spec.table,
+                    "file": spec.path,
+                    "line": int(row) + 2,
+                    "column": column,
+                    "rule": rule,
+                    "bad_value": bad,
+                    "record_id": record_ids[row],
+                    "person_uid": person_uid[persons[row]] if persons[row] >= 0 else "",
+                }
+            )
+
+    # ---- write
+    target = out_dir / spec.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if xlsx:
+        _write_xlsx(target, spec, cols, n)
+    else:
+        _write_csv(target, spec, cols, n)
+
+    ptags = np.where(persons >= 0, person_tags[np.maximum(persons, 0)], "").astype(object)
+    row_empty = tags == ""
+    difficulties = np.where(row_empty, ptags, tags).astype(object)
+    both = np.flatnonzero(~row_empty & (ptags != ""))
+    difficulties[both] = [f"{a};{b}" for a, b in zip(tags[both], ptags[both], strict=True)]
+    ground = {
+        "source": np.full(n, spec.source, dtype=object),
+        "table": np.full(n, spec.table, dtype=object),
+        "file": np.full(n, spec.path, dtype=object),
+        "line": np.arange(n, dtype=np.int64) + 2,
+        "record_id": record_ids,
+        "person_uid": np.where(persons >= 0, person_uid[np.maximum(persons, 0)], ""),
+        "difficulties": difficulties,
+    }
+    return Written(spec.path, n, ground, rejects)
+
+
+def csv_text(
+    header: list[str], columns: list[np.ndarray], delimiter: str, quote: str, terminator: str
+) -> str:
+    """CSV text as csv.writer(quoting=QUOTE_MINIMAL) writes it, built with str.join: a column is
+    scanned once, and only values holding the delimiter, the quote or a line break are quoted."""
+    specials = (delimiter, quote, "\r", "\n")
+
+    def quoted(value: str) -> str:
+        if any(ch in value for ch in specials):
+            return quote + value.replace(quote, quote + quote) + quote
+        return value
+
+    cols = []
+    for column in [np.asarray(header, dtype=object), *columns]:
+        column = np.asarray(column, dtype=object)
+        if column.size and not isinstance(column[0], str):
+            column = column.astype(str).astype(object)
+        joined = "\x00".join(column.tolist())
+        if any(ch in joined for ch in specials):
+            column = map_unique(column, quoted)
+        cols.append(column)
+    head = delimiter.join(cols[0].tolist())
+    body = terminator.join(map(delimiter.join, zip(*(c.tolist() for c in cols[1:]), strict=True)))
+    return head + terminator + body + (terminator if body else "")
+
+
+def _write_csv(target: Path, spec: FileSpec, cols: dict[str, np.ndarray], n: int) -> None:
+    terminator = "\r\n" if spec.encoding.lower() in ("cp1252", "utf-8-sig") else "\n"
+    text = csv_text(
+        spec.column_names,
+        [cols[c] for c in spec.column_names],
+        spec.delimiter,
+        spec.quote,
+        terminator,
+    )
+    if text.count("\n") != n + 1:
+        raise ValueError(f"{spec.path}: a value contains a line break")
+    target.write_bytes(text.encode(spec.encoding, errors="strict"))
+
+
+def _write_xlsx(target: Path, spec: FileSpec, cols: dict[str, np.ndarray], n: int) -> None:
+    from pipase.synth.xlsx import write_xlsx
+
+    rows = zip(*(cols[c] for c in spec.column_names), strict=True)
+    write_xlsx(target, spec.sheet or spec.table, spec.column_names, rows, n)
