@@ -1,0 +1,260 @@
+"""Read the source contracts (src/pipase/contracts/*.yml) into typed, validated objects.
+
+A contract is checked when it is read, so that a typo in a contract (an unknown type, a date
+format the loader cannot check) fails before any file is opened.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from pipase.load.errors import ContractError
+from pipase.paths import CONTRACTS_DIR
+
+#: contract type -> DuckDB type of the raw column
+DUCKDB_TYPES = {
+    "varchar": "VARCHAR",
+    "integer": "INTEGER",
+    "decimal": "DECIMAL(12,2)",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+}
+FILE_TYPES = ("csv", "xlsx")
+FORMAT_KEYS = ("type", "delimiter", "encoding", "quote", "decimal_separator", "date_formats")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+# strptime directive -> RE2 pattern of what it may read. A value that fits a format's pattern
+# but that try_strptime refuses "looks like a date but is not one" (rule date_impossible).
+_DIRECTIVES = {
+    "d": "[0-9]{1,2}",
+    "m": "[0-9]{1,2}",
+    "H": "[0-9]{1,2}",
+    "I": "[0-9]{1,2}",
+    "M": "[0-9]{1,2}",
+    "S": "[0-9]{1,2}",
+    "Y": "[0-9]{4}",
+    "y": "[0-9]{2}",
+    "j": "[0-9]{1,3}",
+    "f": "[0-9]{1,6}",
+    "p": "(?i:AM|PM)",
+    "b": r"\pL+\.?",
+    "B": r"\pL+",
+    "a": r"\pL+\.?",
+    "A": r"\pL+",
+    "%": "%",
+}
+_RE_SPECIAL = set("\\.^$|?*+()[]{}")
+
+
+def format_pattern(fmt: str) -> str:
+    """The RE2 pattern (full match) of the strings a strptime format can read."""
+    out: list[str] = []
+    i = 0
+    while i < len(fmt):
+        char = fmt[i]
+        if char == "%":
+            if i + 1 >= len(fmt) or fmt[i + 1] not in _DIRECTIVES:
+                raise ValueError(f"unsupported strptime directive in {fmt!r}")
+            out.append(_DIRECTIVES[fmt[i + 1]])
+            i += 2
+            continue
+        out.append("\\" + char if char in _RE_SPECIAL else char)
+        i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+    identifying: bool = False
+    formats: tuple[str, ...] = ()
+    accepted_values: tuple[str, ...] | None = None
+    description: str = ""
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    source: str
+    table: str
+    file: str
+    type: str
+    columns: tuple[Column, ...]
+    sheet: str | None = None
+    delimiter: str = ";"
+    encoding: str = "utf-8"
+    quote: str = '"'
+    decimal_separator: str = ","
+
+    @property
+    def raw_table(self) -> str:
+        """Table name inside the `raw` schema."""
+        return f"{self.source}__{self.table}"
+
+    @property
+    def display_name(self) -> str:
+        """How the file is named in messages and reports: relative to the extraction folder."""
+        return f"{self.source}/{self.file}"
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Contract:
+    source: str
+    description: str
+    files: tuple[FileSpec, ...]
+    path: Path
+
+
+def _as_tuple(value, where: str, column: str | None) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise ContractError(where, column, "expected a list of strings")
+    return tuple(str(v) for v in value)
+
+
+def _normalise_encoding(encoding: str, where: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ContractError(where, None, f"unknown encoding {encoding!r}") from None
+    if name.startswith(("utf-16", "utf-32")):
+        raise ContractError(where, None, f"encoding {encoding!r} is not supported (use utf-8)")
+    if name in ("utf-8", "utf-8-sig"):
+        return name
+    if codecs.lookup(name).incrementaldecoder is None:  # pragma: no cover - all codecs have one
+        raise ContractError(where, None, f"encoding {encoding!r} cannot be streamed")
+    # A multi-byte encoding whose bytes may contain "\n" or the delimiter cannot be split on
+    # lines: accept single-byte encodings only (cp1252, latin-1, iso8859-15...).
+    if len("\n".encode(name)) != 1 or len("é".encode(name, errors="replace")) != 1:
+        raise ContractError(where, None, f"encoding {encoding!r} is not a single-byte encoding")
+    return name
+
+
+def _column(raw: dict, default_formats: tuple[str, ...], where: str) -> Column:
+    if not isinstance(raw, dict) or "name" not in raw or "type" not in raw:
+        raise ContractError(where, None, "each column needs a name and a type")
+    name = str(raw["name"])
+    if not _NAME.fullmatch(name):
+        raise ContractError(where, name, "column names are lower-case ASCII snake_case")
+    type_ = str(raw["type"])
+    if type_ not in DUCKDB_TYPES:
+        raise ContractError(where, name, f"unknown type {type_!r} ({', '.join(DUCKDB_TYPES)})")
+    identifying = raw.get("identifying")
+    if identifying not in (None, "direct"):
+        raise ContractError(where, name, "identifying must be 'direct' or absent")
+    formats: tuple[str, ...] = ()
+    if type_ in ("date", "timestamp"):
+        formats = _as_tuple(raw.get("formats", list(default_formats)), where, name)
+        if not formats:
+            raise ContractError(where, name, "a date column needs at least one format")
+        for fmt in formats:
+            try:
+                format_pattern(fmt)
+            except ValueError as exc:
+                raise ContractError(where, name, str(exc)) from None
+    elif "formats" in raw:
+        raise ContractError(where, name, "formats only apply to date and timestamp columns")
+    accepted = raw.get("accepted_values")
+    if accepted is not None:
+        accepted = _as_tuple(accepted, where, name)
+        if type_ not in ("varchar", "integer"):
+            raise ContractError(where, name, "accepted_values only apply to varchar and integer")
+    return Column(
+        name=name,
+        type=type_,
+        required=bool(raw.get("required", False)),
+        identifying=identifying == "direct",
+        formats=formats,
+        accepted_values=accepted,
+        description=str(raw.get("description", "")),
+    )
+
+
+def read_contract(path: Path) -> Contract:
+    """Read and check one contract file."""
+    where = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContractError(where, None, f"cannot read the contract: {exc}") from None
+    if not isinstance(data, dict) or "source" not in data or "files" not in data:
+        raise ContractError(where, None, "a contract needs 'source' and 'files'")
+    source = str(data["source"])
+    if not _NAME.fullmatch(source):
+        raise ContractError(where, None, "the source name is lower-case ASCII snake_case")
+    defaults = data.get("format") or {}
+    files: list[FileSpec] = []
+    seen_tables: set[str] = set()
+    for raw_file in data["files"]:
+        overrides = {k: v for k, v in raw_file.items() if k in FORMAT_KEYS}
+        fmt = {**defaults, **(raw_file.get("format") or {}), **overrides}
+        file_where = f"{where} ({raw_file.get('table', '?')})"
+        table = str(raw_file.get("table", ""))
+        if not _NAME.fullmatch(table) or table in seen_tables:
+            raise ContractError(file_where, None, "each file needs a unique snake_case table")
+        seen_tables.add(table)
+        file_type = str(fmt.get("type", "csv"))
+        if file_type not in FILE_TYPES:
+            raise ContractError(file_where, None, f"unknown file type {file_type!r}")
+        if file_type == "xlsx" and not raw_file.get("sheet"):
+            raise ContractError(file_where, None, "an xlsx file needs a sheet")
+        delimiter = str(fmt.get("delimiter", ";"))
+        quote = str(fmt.get("quote", '"'))
+        if len(delimiter) != 1 or len(quote) != 1 or delimiter == quote or "\n" in delimiter:
+            raise ContractError(file_where, None, "delimiter and quote are single characters")
+        decimal_separator = str(fmt.get("decimal_separator", ","))
+        if decimal_separator not in (",", "."):
+            raise ContractError(file_where, None, "decimal_separator is ',' or '.'")
+        default_formats = _as_tuple(fmt.get("date_formats", ["%Y-%m-%d"]), file_where, None)
+        columns = tuple(_column(c, default_formats, file_where) for c in raw_file["columns"])
+        names = [c.name for c in columns]
+        if len(set(names)) != len(names):
+            raise ContractError(file_where, None, "column names must be unique")
+        files.append(
+            FileSpec(
+                source=source,
+                table=table,
+                file=str(raw_file["file"]),
+                type=file_type,
+                columns=columns,
+                sheet=str(raw_file["sheet"]) if raw_file.get("sheet") else None,
+                delimiter=delimiter,
+                encoding=_normalise_encoding(str(fmt.get("encoding", "utf-8")), file_where),
+                quote=quote,
+                decimal_separator=decimal_separator,
+            )
+        )
+    return Contract(source, str(data.get("description", "")).strip(), tuple(files), path)
+
+
+def read_contracts(contracts_dir: Path | None = None) -> dict[str, Contract]:
+    """Every contract of a folder, by source name, in file-name order."""
+    folder = Path(contracts_dir) if contracts_dir is not None else CONTRACTS_DIR
+    paths = sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml"))
+    if not paths:
+        raise ContractError(str(folder), None, "no contract (*.yml) in this folder")
+    contracts: dict[str, Contract] = {}
+    for path in paths:
+        contract = read_contract(path)
+        if contract.source in contracts:
+            raise ContractError(path.name, None, f"source {contract.source!r} declared twice")
+        contracts[contract.source] = contract
+    return contracts

@@ -1,0 +1,255 @@
+"""Typing and row rules, written as one set-based SQL statement per file.
+
+From the all-varchar staging relation (contract columns, plus the spreadsheet row for XLSX),
+`typed_select` builds a SELECT that returns, for every contract column c:
+
+* `_val_c`: the typed value (NULL when empty or invalid),
+* `_err_c`: the rule the value breaks, or NULL (only for columns that can break one: typed,
+  required or with accepted values),
+* `_txt_c`: the trimmed text, kept for `load_rejects.valeur` (same columns, never an
+  identifying one).
+
+Values are trimmed (spaces, tabs, no-break spaces) and an empty value is NULL. Dates are tried
+against every declared format with `try_strptime`, but only where the value has the format's
+digit pattern (`format_pattern`): matching no pattern is `date_format`, matching a pattern but no
+real date is `date_impossible` (31/02/2003, month 13), and two formats giving two different
+dates is `date_ambiguous` (never guessed).
+"""
+
+from __future__ import annotations
+
+from pipase.load.contract import Column, FileSpec, format_pattern
+from pipase.load.sql import quote_ident, sql_literal
+
+# Spaces, tabs, line ends, no-break spaces. trim() with a character list costs ~3x a plain
+# copy, so it only runs on the (few) values that start or end with a space or hold one of the
+# other characters (cheaper tests than a regular expression).
+TRIM_CHARS = "' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(8239)"
+_OTHER_BLANKS = (9, 10, 13, 160, 8239)
+
+
+def _trimmed(v: str) -> str:
+    guard = " or ".join(
+        [f"starts_with({v}, ' ')", f"ends_with({v}, ' ')"]
+        + [f"contains({v}, chr({code}))" for code in _OTHER_BLANKS]
+    )
+    return f"nullif(case when {guard} then trim({v}, {TRIM_CHARS}) else {v} end, '')"
+
+
+TRUE_WORDS = ("t", "true", "1", "oui")
+FALSE_WORDS = ("f", "false", "0", "non")
+ROW_RULES = (
+    "required",
+    "date_format",
+    "date_impossible",
+    "date_ambiguous",
+    "integer",
+    "decimal",
+    "boolean",
+    "accepted_values",
+)
+VALUE_MAX_CHARS = 200
+
+
+def can_fail(column: Column) -> bool:
+    """Whether a value of this column can break a rule (else no error column is computed)."""
+    return column.required or column.accepted_values is not None or column.type != "varchar"
+
+
+def keeps_text(column: Column) -> bool:
+    """Whether the trimmed text is kept for load_rejects.valeur (never an identifying column)."""
+    return can_fail(column) and not column.identifying
+
+
+def native_name(column: Column) -> str:
+    """Staging column holding a native (spreadsheet) date for `column`, if any."""
+    return f"_nat_{column.name}"
+
+
+def _q(prefix: str, column: Column) -> str:
+    return quote_ident(f"{prefix}{column.name}")
+
+
+def _words(words: tuple[str, ...]) -> str:
+    return ", ".join(sql_literal(w) for w in words)
+
+
+def _decimal_parts(column: Column, spec: FileSpec) -> tuple[str, str]:
+    """(pattern, normalised text) of a decimal column."""
+    v = quote_ident(column.name)
+    if spec.decimal_separator == ",":
+        pattern = r"[+-]?([0-9]+|[0-9]{1,3}([ \x{00A0}\x{202F}][0-9]{3})+)(,[0-9]+)?"
+        normalised = f"replace(regexp_replace({v}, '[ \\x{{00A0}}\\x{{202F}}]', '', 'g'), ',', '.')"
+    else:
+        pattern = r"[+-]?[0-9]+(\.[0-9]+)?"
+        normalised = v
+    return pattern, normalised
+
+
+def _date_layer(column: Column) -> list[str]:
+    """Per format i: `_m{i}_c` (value has the format's pattern), `_p{i}_c` (parsed value)."""
+    v = quote_ident(column.name)
+    out = []
+    for i, fmt in enumerate(column.formats):
+        match = f"regexp_full_match({v}, {sql_literal(format_pattern(fmt))})"
+        out.append(f"{match} as {_q(f'_m{i}_', column)}")
+        out.append(
+            f"case when {match} then try_strptime({v}, {sql_literal(fmt)}) end"
+            f" as {_q(f'_p{i}_', column)}"
+        )
+    return out
+
+
+def _typed_and_error(column: Column, spec: FileSpec, native: bool) -> tuple[str, str]:
+    """(typed value expression, error rule expression) over the date layer."""
+    v = quote_ident(column.name)
+    nat = _q("_nat_", column) if native else "NULL"
+    empty = f"{v} is null" + (f" and {nat} is null" if native else "")
+    checks: list[tuple[str, str]] = []  # (condition when non-empty, rule), first wins
+    if column.type == "varchar":
+        value = v
+        text_for_list = v
+    elif column.type == "integer":
+        value = f"case when regexp_full_match({v}, '[+-]?[0-9]+') then try_cast({v} as integer) end"
+        checks.append((f"({value}) is null", "integer"))
+        text_for_list = f"cast(({value}) as varchar)"
+    elif column.type == "decimal":
+        pattern, normalised = _decimal_parts(column, spec)
+        value = (
+            f"case when regexp_full_match({v}, {sql_literal(pattern)}) "
+            f"then try_cast({normalised} as decimal(12,2)) end"
+        )
+        # a value that decimal(12,2) would round (more than two decimals) is not silently cut
+        exact = f"try_cast({normalised} as decimal(38,10)) = ({value})"
+        checks.append((f"({value}) is null or not coalesce({exact}, false)", "decimal"))
+        text_for_list = v
+    elif column.type == "boolean":
+        value = (
+            f"case when lower({v}) in ({_words(TRUE_WORDS)}) then true "
+            f"when lower({v}) in ({_words(FALSE_WORDS)}) then false end"
+        )
+        checks.append((f"({value}) is null", "boolean"))
+        text_for_list = v
+    else:  # date, timestamp
+        cast = "date" if column.type == "date" else "timestamp"
+        parsed = [_q(f"_p{i}_", column) for i in range(len(column.formats))]
+        matched = [_q(f"_m{i}_", column) for i in range(len(column.formats))]
+        first = parsed[0] if len(parsed) == 1 else f"coalesce({', '.join(parsed)})"
+        value = f"cast(coalesce({nat}, {first}) as {cast})"
+        pairs = [
+            f"({a} is not null and {b} is not null and cast({a} as {cast}) <> cast({b} as {cast}))"
+            for i, a in enumerate(parsed)
+            for b in parsed[i + 1 :]
+        ]
+        guard = f"{nat} is null and " if native else ""
+        if pairs:
+            checks.append((guard + "(" + " or ".join(pairs) + ")", "date_ambiguous"))
+        checks.append((f"{guard}{first} is null and ({' or '.join(matched)})", "date_impossible"))
+        checks.append((f"{guard}{first} is null", "date_format"))
+        text_for_list = v
+    if column.accepted_values is not None:
+        allowed = ", ".join(sql_literal(a) for a in column.accepted_values)
+        checks.append((f"{text_for_list} not in ({allowed})", "accepted_values"))
+    whens = [f"when {empty} then {sql_literal('required') if column.required else 'NULL'}"]
+    whens += [f"when {condition} then {sql_literal(rule)}" for condition, rule in checks]
+    return value, "case " + " ".join(whens) + " end"
+
+
+def message_case(column: Column, spec: FileSpec, alias: str = "") -> str:
+    """SQL CASE giving the human message of `_err_c` (never containing the value)."""
+    formats = ", ".join(column.formats)
+    messages = {
+        "required": "empty value in a required column",
+        "date_format": f"value matches none of the date formats {formats}",
+        "date_impossible": f"value has the shape of a date ({formats}) but is not a real date",
+        "date_ambiguous": f"value reads as different dates under the formats {formats}",
+        "integer": "not an integer (digits with an optional sign, 32 bits)",
+        "decimal": (
+            f"not a decimal with separator {spec.decimal_separator!r} and at most 2 decimals "
+            "(10 digits before)"
+        ),
+        "boolean": f"not a boolean ({'/'.join(TRUE_WORDS + FALSE_WORDS)})",
+        "accepted_values": (
+            "value not in the accepted list (" + ", ".join(column.accepted_values or ()) + ")"
+        ),
+    }
+    err = alias + _q("_err_", column)
+    whens = " ".join(f"when {sql_literal(r)} then {sql_literal(m)}" for r, m in messages.items())
+    return f"case {err} {whens} end"
+
+
+def typed_select(
+    spec: FileSpec, relation: str, native: set[str] | None = None, ordinal: str | None = None
+) -> str:
+    """SELECT [`ordinal`,] then `_val_c` for every column, `_txt_c` and `_err_c` where they
+    apply, from `relation` (contract columns as varchar, [ordinal,] native date columns)."""
+    native = native or set()
+    keep = [quote_ident(ordinal)] if ordinal else []
+    trimmed = list(keep)
+    for column in spec.columns:
+        v = quote_ident(column.name)
+        trimmed.append(f"{_trimmed(v)} as {v}")
+        if column.name in native:
+            trimmed.append(_q("_nat_", column))
+    layer0 = f"select {', '.join(trimmed)} from {relation} r"
+    date_cols = [c for c in spec.columns if c.type in ("date", "timestamp")]
+    layer1_extra = [expr for c in date_cols for expr in _date_layer(c)]
+    layer1 = f"select *{''.join(', ' + e for e in layer1_extra)} from ({layer0}) l0"
+    out = list(keep)
+    for column in spec.columns:
+        value, error = _typed_and_error(column, spec, column.name in native)
+        out.append(f"{value} as {_q('_val_', column)}")
+        if keeps_text(column):
+            out.append(f"{quote_ident(column.name)} as {_q('_txt_', column)}")
+        if can_fail(column):
+            out.append(f"{error} as {_q('_err_', column)}")
+    return f"select {', '.join(out)} from ({layer1}) l1"
+
+
+def any_error(spec: FileSpec, alias: str = "") -> str:
+    """SQL condition: the row breaks at least one rule."""
+    errors = [f"{alias}{_q('_err_', c)} is not null" for c in spec.columns if can_fail(c)]
+    return " or ".join(errors) if errors else "false"
+
+
+def rejects_select(
+    spec: FileSpec, typed_from: str, line_expr: str, constants: dict[str, str]
+) -> str | None:
+    """One row per (row, column) problem, for raw.load_rejects (None if no column can fail).
+
+    `typed_from` is the typed table (alias t, possibly joined to a line map), `line_expr` the
+    SQL giving the row's line. `constants` maps load_id, source, table, file to their values.
+    """
+    head = ", ".join(f"{sql_literal(value)} as {quote_ident(k)}" for k, value in constants.items())
+    parts = []
+    for column in spec.columns:
+        if not can_fail(column):
+            continue
+        err = "t." + _q("_err_", column)
+        value = (
+            f"left(t.{_q('_txt_', column)}, {VALUE_MAX_CHARS})" if keeps_text(column) else "NULL"
+        )
+        parts.append(
+            f"select {head}, {line_expr} as line, {sql_literal(column.name)} as "
+            f"{quote_ident('column')}, {err} as rule, {message_case(column, spec, 't.')} as "
+            f"message, {value} as valeur from {typed_from} where {err} is not null"
+        )
+    return " union all ".join(parts) if parts else None
+
+
+def loaded_select(
+    spec: FileSpec, typed_from: str, line_expr: str, file_name: str, sort: bool = False
+) -> str:
+    """The rows without any problem, typed, in contract order, plus `_fichier` and `_ligne`.
+
+    Rows keep the typed table's order (the file's); `sort` orders them by line when a join
+    (the line map of a file with multi-line records) may have shuffled them."""
+    cols = ", ".join(
+        f"cast(t.{_q('_val_', c)} as {c.duckdb_type}) as {quote_ident(c.name)}"
+        for c in spec.columns
+    )
+    return (
+        f"select {cols}, cast({sql_literal(file_name)} as varchar) as _fichier, "
+        f"cast({line_expr} as integer) as _ligne from {typed_from} "
+        f"where not ({any_error(spec, 't.')})" + (" order by _ligne" if sort else "")
+    )
