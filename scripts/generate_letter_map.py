@@ -72,8 +72,10 @@ def main() -> int:
         print(f"{OUTPUT} is up to date (Unicode {unicodedata.unidata_version})")
         return 0
     OUTPUT.write_text(content, encoding="utf-8")
-    print(f"wrote {OUTPUT}: {content.count(chr(10)) - 1} characters, "
-          f"Unicode {unicodedata.unidata_version}")
+    print(
+        f"wrote {OUTPUT}: {content.count(chr(10)) - 1} characters, "
+        f"Unicode {unicodedata.unidata_version}"
+    )
     return 0
 
 

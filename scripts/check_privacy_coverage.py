@@ -1,0 +1,309 @@
+"""Check, from dbt's manifest, that every leaving model carries its privacy guarantees.
+
+What: reads target/manifest.json (written by `dbt parse`, `dbt build`...) and fails, naming each
+model and the missing item, when
+  - a leaving model (group `leaving`, folder models/marts/annexe2/, schema `leaving`, tag
+    `leaving`, meta pipase.export, or a node an exposure depends on) is not public, has no
+    enforced contract, lacks one of the model-level privacy tests, lacks is_sha256_hex on a
+    cle_hachage* column or is_month_precision on a mois_* column, or has one of these tests
+    weakened (severity warn, a `where` filter, a `limit`, an error_if other than != 0);
+  - a model outside staging reads a source (only staging reads the raw tables), or a model other
+    than int_keys__* reads a staging model (int_keys__* is the only door out of the identifying
+    zone; a staging model with access protected, no column flagged as identifier, is a declared
+    door too); a source whose meta says `pipase: {zone: reporting}` (counts, no identity) may also
+    be read by reporting models;
+  - a model outside the identifying zone documents a column flagged meta.pipase.identifier;
+  - a data test would store its failing rows (store_failures true, store_failures_as table or
+    view; and, given --run-results, a run started with --store-failures): failing rows of a
+    privacy test are the very identities it caught.
+Why: dbt's groups and access refuse a crossing model's ref to staging, but not a source() call,
+  a dropped contract or a forgotten test; this closes those gaps (STYLE.md sections 4, 8, 12).
+When: after `dbt parse` or `dbt build`, in `make test` and pre-commit.
+
+Exit 0 when all is covered, 1 with one line per problem, 2 when the manifest cannot be read.
+Only model, column and test names are printed, never data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+MODEL_PRIVACY_TESTS = (
+    "has_only_documented_columns",
+    "has_no_identifier_columns",
+    "has_no_raw_identity_values",
+    "has_no_day_precision_dates",
+    "has_no_free_text",
+)
+KEY_COLUMN_PREFIX, KEY_TEST = "cle_hachage", "is_sha256_hex"
+MONTH_COLUMN_PREFIX, MONTH_TEST = "mois_", "is_month_precision"
+LEAVING_FOLDER = "models/marts/annexe2/"
+STAGING_FOLDER = "models/staging/"
+DOOR_PREFIX = "int_keys__"
+IDENTIFYING_GROUP = "identifying"
+REPORTING_GROUP = "reporting"
+
+
+@dataclass(frozen=True)
+class Problem:
+    node: str
+    item: str
+
+    def __str__(self) -> str:
+        return f"{self.node}: {self.item}"
+
+
+def _meta(node: dict) -> dict:
+    """A node's or column's pipase meta, wherever dbt put it (meta or config.meta)."""
+    meta = dict((node.get("config") or {}).get("meta") or {})
+    meta.update(node.get("meta") or {})
+    return meta.get("pipase") or {}
+
+
+def _path(node: dict) -> str:
+    return (node.get("original_file_path") or "").replace("\\", "/")
+
+
+def _models(manifest: dict) -> dict[str, dict]:
+    return {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+
+
+def is_staging(node: dict) -> bool:
+    return _path(node).startswith(STAGING_FOLDER) or node["name"].startswith("stg_")
+
+
+def leaving_models(manifest: dict) -> dict[str, dict]:
+    """Every model that leaves or may leave the Department."""
+    models = _models(manifest)
+    exposed = {
+        uid
+        for exposure in (manifest.get("exposures") or {}).values()
+        for uid in (exposure.get("depends_on") or {}).get("nodes", [])
+    }
+    leaving = {}
+    for uid, node in models.items():
+        config = node.get("config") or {}
+        if (
+            node.get("group") == "leaving"
+            or config.get("group") == "leaving"
+            or _path(node).startswith(LEAVING_FOLDER)
+            or config.get("schema") == "leaving"
+            or node.get("schema") == "leaving"
+            or "leaving" in (node.get("tags") or [])
+            or _meta(node).get("export")
+            or uid in exposed
+        ):
+            leaving[uid] = node
+    return leaving
+
+
+def _tests_by_node(manifest: dict) -> dict[str, list[dict]]:
+    by_node: dict[str, list[dict]] = defaultdict(list)
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test" and node.get("attached_node"):
+            by_node[node["attached_node"]].append(node)
+    return by_node
+
+
+def _test_name(test: dict) -> str | None:
+    return (test.get("test_metadata") or {}).get("name")
+
+
+def _weakened(test: dict) -> str | None:
+    """Why a privacy test would not stop the build, or None."""
+    config = test.get("config") or {}
+    if str(config.get("severity", "error")).lower() != "error":
+        return f"severity {config.get('severity')}"
+    if config.get("where"):
+        return "a where filter"
+    if config.get("limit") is not None:
+        return "a limit"
+    error_if = str(config.get("error_if", "!= 0")).replace(" ", "")
+    if error_if != "!=0":
+        return f"error_if {config.get('error_if')}"
+    return None
+
+
+def check_leaving(manifest: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    tests = _tests_by_node(manifest)
+    for uid, node in sorted(leaving_models(manifest).items()):
+        name = node["name"]
+        config = node.get("config") or {}
+        if not (config.get("contract") or {}).get("enforced"):
+            problems.append(Problem(name, "no enforced contract (config.contract.enforced)"))
+        if (node.get("access") or config.get("access")) != "public":
+            problems.append(Problem(name, "not public (access: public)"))
+        attached = tests.get(uid, [])
+        model_level = {
+            _test_name(t): t for t in attached if not t.get("column_name") and _test_name(t)
+        }
+        for test_name in MODEL_PRIVACY_TESTS:
+            test = model_level.get(test_name)
+            if test is None:
+                problems.append(Problem(name, f"missing model test {test_name}"))
+            elif why := _weakened(test):
+                problems.append(Problem(name, f"model test {test_name} weakened by {why}"))
+        column_tests: dict[str, dict[str, dict]] = defaultdict(dict)
+        for test in attached:
+            if test.get("column_name") and _test_name(test):
+                column_tests[test["column_name"].lower()][_test_name(test)] = test
+        for column in sorted(node.get("columns") or {}):
+            lowered = column.lower()
+            for prefix, test_name in (
+                (KEY_COLUMN_PREFIX, KEY_TEST),
+                (MONTH_COLUMN_PREFIX, MONTH_TEST),
+            ):
+                if not lowered.startswith(prefix):
+                    continue
+                test = column_tests[lowered].get(test_name)
+                if test is None:
+                    problems.append(Problem(name, f"column {column} lacks {test_name}"))
+                elif why := _weakened(test):
+                    problems.append(Problem(name, f"{test_name} on {column} weakened by {why}"))
+    return problems
+
+
+def _reporting_sources(manifest: dict) -> set[str]:
+    """Sources declared as holding counts only (meta pipase.zone: reporting)."""
+    return {
+        uid
+        for uid, source in (manifest.get("sources") or {}).items()
+        if _meta(source).get("zone") == REPORTING_GROUP
+        or (source.get("source_meta") or {}).get("pipase", {}).get("zone") == REPORTING_GROUP
+    }
+
+
+def _is_door(node: dict) -> bool:
+    """A staging model declared readable outside the identifying zone: access protected or
+    public (a private model cannot be ref'd from another group), and no documented column
+    flagged meta.pipase.identifier."""
+    access = node.get("access") or (node.get("config") or {}).get("access")
+    flagged = [c for c in (node.get("columns") or {}).values() if _meta(c).get("identifier")]
+    return access in ("protected", "public") and not flagged
+
+
+def check_zones(manifest: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    models = _models(manifest)
+    reporting_sources = _reporting_sources(manifest)
+    for node in sorted(models.values(), key=lambda n: n["name"]):
+        name = node["name"]
+        staging = is_staging(node)
+        group = node.get("group") or (node.get("config") or {}).get("group")
+        identifying = group == IDENTIFYING_GROUP or staging
+        for parent in (node.get("depends_on") or {}).get("nodes", []):
+            if parent.startswith("source."):
+                allowed = staging or (parent in reporting_sources and group == REPORTING_GROUP)
+                if not allowed:
+                    problems.append(
+                        Problem(name, f"reads {parent} (only staging models read sources)")
+                    )
+                continue
+            parent_node = models.get(parent)
+            if parent_node is None or not is_staging(parent_node):
+                continue
+            if not identifying and not _is_door(parent_node):
+                problems.append(
+                    Problem(
+                        name,
+                        f"reads staging model {parent_node['name']}, which is no door "
+                        f"(outside the identifying zone, read {DOOR_PREFIX}* models or a "
+                        "protected staging model without identifier columns)",
+                    )
+                )
+            elif identifying and not staging and not name.startswith(DOOR_PREFIX):
+                problems.append(
+                    Problem(
+                        name,
+                        f"reads staging model {parent_node['name']} "
+                        f"(in the identifying zone, only {DOOR_PREFIX}* models read staging)",
+                    )
+                )
+        if not identifying:
+            for column_name, column in sorted((node.get("columns") or {}).items()):
+                if _meta(column).get("identifier"):
+                    problems.append(
+                        Problem(name, f"column {column_name} is flagged meta.pipase.identifier")
+                    )
+    return problems
+
+
+def check_store_failures(manifest: dict, run_results: dict | None = None) -> list[Problem]:
+    problems: list[Problem] = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        config = node.get("config") or {}
+        store_as = config.get("store_failures_as")
+        if config.get("store_failures") is True or store_as in ("table", "view"):
+            problems.append(
+                Problem(node["name"], "stores its failing rows (store_failures must stay off)")
+            )
+    if run_results is not None:
+        args = run_results.get("args") or {}
+        if args.get("store_failures") is True:
+            problems.append(Problem("run_results.json", "dbt ran with --store-failures"))
+    return problems
+
+
+def check(manifest: dict, run_results: dict | None = None) -> list[Problem]:
+    return (
+        check_leaving(manifest)
+        + check_zones(manifest)
+        + check_store_failures(manifest, run_results)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--manifest", type=Path, default=Path("target/manifest.json"))
+    parser.add_argument(
+        "--run-results",
+        type=Path,
+        default=None,
+        help="run_results.json of the build to check for --store-failures (optional)",
+    )
+    parser.add_argument(
+        "--min-leaving",
+        type=int,
+        default=1,
+        help="fail when fewer leaving models are found (default 1: an empty check proves nothing)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
+        run_results = (
+            json.loads(args.run_results.read_text(encoding="utf-8"))
+            if args.run_results and args.run_results.exists()
+            else None
+        )
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"check_privacy_coverage: cannot read {args.manifest}: {exc}\n")
+        return 2
+    problems = check(manifest, run_results)
+    n_leaving = len(leaving_models(manifest))
+    if n_leaving < args.min_leaving:
+        problems.append(
+            Problem(
+                "manifest", f"{n_leaving} leaving model(s), expected at least {args.min_leaving}"
+            )
+        )
+    for problem in problems:
+        sys.stdout.write(f"{problem}\n")
+    if problems:
+        sys.stdout.write(
+            f"check_privacy_coverage: {len(problems)} problem(s), {n_leaving} leaving model(s)\n"
+        )
+        return 1
+    sys.stdout.write(f"check_privacy_coverage: {n_leaving} leaving model(s) covered\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

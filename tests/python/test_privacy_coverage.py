@@ -1,0 +1,858 @@
+"""Prove that no direct identifier leaves: the coverage checker, the privacy tests, mutations.
+
+1. scripts/check_privacy_coverage.py on small hand-written manifests: each rule names its
+   offender, and a fully covered manifest passes.
+2. The generic privacy tests (tests/generic/) on a tiny dbt project with planted violations:
+   each test fails on its violation and passes on a clean model (labels that are also names,
+   commune names, months, keys).
+3. The checker on the real project's manifest (dbt parse): every leaving model is covered.
+4. Mutations of a copy of the real project, built on a small synthetic extraction (pipase synth
+   --youths 150, pipase load): dropping a contract or a privacy test, adding a name column,
+   undoing a minimisation, selecting * from a door. Each must make the checker or dbt fail.
+   The copy is parsed once per mutation (partial parsing) and only the mutated model and its
+   tests are built.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+import random
+import shutil
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from conftest import run_dbt
+
+REPO = Path(__file__).resolve().parents[2]
+DBT = REPO / ".venv" / "bin" / "dbt"
+CHECKER = REPO / "scripts" / "check_privacy_coverage.py"
+SCANNER = REPO / "scripts" / "scan_canaries.py"
+MODEL_TESTS = (
+    "has_only_documented_columns",
+    "has_no_identifier_columns",
+    "has_no_raw_identity_values",
+    "has_no_day_precision_dates",
+    "has_no_free_text",
+)
+DBT_ENV = {
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "PIPASE_CODE_KEY": "test-code-key-not-secret",
+}
+
+
+def _load_checker():
+    spec = importlib.util.spec_from_file_location("check_privacy_coverage", CHECKER)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+checker = _load_checker()
+
+
+def run_checker(manifest: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(CHECKER), "--manifest", str(manifest), *extra],
+        capture_output=True,
+        text=True,
+    )
+
+
+# ---------------------------------------------------------------- 1. the checker's rules
+
+
+def _test(name: str, attached: str, column: str | None = None, **config) -> dict:
+    return {
+        "resource_type": "test",
+        "name": f"{name}_{attached.split('.')[-1]}_{column or ''}",
+        "attached_node": attached,
+        "column_name": column,
+        "test_metadata": {"name": name, "kwargs": {}},
+        "config": {
+            "severity": "ERROR",
+            "error_if": "!= 0",
+            "where": None,
+            "limit": None,
+            "store_failures": None,
+            "store_failures_as": None,
+            **config,
+        },
+    }
+
+
+def _model(name: str, path: str, group: str, depends: list[str], **extra) -> dict:
+    return {
+        "resource_type": "model",
+        "name": name,
+        "original_file_path": path,
+        "group": group,
+        "access": extra.pop("access", "protected"),
+        "schema": group,
+        "tags": [],
+        "config": {
+            "group": group,
+            "contract": {"enforced": extra.pop("enforced", False)},
+            "meta": {},
+        },
+        "columns": extra.pop("columns", {}),
+        "depends_on": {"nodes": depends},
+        **extra,
+    }
+
+
+LEAVING = "model.pipase.annexe2_src__groupe"
+
+
+def covered_manifest() -> dict:
+    stg = "model.pipase.stg_src__t"
+    keys = "model.pipase.int_keys__src__t"
+    crossing = "model.pipase.int_crossing__src"
+    nodes = {
+        stg: _model(
+            "stg_src__t",
+            "models/staging/src/stg_src__t.sql",
+            "identifying",
+            ["source.pipase.src.t"],
+            access="private",
+            columns={"nom": {"meta": {"pipase": {"identifier": "direct"}}}},
+        ),
+        keys: _model("int_keys__src__t", "models/intermediate/keys/x.sql", "identifying", [stg]),
+        crossing: _model(
+            "int_crossing__src", "models/intermediate/crossing/x.sql", "crossing", [keys]
+        ),
+        LEAVING: _model(
+            "annexe2_src__groupe",
+            "models/marts/annexe2/annexe2_src__groupe.sql",
+            "leaving",
+            [crossing],
+            access="public",
+            enforced=True,
+            columns={"cle_hachage": {}, "cle_hachage_secondaire": {}, "mois_debut": {}},
+        ),
+    }
+    tests = [_test(name, LEAVING) for name in MODEL_TESTS] + [
+        _test("is_sha256_hex", LEAVING, "cle_hachage"),
+        _test("is_sha256_hex", LEAVING, "cle_hachage_secondaire"),
+        _test("is_month_precision", LEAVING, "mois_debut"),
+        _test("not_null", stg, "nom"),
+    ]
+    for number, test in enumerate(tests):
+        nodes[f"test.pipase.t{number}"] = test
+    return {"nodes": nodes, "sources": {"source.pipase.src.t": {"meta": {}}}, "exposures": {}}
+
+
+def problems(manifest: dict, run_results: dict | None = None) -> list[str]:
+    return [str(p) for p in checker.check(manifest, run_results)]
+
+
+def _remove_test(manifest: dict, name: str, column: str | None = None) -> dict:
+    manifest["nodes"] = {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if not (
+            node["resource_type"] == "test"
+            and node["test_metadata"]["name"] == name
+            and node["attached_node"] == LEAVING
+            and node["column_name"] == column
+        )
+    }
+    return manifest
+
+
+def test_covered_manifest_passes() -> None:
+    assert problems(covered_manifest()) == []
+
+
+def test_missing_contract_is_named() -> None:
+    manifest = covered_manifest()
+    manifest["nodes"][LEAVING]["config"]["contract"]["enforced"] = False
+    assert problems(manifest) == [
+        "annexe2_src__groupe: no enforced contract (config.contract.enforced)"
+    ]
+
+
+@pytest.mark.parametrize("name", MODEL_TESTS)
+def test_each_missing_model_test_is_named(name: str) -> None:
+    assert problems(_remove_test(covered_manifest(), name)) == [
+        f"annexe2_src__groupe: missing model test {name}"
+    ]
+
+
+def test_key_and_month_columns_need_their_tests() -> None:
+    manifest = _remove_test(covered_manifest(), "is_sha256_hex", "cle_hachage_secondaire")
+    manifest = _remove_test(manifest, "is_month_precision", "mois_debut")
+    assert problems(manifest) == [
+        "annexe2_src__groupe: column cle_hachage_secondaire lacks is_sha256_hex",
+        "annexe2_src__groupe: column mois_debut lacks is_month_precision",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("config", "why"),
+    [
+        ({"severity": "warn"}, "severity warn"),
+        ({"where": "1 = 0"}, "a where filter"),
+        ({"error_if": "> 100"}, "error_if > 100"),
+    ],
+    ids=["warn", "where", "error_if"],
+)
+def test_weakened_privacy_test_is_named(config: dict, why: str) -> None:
+    manifest = covered_manifest()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test" and node["test_metadata"]["name"] == "has_no_free_text":
+            node["config"].update(config)
+    assert problems(manifest) == [
+        f"annexe2_src__groupe: model test has_no_free_text weakened by {why}"
+    ]
+
+
+def test_a_model_is_leaving_by_folder_tag_or_exposure_too() -> None:
+    manifest = covered_manifest()
+    crossing = manifest["nodes"]["model.pipase.int_crossing__src"]
+    crossing["tags"] = ["leaving"]
+    assert "int_crossing__src: no enforced contract (config.contract.enforced)" in problems(
+        manifest
+    )
+    manifest = covered_manifest()
+    manifest["exposures"] = {
+        "exposure.pipase.export": {"depends_on": {"nodes": ["model.pipase.int_crossing__src"]}}
+    }
+    assert "int_crossing__src: missing model test has_no_free_text" in problems(manifest)
+
+
+def test_source_read_outside_staging_is_named() -> None:
+    manifest = covered_manifest()
+    manifest["nodes"]["model.pipase.int_crossing__src"]["depends_on"]["nodes"].append(
+        "source.pipase.src.t"
+    )
+    assert problems(manifest) == [
+        "int_crossing__src: reads source.pipase.src.t (only staging models read sources)"
+    ]
+
+
+def test_reporting_source_may_be_read_by_reports_only() -> None:
+    manifest = covered_manifest()
+    manifest["sources"]["source.pipase.m.rate"] = {"meta": {"pipase": {"zone": "reporting"}}}
+    manifest["nodes"]["model.pipase.rpt_x"] = _model(
+        "rpt_x", "models/marts/reports/rpt_x.sql", "reporting", ["source.pipase.m.rate"]
+    )
+    manifest["nodes"]["model.pipase.int_crossing__src"]["depends_on"]["nodes"].append(
+        "source.pipase.m.rate"
+    )
+    assert problems(manifest) == [
+        "int_crossing__src: reads source.pipase.m.rate (only staging models read sources)"
+    ]
+
+
+def test_staging_read_outside_the_door_is_named() -> None:
+    manifest = covered_manifest()
+    stg = "model.pipase.stg_src__t"
+    manifest["nodes"]["model.pipase.int_crossing__src"]["depends_on"]["nodes"].append(stg)
+    manifest["nodes"]["model.pipase.int_keys_other"] = _model(
+        "int_other", "models/intermediate/keys/int_other.sql", "identifying", [stg]
+    )
+    found = problems(manifest)
+    assert found[0].startswith(
+        "int_crossing__src: reads staging model stg_src__t, which is no door"
+    )
+    assert found[1] == (
+        "int_other: reads staging model stg_src__t "
+        "(in the identifying zone, only int_keys__* models read staging)"
+    )
+    assert len(found) == 2
+
+
+def test_protected_staging_without_identifiers_is_a_door() -> None:
+    manifest = covered_manifest()
+    manifest["nodes"]["model.pipase.stg_src__codes"] = _model(
+        "stg_src__codes",
+        "models/staging/src/stg_src__codes.sql",
+        "identifying",
+        ["source.pipase.src.t"],
+        columns={"code": {}},
+    )
+    crossing = manifest["nodes"]["model.pipase.int_crossing__src"]
+    crossing["depends_on"]["nodes"].append("model.pipase.stg_src__codes")
+    assert problems(manifest) == []
+    manifest["nodes"]["model.pipase.stg_src__codes"]["columns"]["nom"] = {
+        "config": {"meta": {"pipase": {"identifier": "direct"}}}
+    }
+    assert len(problems(manifest)) == 1
+
+
+def test_identifier_column_past_the_door_is_named() -> None:
+    manifest = covered_manifest()
+    manifest["nodes"]["model.pipase.int_crossing__src"]["columns"]["nom"] = {
+        "meta": {"pipase": {"identifier": "direct"}}
+    }
+    assert problems(manifest) == ["int_crossing__src: column nom is flagged meta.pipase.identifier"]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{"store_failures": True}, {"store_failures_as": "table"}, {"store_failures_as": "view"}],
+    ids=["store_failures", "as-table", "as-view"],
+)
+def test_stored_failures_are_named(config: dict) -> None:
+    manifest = covered_manifest()
+    manifest["nodes"]["test.pipase.t8"]["config"].update(config)  # not_null on stg nom
+    assert problems(manifest) == [
+        "not_null_stg_src__t_nom: stores its failing rows (store_failures must stay off)"
+    ]
+
+
+def test_a_run_with_store_failures_flag_is_named() -> None:
+    assert problems(covered_manifest(), {"args": {"store_failures": True}}) == [
+        "run_results.json: dbt ran with --store-failures"
+    ]
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(covered_manifest()), encoding="utf-8")
+    result = run_checker(path)
+    assert result.returncode == 0, result.stdout
+    assert "1 leaving model(s) covered" in result.stdout
+    assert run_checker(path, "--min-leaving", "2").returncode == 1
+    broken = _remove_test(covered_manifest(), "has_no_free_text")
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    result = run_checker(path)
+    assert result.returncode == 1
+    assert "annexe2_src__groupe: missing model test has_no_free_text" in result.stdout
+    assert run_checker(tmp_path / "absent.json").returncode == 2
+
+
+# ------------------------------------------------- 2. the generic tests bite (tiny project)
+
+PROBE_PROJECT = """
+name: probe
+version: "1.0"
+config-version: 2
+profile: probe
+flags: {send_anonymous_usage_stats: false, require_generic_test_arguments_property: true}
+models:
+  probe: {+materialized: table, +schema: leaving}
+seeds:
+  probe: {+schema: reference}
+data_tests:
+  probe: {+store_failures: false}
+"""
+PROBE_PROFILES = """
+probe:
+  target: duckdb
+  outputs:
+    duckdb:
+      type: duckdb
+      path: "{{ env_var('PROBE_DB') }}"
+      threads: 4
+      config_options: {autoinstall_known_extensions: false, autoload_known_extensions: false}
+"""
+PROBE_SOURCES = """
+version: 2
+sources:
+  - name: src
+    schema: raw
+    tables:
+      - name: people
+        columns:
+          - {name: nom, config: {meta: {pipase: {identifier: direct}}}}
+          - {name: prenom, config: {meta: {pipase: {identifier: direct}}}}
+          - {name: date_naissance, config: {meta: {pipase: {identifier: direct}}}}
+          - {name: numvoie, config: {meta: {pipase: {identifier: direct}}}}
+          - {name: commune}
+"""
+# Each probe model and the privacy tests it must fail (the clean one fails none).
+PROBE_MODELS = {
+    "clean": (
+        """select
+    sha256(nom || prenom) as cle_hachage,
+    strftime(date_naissance, '%Y-%m') as mois_naissance,
+    commune,
+    case when id % 3 = 0 then 'hors UE' else 'France' end as nationalite,
+    numvoie as nombre_enfants,
+    ['emploi', 'formation'] as cer_problematiques
+from {{ source('src', 'people') }}""",
+        set(),
+    ),
+    "undocumented": (
+        "select sha256(nom) as cle_hachage, 'x' as extra from {{ source('src', 'people') }}",
+        {"has_only_documented_columns"},
+    ),
+    "identifier_name": (
+        "select sha256(nom) as cle_hachage, id as id_individu, 1 as _ligne "
+        "from {{ source('src', 'people') }}",
+        {"has_no_identifier_columns"},
+    ),
+    "identity_values": (
+        # an innocent column name, surnames inside; a list holding first names
+        "select sha256(nom) as cle_hachage, case when id < 3 then nom end as code_groupe, "
+        "case when id = 5 then ['Emploi', prenom] end as libelles from {{ source('src', 'people') }}",
+        {"has_no_raw_identity_values"},
+    ),
+    "birth_date_text": (
+        "select sha256(nom) as cle_hachage, "
+        "case when id = 7 then strftime(date_naissance, '%Y/%d/%m') end as periode "
+        "from {{ source('src', 'people') }}",
+        {"has_no_raw_identity_values", "has_no_day_precision_dates"},
+    ),
+    "day_dates": (
+        "select sha256(nom) as cle_hachage, date '2020-03-01' as debut, "
+        "'du 01/03/2020' as libelle from {{ source('src', 'people') }}",
+        {"has_no_day_precision_dates"},
+    ),
+    "free_text": (
+        "select sha256(nom) as cle_hachage, 'Appel du service : situation ' || "
+        "lower(nom) || ' suivie' as commentaire from {{ source('src', 'people') }}",
+        {"has_no_free_text"},
+    ),
+    "bad_key_and_month": (
+        "select upper(sha256(nom)) as cle_hachage, "
+        "strftime(date_naissance, '%Y-%m-%d') as mois_naissance from {{ source('src', 'people') }}",
+        {
+            "is_sha256_hex",
+            "is_month_precision",
+            "has_no_raw_identity_values",
+            "has_no_day_precision_dates",
+        },
+    ),
+}
+
+
+def _probe_yaml() -> str:
+    models = []
+    for name, (sql, _expected) in PROBE_MODELS.items():
+        columns = [c.rsplit(" as ", 1)[-1].split()[0].strip(",") for c in _select_list(sql)]
+        if name == "undocumented":
+            columns = ["cle_hachage"]
+        entry = {"name": name, "data_tests": list(MODEL_TESTS), "columns": []}
+        for column in columns:
+            col = {"name": column}
+            if column.startswith("cle_hachage"):
+                col["data_tests"] = ["is_sha256_hex"]
+            elif column.startswith("mois_"):
+                col["data_tests"] = ["is_month_precision"]
+            elif column == "nationalite":
+                col["data_tests"] = [
+                    {"accepted_values": {"arguments": {"values": ["France", "UE", "hors UE"]}}}
+                ]
+            entry["columns"].append(col)
+        models.append(entry)
+    return yaml.safe_dump({"version": 2, "models": models}, sort_keys=False)
+
+
+def _select_list(sql: str) -> list[str]:
+    """The select list of a probe model, split on top-level commas."""
+    body = sql.split("select", 1)[1].rsplit("from {{", 1)[0]
+    parts, depth, current = [], 0, ""
+    for char in body:
+        depth += char in "(["
+        depth -= char in ")]"
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p.strip() for p in [*parts, current] if p.strip()]
+
+
+def _probe_people() -> list[tuple]:
+    """300 synthetic people with random letter surnames; PANTIN (a commune of the reference
+    seed) and FRANCE (a nationality label) are also names, as in real life."""
+    rng = random.Random(93)
+    people = []
+    for number in range(300):
+        nom = "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.randint(5, 9)))
+        prenom = "".join(rng.choice(string.ascii_lowercase) for _ in range(6)).capitalize()
+        people.append(
+            (
+                number,
+                nom,
+                prenom,
+                f"{1980 + number % 25}-{1 + number % 12:02d}-{1 + number % 28:02d}",
+                str(1 + number % 40),
+                rng.choice(["Pantin", "Bobigny"]),
+            )
+        )
+    people.append((300, "PANTIN", "France", "1999-01-01", "12", "Pantin"))
+    people.append((301, "Le Goff", "Anne", "1998-02-03", "3", "Bobigny"))
+    return people
+
+
+@pytest.fixture(scope="module")
+def probe_results(tmp_path_factory) -> dict[str, dict[str, str]]:
+    root = tmp_path_factory.mktemp("probe")
+    (root / "models").mkdir()
+    (root / "seeds").mkdir()
+    (root / "macros").mkdir()
+    shutil.copytree(REPO / "tests" / "generic", root / "tests" / "generic")
+    (root / "dbt_project.yml").write_text(PROBE_PROJECT, encoding="utf-8")
+    (root / "profiles.yml").write_text(PROBE_PROFILES, encoding="utf-8")
+    (root / "macros" / "generate_schema_name.sql").write_text(
+        "{% macro generate_schema_name(custom_schema_name, node) -%}"
+        "{{ custom_schema_name or target.schema }}{%- endmacro %}",
+        encoding="utf-8",
+    )
+    (root / "seeds" / "ref_communes.csv").write_text(
+        "code_insee,nom\n93055,Pantin\n93008,Bobigny\n", encoding="utf-8"
+    )
+    (root / "models" / "_sources.yml").write_text(PROBE_SOURCES, encoding="utf-8")
+    (root / "models" / "_models.yml").write_text(_probe_yaml(), encoding="utf-8")
+    for name, (sql, _expected) in PROBE_MODELS.items():
+        (root / "models" / f"{name}.sql").write_text(sql + "\n", encoding="utf-8")
+    database = root / "probe.duckdb"
+    con = duckdb.connect(str(database))
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.people (id integer, nom varchar, prenom varchar, "
+        "date_naissance date, numvoie varchar, commune varchar)"
+    )
+    con.executemany("insert into raw.people values (?, ?, ?, ?, ?, ?)", _probe_people())
+    con.close()
+    result = subprocess.run(
+        [str(DBT), "build", "--project-dir", str(root), "--profiles-dir", str(root)],
+        cwd=root,
+        env={**os.environ, **DBT_ENV, "PROBE_DB": str(database)},
+        capture_output=True,
+        text=True,
+    )
+    run_results = json.loads((root / "target" / "run_results.json").read_text())
+    statuses: dict[str, dict[str, str]] = {name: {} for name in PROBE_MODELS}
+    manifest = json.loads((root / "target" / "manifest.json").read_text())
+    for item in run_results["results"]:
+        node = manifest["nodes"].get(item["unique_id"])
+        if node and node["resource_type"] == "test":
+            model = node["attached_node"].split(".")[-1]
+            statuses[model][node["test_metadata"]["name"]] = item["status"]
+        elif node and node["resource_type"] == "model":
+            assert item["status"] == "success", result.stdout[-3000:]
+    return statuses
+
+
+@pytest.mark.parametrize("model", sorted(PROBE_MODELS))
+def test_privacy_tests_fail_exactly_on_planted_violations(probe_results, model: str) -> None:
+    statuses = probe_results[model]
+    failed = {name for name, status in statuses.items() if status != "pass"}
+    assert set(MODEL_TESTS) <= set(statuses), statuses
+    assert failed == PROBE_MODELS[model][1], statuses
+
+
+# ------------------------------------------------------- 3. the real project's manifest
+
+
+def test_real_manifest_is_covered(tmp_path: Path) -> None:
+    result = run_dbt(["parse"], tmp_path, env=DBT_ENV)
+    assert result.returncode == 0, result.stdout[-3000:]
+    checked = run_checker(tmp_path / "target" / "manifest.json", "--min-leaving", "10")
+    assert checked.returncode == 0, checked.stdout
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    leaving = checker.leaving_models(manifest)
+    assert {n["name"] for n in leaving.values()} >= {
+        "annexe2_iodas_ase__individu",
+        "annexe2_webrsa__allocataire",
+        "annexe2_iodas_mdph__droit",
+    }
+
+
+# ------------------------------------------------ 4. mutations of the real project, real data
+
+MUTATED = (
+    "annexe2_iodas_ase__individu",
+    "annexe2_iodas_mdph__droit",
+    "annexe2_webrsa__allocataire",
+)
+COPY_IGNORE = shutil.ignore_patterns(
+    ".venv",
+    ".git",
+    "data",
+    "target",
+    "logs",
+    "dbt_packages",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "*.duckdb",
+    "*.wal",
+)
+
+
+class Project:
+    """A copy of the repository, its database, and a way to mutate files and restore them."""
+
+    def __init__(self, root: Path, database: Path, canaries: Path):
+        self.root, self.database, self.canaries = root, database, canaries
+        self._saved: dict[Path, str] = {}
+        self.baseline_problems: set[str] = set()
+
+    def dbt(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(DBT), *args, "--project-dir", str(self.root), "--profiles-dir", str(self.root)],
+            cwd=self.root,
+            env={**os.environ, **DBT_ENV, "PIPASE_DUCKDB_PATH": str(self.database)},
+            capture_output=True,
+            text=True,
+        )
+
+    def edit(self, relative: str, change) -> None:
+        path = self.root / relative
+        text = path.read_text(encoding="utf-8")
+        self._saved.setdefault(path, text)
+        new = change(text)
+        assert new != text, f"mutation did not change {relative}"
+        path.write_text(new, encoding="utf-8")
+
+    def edit_model_yaml(self, model: str, change) -> None:
+        def apply(text: str) -> str:
+            document = yaml.safe_load(text)
+            for entry in document["models"]:
+                if entry["name"] == model:
+                    change(entry)
+            return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+        self.edit("models/marts/annexe2/_annexe2__models.yml", apply)
+
+    def restore(self) -> None:
+        for path, text in self._saved.items():
+            path.write_text(text, encoding="utf-8")
+        self._saved.clear()
+
+    def check(self) -> subprocess.CompletedProcess:
+        return run_checker(self.root / "target" / "manifest.json")
+
+    def test_statuses(self, model: str) -> dict[str, str]:
+        manifest = json.loads((self.root / "target" / "manifest.json").read_text())
+        results = json.loads((self.root / "target" / "run_results.json").read_text())
+        statuses = {}
+        for item in results["results"]:
+            node = manifest["nodes"].get(item["unique_id"], {})
+            if node.get("resource_type") == "test" and node.get("attached_node", "").endswith(
+                "." + model
+            ):
+                key = node["test_metadata"]["name"] + (
+                    f":{node['column_name']}" if node.get("column_name") else ""
+                )
+                statuses[key] = item["status"]
+        return statuses
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Project:
+    """The repository copied, a 150-youth synthetic extraction loaded, the three mutated marts
+    and their parents built, their tests passing (the control for every mutation)."""
+    tmp = tmp_path_factory.mktemp("mutations")
+    root = tmp / "project"
+    shutil.copytree(REPO, root, ignore=COPY_IGNORE)
+    extraction, database = tmp / "extraction", tmp / "pipase.duckdb"
+    pipase = REPO / ".venv" / "bin" / "pipase"
+    for command in (
+        [str(pipase), "synth", "--out", str(extraction), "--youths", "150", "--seed", "7"],
+        [str(pipase), "load", str(extraction), "--database", str(database)],
+    ):
+        result = subprocess.run(
+            command, capture_output=True, text=True, env={**os.environ, **DBT_ENV}
+        )
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    project = Project(root, database, extraction / "ground_truth" / "canaries.csv")
+    parents = [f"+{model}" for model in MUTATED]
+    built = project.dbt(  # seeds (the reference ones are the tests' vocabulary) and models
+        "build",
+        "--select",
+        "resource_type:seed",
+        *parents,
+        "--exclude",
+        "resource_type:test",
+        "resource_type:unit_test",
+    )
+    assert built.returncode == 0, built.stdout[-3000:]
+    control = project.dbt("test", "--select", *MUTATED, "--exclude-resource-type", "unit_test")
+    assert control.returncode == 0, control.stdout[-3000:]
+    for model in MUTATED:
+        statuses = project.test_statuses(model)
+        assert {s.split(":")[0] for s in statuses} >= set(MODEL_TESTS), statuses
+    # what the checker already says of the unmutated project (none of it on the mutated marts)
+    project.baseline_problems = set(project.check().stdout.splitlines()[:-1])
+    assert not any(line.startswith(MUTATED) for line in project.baseline_problems)
+    return project
+
+
+@pytest.fixture
+def mutable(project: Project):
+    yield project
+    project.restore()
+
+
+def scan_canaries(project: Project, *paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            str(SCANNER),
+            "--canaries",
+            str(project.canaries),
+            "--database",
+            str(project.database),
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_control_outputs_hold_no_canary(project: Project) -> None:
+    result = scan_canaries(project, project.root / "target", project.root / "logs")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Mutations are grouped three to a dbt invocation, each on its own model, so that the suite
+# stays within a few minutes (a dbt start on this project costs ~15 s); each outcome is
+# asserted on its own model or checker line.
+
+INDIVIDU, DROIT, ALLOCATAIRE = MUTATED
+
+
+def _sql(model: str) -> str:
+    return f"models/marts/annexe2/{model}.sql"
+
+
+def _drop_contract(sql: str) -> str:
+    return "{{ config(contract={'enforced': false}) }}\n" + sql
+
+
+def test_mutations_a_b_dropped_contract_removed_test_stored_failures_fail_the_checker(
+    mutable: Project,
+) -> None:
+    # (a) the contract of one leaving model is switched off
+    mutable.edit(_sql(ALLOCATAIRE), _drop_contract)
+
+    # (b) one privacy test is removed from one model
+    def drop_free_text(entry: dict) -> None:
+        entry["data_tests"] = [t for t in entry["data_tests"] if t != "has_no_free_text"]
+
+    mutable.edit_model_yaml(DROIT, drop_free_text)
+
+    # and a privacy test is set to store its failing rows
+    def store_failures(entry: dict) -> None:
+        entry["data_tests"] = [
+            {"has_no_raw_identity_values": {"config": {"store_failures": True}}}
+            if t == "has_no_raw_identity_values"
+            else t
+            for t in copy.deepcopy(entry["data_tests"])
+        ]
+
+    mutable.edit_model_yaml(INDIVIDU, store_failures)
+    parsed = mutable.dbt("parse")
+    assert parsed.returncode == 0, parsed.stdout[-3000:]
+    result = mutable.check()
+    assert result.returncode == 1
+    lines = set(result.stdout.splitlines()[:-1]) - mutable.baseline_problems
+    assert f"{ALLOCATAIRE}: no enforced contract (config.contract.enforced)" in lines, "(a)"
+    assert f"{DROIT}: missing model test has_no_free_text" in lines, "(b)"
+    assert any(
+        line.startswith("has_no_raw_identity_values_annexe2_iodas_ase__individu")
+        and line.endswith("stores its failing rows (store_failures must stay off)")
+        for line in lines
+    ), "store_failures"
+    assert len(lines) == 3, result.stdout  # the three mutations, nothing else
+
+
+NAME_COLUMN_SQL = """
+select
+    mutated.*,
+    identities.nom
+from (
+{original}
+) as mutated
+left join (
+    select
+        ids.cle_hachage,
+        min(coalesce(raw_people.nom_naissance, raw_people.nom_usage)) as nom
+    from {{{{ ref('int_cohort__ids_iodas') }}}} as ids
+    inner join {{{{ source('iodas_ase', 'individus') }}}} as raw_people
+        on ids.id_individu = raw_people.id_individu
+    group by ids.cle_hachage
+) as identities
+    on mutated.cle_hachage = identities.cle_hachage
+"""
+
+
+def test_mutations_c_d_e_name_column_raw_date_select_star_fail_the_data_tests(
+    mutable: Project,
+) -> None:
+    # (c) a column nom, from the raw ASE names, in the SQL and the YAML of a leaving model
+    mutable.edit(_sql(INDIVIDU), lambda sql: NAME_COLUMN_SQL.format(original=sql))
+    mutable.edit_model_yaml(
+        INDIVIDU,
+        lambda entry: entry["columns"].append(
+            {"name": "nom", "data_type": "varchar", "description": "mutation"}
+        ),
+    )
+    # (d) a minimisation undone: the day-precision date instead of month_year, as text
+    mutable.edit(
+        _sql(DROIT),
+        lambda sql: sql.replace(
+            "{{ month_year('decisions.date_debut_droit') }}",
+            "cast(decisions.date_debut_droit as varchar)",
+        ),
+    )
+    # (e) no column filter: select * from a door, the contract switched off too
+    mutable.edit(
+        _sql(ALLOCATAIRE),
+        lambda _sql_text: _drop_contract(
+            "select * from {{ ref('int_keys__webrsa__personnes') }}\n"
+        ),
+    )
+    result = mutable.dbt("build", "--select", *MUTATED, "--exclude-resource-type", "unit_test")
+    assert result.returncode == 1
+    individu = mutable.test_statuses(INDIVIDU)
+    assert individu["has_no_identifier_columns"] == "fail", "(c)"
+    assert individu["has_no_raw_identity_values"] == "fail", "(c)"
+    assert individu["has_only_documented_columns"] == "pass", "(c) documented: only data tell"
+    droit = mutable.test_statuses(DROIT)
+    assert droit["is_month_precision:mois_debut_droit"] == "fail", "(d)"
+    assert droit["has_no_day_precision_dates"] == "fail", "(d)"
+    allocataire = mutable.test_statuses(ALLOCATAIRE)
+    assert allocataire["has_only_documented_columns"] == "fail", "(e)"
+    assert allocataire["has_no_identifier_columns"] == "fail", "(e) _fichier, _ligne"
+    checked = mutable.check().stdout
+    assert f"{INDIVIDU}: reads source.pipase.iodas_ase.individus" in checked, "(c)"
+    assert f"{ALLOCATAIRE}: no enforced contract" in checked, "(e)"
+    # (c) end to end: the canary scan finds the planted names in the leaving table
+    scan = scan_canaries(mutable)
+    assert scan.returncode == 1
+    assert f"table leaving.{INDIVIDU} column nom: canary" in scan.stdout
+    assert "CANARYZORGLUB" not in scan.stdout.upper()
+
+
+def test_mutations_d_e_raw_date_type_and_select_star_fail_the_contract(
+    mutable: Project,
+) -> None:
+    # (d) the minimisation undone with the raw DATE: the contract's varchar refuses it
+    mutable.edit(
+        _sql(DROIT),
+        lambda sql: sql.replace(
+            "{{ month_year('decisions.date_debut_droit') }}", "decisions.date_debut_droit"
+        ),
+    )
+    # (e) select * from a door, contract kept: the contract refuses the extra columns
+    mutable.edit(
+        _sql(INDIVIDU),
+        lambda _sql_text: "select * from {{ ref('int_keys__iodas_ase__individus') }}\n",
+    )
+    result = mutable.dbt(
+        "build", "--select", DROIT, INDIVIDU, "--exclude-resource-type", "unit_test"
+    )
+    assert result.returncode == 1
+    results = json.loads((mutable.root / "target" / "run_results.json").read_text())
+    by_model = {r["unique_id"].split(".")[-1]: r for r in results["results"]}
+    for model, mutation in ((DROIT, "(d)"), (INDIVIDU, "(e)")):
+        assert by_model[model]["status"] == "error", mutation
+        assert "contract" in by_model[model]["message"].lower(), mutation
