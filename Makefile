@@ -25,9 +25,13 @@ DEMO_DIR ?= data/demo
 DEMO_YOUTHS ?= 2000
 TEST_DIR := data/test
 TEST_YOUTHS ?= 400
+DOCS_DIR ?= data/docs
+DOCS_YOUTHS ?= 300
+# the synthetic extraction's date (pipase synth's default)
+EXTRACTION_DATE ?= 2026-06-30
 DBT := $(BIN)/dbt
 
-.PHONY: help install demo test lint format pytest dbt-test protocol-keyed clean
+.PHONY: help install demo test lint format pytest dbt-test protocol-keyed docs docs-serve bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -40,17 +44,45 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv with the pinned dependencies
 
-demo: $(STAMP) ## run the main job end to end on synthetic data (DuckDB file under data/demo)
-	rm -rf $(DEMO_DIR)/extraction
-	$(BIN)/pipase synth --out $(DEMO_DIR)/extraction --youths $(DEMO_YOUTHS)
-	PIPASE_DUCKDB_PATH=$(DEMO_DIR)/pipase.duckdb $(BIN)/pipase load $(DEMO_DIR)/extraction
+# Synthetic runs only: the archive password of the demo (a real export prompts for it or reads
+# PIPASE_ARCHIVE_PASSWORD from the data office's environment).
+DEMO_ARCHIVE_ENV := PIPASE_ARCHIVE_PASSWORD=synthetic-demo-archive-password
+
+demo: $(STAMP) ## run the main job end to end on synthetic data (everything under data/demo)
+	rm -rf $(DEMO_DIR)
+	@echo "== 1/6 synthetic extraction of the five sources"
+	$(BIN)/pipase synth --out $(DEMO_DIR)/extraction --youths $(DEMO_YOUTHS) \
+	  --extraction-date $(EXTRACTION_DATE)
+	@echo "== 2/6 load into the identifying zone ($(DEMO_DIR)/pipase.duckdb)"
+	$(BIN)/pipase load $(DEMO_DIR)/extraction --database $(DEMO_DIR)/pipase.duckdb \
+	  --extraction-date $(EXTRACTION_DATE)
+	$(BIN)/python scripts/measure_hash_rate.py --database $(DEMO_DIR)/pipase.duckdb
+	@echo "== 3/6 dbt build: keys, cohort, crossing, minimisation, annex 2, privacy tests"
 	PIPASE_DUCKDB_PATH=$(DEMO_DIR)/pipase.duckdb $(DBT) build
-	@echo "demo: database $(DEMO_DIR)/pipase.duckdb"
+	$(BIN)/python scripts/check_privacy_coverage.py --manifest target/manifest.json \
+	  --run-results target/run_results.json --min-leaving 10
+	@echo "== 4/6 encrypted package for the Association"
+	$(DEMO_ARCHIVE_ENV) $(BIN)/pipase export --database $(DEMO_DIR)/pipase.duckdb \
+	  --out $(DEMO_DIR)/export --extraction-date $(EXTRACTION_DATE)
+	@echo "== 5/6 the Association's import and models"
+	$(DEMO_ARCHIVE_ENV) $(BIN)/pipase import $(DEMO_DIR)/export/pipase_$(EXTRACTION_DATE).7z \
+	  --database $(DEMO_DIR)/association/pipase_association.duckdb
+	PIPASE_ASSOCIATION_DB=$(CURDIR)/$(DEMO_DIR)/association/pipase_association.duckdb \
+	  $(DBT) build --project-dir association --profiles-dir association \
+	  --target-path $(CURDIR)/$(DEMO_DIR)/association/target --log-path $(CURDIR)/$(DEMO_DIR)/association/logs
+	@echo "== 6/6 no canary identity anywhere in what the run produced"
+	$(BIN)/python scripts/scan_canaries.py --canaries $(DEMO_DIR)/extraction/ground_truth/canaries.csv \
+	  --database $(DEMO_DIR)/pipase.duckdb target logs $(DEMO_DIR)/export $(DEMO_DIR)/association
+	$(BIN)/python scripts/evaluate_linkage.py --extraction $(DEMO_DIR)/extraction \
+	  --database $(DEMO_DIR)/pipase.duckdb
+	@echo "demo: identifying zone $(DEMO_DIR)/pipase.duckdb; package $(DEMO_DIR)/export/; Association $(DEMO_DIR)/association/"
 
 lint: $(STAMP) ## ruff and sqlfluff (dbt templater)
 	$(BIN)/ruff check src scripts tests
 	$(BIN)/ruff format --check src scripts tests
-	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff lint models macros tests/protocol --processes 2
+	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff lint models tests/protocol tests/privacy --processes 2
+	$(BIN)/python scripts/generate_sources.py --check
+	$(BIN)/python scripts/generate_letter_map.py --check
 
 format: $(STAMP) ## fix what ruff and sqlfluff can fix
 	$(BIN)/ruff check --fix src scripts tests
@@ -61,14 +93,34 @@ pytest: $(STAMP) ## the Python test suite
 	$(BIN)/pytest -q
 
 dbt-test: $(STAMP) ## dbt build (models, data and unit tests) on a small synthetic extraction
-	rm -rf $(TEST_DIR)/extraction $(TEST_DIR)/pipase.duckdb
-	$(BIN)/pipase synth --out $(TEST_DIR)/extraction --youths $(TEST_YOUTHS) --seed 7
-	PIPASE_DUCKDB_PATH=$(TEST_DIR)/pipase.duckdb $(BIN)/pipase load $(TEST_DIR)/extraction
+	rm -rf $(TEST_DIR)/extraction $(TEST_DIR)/pipase.duckdb $(TEST_DIR)/export
+	$(BIN)/pipase synth --out $(TEST_DIR)/extraction --youths $(TEST_YOUTHS) --seed 7 \
+	  --extraction-date $(EXTRACTION_DATE)
+	$(BIN)/pipase load $(TEST_DIR)/extraction --database $(TEST_DIR)/pipase.duckdb \
+	  --extraction-date $(EXTRACTION_DATE)
+	$(BIN)/python scripts/measure_hash_rate.py --database $(TEST_DIR)/pipase.duckdb
 	PIPASE_DUCKDB_PATH=$(TEST_DIR)/pipase.duckdb $(DBT) build
+	$(BIN)/python scripts/check_privacy_coverage.py --manifest target/manifest.json \
+	  --run-results target/run_results.json --min-leaving 10
+	$(DEMO_ARCHIVE_ENV) $(BIN)/pipase export --database $(TEST_DIR)/pipase.duckdb \
+	  --out $(TEST_DIR)/export --extraction-date $(EXTRACTION_DATE)
+	PIPASE_DUCKDB_PATH=$(TEST_DIR)/pipase.duckdb $(DBT) docs generate --static
+	$(BIN)/python scripts/scan_canaries.py --canaries $(TEST_DIR)/extraction/ground_truth/canaries.csv \
+	  --database $(TEST_DIR)/pipase.duckdb target logs $(TEST_DIR)/export
 
 protocol-keyed: $(STAMP) ## the conformance vectors through the SQL macros, keyed variant
 	PIPASE_DUCKDB_PATH=$(TEST_DIR)/pipase.duckdb PIPASE_HASH_KEY=pipase-test-key-not-secret \
 	  $(DBT) build --select conformance_vectors ref_letter_map tag:protocol --vars '{pipase_keyed: true}'
+
+docs: $(STAMP) ## French data-dictionary site (site/index.html) from a synthetic run
+	PIPASE_DUCKDB_PATH=$(DOCS_DIR)/pipase.duckdb DBT_LOG_PATH=$(DOCS_DIR)/logs \
+	  $(BIN)/python scripts/build_docs.py --synthetic-run-if-missing --youths $(DOCS_YOUTHS) \
+	  --target-path $(DOCS_DIR)/target
+	$(BIN)/python scripts/check_docs_completeness.py --manifest $(DOCS_DIR)/target/manifest.json
+
+docs-serve: ## serve site/ on 127.0.0.1, on a free port the OS picks (printed)
+	@test -f site/index.html || { echo "docs-serve: run make docs first"; exit 1; }
+	$(BIN)/python -m http.server 0 --bind 127.0.0.1 --directory site
 
 test: lint pytest dbt-test protocol-keyed ## every check: what CI runs
 	@echo "make test: all checks passed"

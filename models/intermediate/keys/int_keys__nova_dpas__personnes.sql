@@ -1,0 +1,51 @@
+{#
+  Door of the identifying zone for Nova-DPAS persons: one row per personnes row.
+  Names are normalised once per distinct value (normalise_distinct_names); the surname is the
+  birth name when it normalises to something, else the usage name (hashing protocol section 1,
+  rule 1). The column list below is an allow-list: no name, no full date, no address passes.
+#}
+with
+
+source_rows as (
+    select * from {{ ref('stg_nova_dpas__personnes') }}
+),
+
+normalised_names as (
+    {{ normalise_distinct_names('source_rows', ['nom_naissance', 'nom_usage', 'prenom']) }}
+),
+
+named as (
+    select
+        source_rows.*,
+        first_name.valeur_normalisee as prenom_normalise,
+        coalesce(birth_name.valeur_normalisee, usage_name.valeur_normalisee) as nom_normalise
+    from source_rows
+    left join normalised_names as birth_name on source_rows.nom_naissance = birth_name.valeur_brute
+    left join normalised_names as usage_name on source_rows.nom_usage = usage_name.valeur_brute
+    left join normalised_names as first_name on source_rows.prenom = first_name.valeur_brute
+),
+
+final as (
+    select
+        ---------- ids (pseudonymous source ids: crossing zone, never leaving)
+        id_personne,
+        id_foyer,
+        ---------- lineage
+        _fichier,
+        _ligne,
+        ---------- year of birth (annex 2 minimisation)
+        cast(year(date_naissance) as integer) as annee_naissance,
+        ---------- keys (annex 1)
+        {{ primary_key('nom_normalise', 'prenom_normalise', 'date_naissance') }} as cle_hachage,
+        {{ secondary_key('nom_normalise', 'date_naissance') }} as cle_hachage_secondaire,
+        {{ unkeyable_reason('nom_normalise', 'prenom_normalise', 'date_naissance') }} as motif_sans_cle,
+        ---------- minimised attributes (annex 2)
+        case upper(trim(sexe))
+            when 'M' then 'M'
+            when 'F' then 'F'
+        end as genre,
+        {{ month_year('date_naissance') }} as mois_naissance
+    from named
+)
+
+select * from final

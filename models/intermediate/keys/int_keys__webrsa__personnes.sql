@@ -1,0 +1,55 @@
+{#
+  Door of the identifying zone for WebRSA persons: one row per personnes row (every role:
+  demandeur, conjoint, enfant...; the crossing keeps DEM and CJT). Sex: sexe 1 / 2, else the
+  civilité qual MR / MME.
+  Names are normalised once per distinct value (normalise_distinct_names); the surname is the
+  birth name when it normalises to something, else the usage name (hashing protocol section 1,
+  rule 1). The column list below is an allow-list: no name, no full date, no address passes.
+#}
+with
+
+source_rows as (
+    select * from {{ ref('stg_webrsa__personnes') }}
+),
+
+normalised_names as (
+    {{ normalise_distinct_names('source_rows', ['nomnai', 'nom', 'prenom']) }}
+),
+
+named as (
+    select
+        source_rows.*,
+        first_name.valeur_normalisee as prenom_normalise,
+        coalesce(birth_name.valeur_normalisee, usage_name.valeur_normalisee) as nom_normalise
+    from source_rows
+    left join normalised_names as birth_name on source_rows.nomnai = birth_name.valeur_brute
+    left join normalised_names as usage_name on source_rows.nom = usage_name.valeur_brute
+    left join normalised_names as first_name on source_rows.prenom = first_name.valeur_brute
+),
+
+final as (
+    select
+        ---------- ids (pseudonymous source ids: crossing zone, never leaving)
+        id,
+        foyer_id,
+        ---------- lineage
+        _fichier,
+        _ligne,
+        ---------- year of birth (annex 2 minimisation)
+        cast(year(dtnai) as integer) as annee_naissance,
+        ---------- keys (annex 1)
+        {{ primary_key('nom_normalise', 'prenom_normalise', 'dtnai') }} as cle_hachage,
+        {{ secondary_key('nom_normalise', 'dtnai') }} as cle_hachage_secondaire,
+        {{ unkeyable_reason('nom_normalise', 'prenom_normalise', 'dtnai') }} as motif_sans_cle,
+        ---------- minimised attributes (annex 2)
+        case
+            when sexe = '1' then 'M'
+            when sexe = '2' then 'F'
+            when qual = 'MR' then 'M'
+            when qual = 'MME' then 'F'
+        end as genre,
+        {{ month_year('dtnai') }} as mois_naissance
+    from named
+)
+
+select * from final

@@ -1,0 +1,215 @@
+{#
+  Annex 2 "Domicile du détenteur de l'autorité parentale : Minimisé en commune" (Iodas-ASE;
+  article 4.1: "Domicile des détenteurs de l'autorité parentale minimisé en commune") and
+  "Commune de résidence" (Iodas-DPAS, Iodas-MDPH): every distinct commune value of the
+  sources (a name, free text, or an INSEE code), with its postal code when the source has one,
+  mapped to an INSEE commune code of seeds/reference/ref_communes. First method that gives
+  exactly one commune:
+    code_insee               the value is an INSEE code of the seed (not an 'ancienne' pre-1968
+                             code, which a postal code could be mistaken for); a municipal
+                             arrondissement (Paris, Lyon, Marseille) becomes its commune;
+    nom_code_postal          normalised name = the seed's nom_normalise, postal code among the
+                             commune's postal codes;
+    nom_prefixe_code_postal  the same with the name as the start of the seed's name, for short
+                             or former names ('Saint-Ouen' 93400 -> Saint-Ouen-sur-Seine);
+    nom_unique               normalised name alone, when one commune of France bears it;
+    nom_93                   normalised name alone, when one commune of Seine-Saint-Denis
+                             bears it (Montreuil, Saint-Denis, Villepinte have homonyms
+                             elsewhere): the sources are the Department's, about its residents;
+    code_postal_unique       postal code alone (or a value that is a postal code), when one
+                             commune has it;
+    non_trouve               no commune: code_insee NULL, counted (warning test).
+  Names are compared after normalise_label, with ST -> SAINT, STE -> SAINTE, S (as in
+  S/SEINE) -> SUR. Codes are kept as the source had them at the time: Pierrefitte-sur-Seine
+  (93059), merged into Saint-Denis (93066) on 2025-01-01, stays 93059, so that the commune of
+  2000-2024 records keeps its history (the seed maps it to 93066 in code_commune_actuelle for
+  whoever wants today's geography).
+#}
+with
+
+source_values as (
+    select
+        commune_domicile as valeur_source,
+        code_postal
+    from {{ ref('int_keys__iodas_ase__detenteurs_autorite_parentale') }}
+    union all
+    select
+        commune_residence as valeur_source,
+        null as code_postal
+    from {{ ref('stg_iodas_dpas__aides_attributs') }}
+    union all
+    select
+        commune_residence as valeur_source,
+        null as code_postal
+    from {{ ref('stg_iodas_mdph__decisions_attributs') }}
+),
+
+distinct_values as (
+    select
+        valeur_source,
+        code_postal,
+        count(*) as nombre_lignes
+    from source_values
+    where valeur_source is not null or code_postal is not null
+    group by valeur_source, code_postal
+),
+
+normalised as (
+    select
+        valeur_source,
+        code_postal,
+        nombre_lignes,
+        regexp_replace(
+            regexp_replace(
+                regexp_replace({{ normalise_label('valeur_source') }}, '\bSTE\b', 'SAINTE', 'g'),
+                '\bST\b', 'SAINT', 'g'
+            ),
+            '\bS\b', 'SUR', 'g'
+        ) as nom_compare,
+        trim(upper(valeur_source)) as code_compare,
+        coalesce(
+            trim(code_postal),
+            case when regexp_full_match(trim(valeur_source), '[0-9]{5}') then trim(valeur_source) end
+        ) as code_postal_compare
+    from distinct_values
+),
+
+communes as (
+    select
+        code_insee,
+        nom_normalise,
+        statut,
+        code_departement,
+        case when statut = 'arrondissement' then code_commune_actuelle else code_insee end as code_retenu,
+        string_split(coalesce(codes_postaux, ''), '|') as liste_codes_postaux
+    from {{ ref('ref_communes') }}
+),
+
+matched_code as (
+    select
+        normalised.valeur_source,
+        normalised.code_postal,
+        min(communes.code_retenu) as code_insee
+    from normalised
+    inner join communes
+        on normalised.code_compare = communes.code_insee
+    where communes.statut <> 'ancienne'
+    group by normalised.valeur_source, normalised.code_postal
+),
+
+matched_name_postal as (
+    select
+        normalised.valeur_source,
+        normalised.code_postal,
+        min(communes.code_retenu) as code_insee
+    from normalised
+    inner join communes
+        on
+            normalised.nom_compare = communes.nom_normalise
+            and list_contains(communes.liste_codes_postaux, normalised.code_postal_compare)
+    group by normalised.valeur_source, normalised.code_postal
+    having count(distinct communes.code_retenu) = 1
+),
+
+matched_prefix_postal as (
+    select
+        normalised.valeur_source,
+        normalised.code_postal,
+        min(communes.code_retenu) as code_insee
+    from normalised
+    inner join communes
+        on
+            starts_with(communes.nom_normalise, normalised.nom_compare || ' ')
+            and list_contains(communes.liste_codes_postaux, normalised.code_postal_compare)
+    group by normalised.valeur_source, normalised.code_postal
+    having count(distinct communes.code_retenu) = 1
+),
+
+matched_name as (
+    select
+        normalised.valeur_source,
+        normalised.code_postal,
+        min(communes.code_retenu) as code_insee
+    from normalised
+    inner join communes
+        on normalised.nom_compare = communes.nom_normalise
+    group by normalised.valeur_source, normalised.code_postal
+    having count(distinct communes.code_retenu) = 1
+),
+
+matched_name_93 as (
+    select
+        normalised.valeur_source,
+        normalised.code_postal,
+        min(communes.code_retenu) as code_insee
+    from normalised
+    inner join communes
+        on normalised.nom_compare = communes.nom_normalise
+    where communes.code_departement = '93'
+    group by normalised.valeur_source, normalised.code_postal
+    having count(distinct communes.code_retenu) = 1
+),
+
+matched_postal as (
+    select
+        normalised.valeur_source,
+        normalised.code_postal,
+        min(communes.code_retenu) as code_insee
+    from normalised
+    inner join communes
+        on list_contains(communes.liste_codes_postaux, normalised.code_postal_compare)
+    where communes.statut in ('actuelle', 'deleguee', 'associee')
+    group by normalised.valeur_source, normalised.code_postal
+    having count(distinct communes.code_retenu) = 1
+),
+
+final as (
+    select
+        normalised.valeur_source,
+        normalised.code_postal,
+        cast(normalised.nombre_lignes as integer) as nombre_lignes,
+        coalesce(
+            matched_code.code_insee,
+            matched_name_postal.code_insee,
+            matched_prefix_postal.code_insee,
+            matched_name.code_insee,
+            matched_name_93.code_insee,
+            matched_postal.code_insee
+        ) as code_insee,
+        case
+            when matched_code.code_insee is not null then 'code_insee'
+            when matched_name_postal.code_insee is not null then 'nom_code_postal'
+            when matched_prefix_postal.code_insee is not null then 'nom_prefixe_code_postal'
+            when matched_name.code_insee is not null then 'nom_unique'
+            when matched_name_93.code_insee is not null then 'nom_93'
+            when matched_postal.code_insee is not null then 'code_postal_unique'
+            else 'non_trouve'
+        end as methode_correspondance
+    from normalised
+    left join matched_code
+        on
+            normalised.valeur_source is not distinct from matched_code.valeur_source
+            and normalised.code_postal is not distinct from matched_code.code_postal
+    left join matched_name_postal
+        on
+            normalised.valeur_source is not distinct from matched_name_postal.valeur_source
+            and normalised.code_postal is not distinct from matched_name_postal.code_postal
+    left join matched_prefix_postal
+        on
+            normalised.valeur_source is not distinct from matched_prefix_postal.valeur_source
+            and normalised.code_postal is not distinct from matched_prefix_postal.code_postal
+    left join matched_name
+        on
+            normalised.valeur_source is not distinct from matched_name.valeur_source
+            and normalised.code_postal is not distinct from matched_name.code_postal
+    left join matched_name_93
+        on
+            normalised.valeur_source is not distinct from matched_name_93.valeur_source
+            and normalised.code_postal is not distinct from matched_name_93.code_postal
+    left join matched_postal
+        on
+            normalised.valeur_source is not distinct from matched_postal.valeur_source
+            and normalised.code_postal is not distinct from matched_postal.code_postal
+)
+
+select * from final

@@ -1,0 +1,22 @@
+-- Door for coded attributes of stg_webrsa__dsps: codes only, never the free-text job labels.
+with
+
+dsps as (select * from {{ ref('stg_webrsa__dsps') }}),
+
+final as (
+    select
+        ---------- ids
+        dsps.personne_id,
+        ---------- attributes
+        dsps.nivetu,
+        dsps.natlog,
+        dsps.deractromev3_code,
+        dsps.actrechromev3_code,
+        dsps.accoemploi,
+        ---------- lineage
+        dsps._fichier,
+        dsps._ligne
+    from dsps
+)
+
+select * from final

@@ -1,0 +1,255 @@
+"""scripts/evaluate_linkage.py on tiny hand-made cases: the precision/recall arithmetic, and the
+reading of the ground truth and of the crossing tables (file names, ASE rows behind a key)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location(
+    "evaluate_linkage", REPO / "scripts" / "evaluate_linkage.py"
+)
+evaluate_linkage = importlib.util.module_from_spec(_spec)
+sys.modules["evaluate_linkage"] = evaluate_linkage  # dataclasses look the module up
+_spec.loader.exec_module(evaluate_linkage)
+RowOutcome = evaluate_linkage.RowOutcome
+
+
+def _row(source, person, in_cohort, status, matched=None, kinds=(), common=""):
+    return RowOutcome(
+        source=source,
+        true_person=person,
+        true_in_cohort=in_cohort,
+        status=status,
+        reason="" if matched is not None else "aucun_membre_cohorte",
+        matched_persons=None if matched is None else frozenset(matched),
+        difficulties=tuple(kinds),
+        key_in_common=common,
+    )
+
+
+def test_precision_and_recall_are_computed_per_source_and_overall():
+    outcomes = [
+        # webrsa: 3 rows of cohort members, 2 matched right, 1 missed; 1 outsider matched wrongly
+        _row("webrsa", "A", True, "cle_primaire", {"A"}, common="cle_primaire"),
+        _row(
+            "webrsa",
+            "B",
+            True,
+            "cle_secondaire",
+            {"B"},
+            ["first_name_typo_added"],
+            "cle_secondaire",
+        ),
+        _row(
+            "webrsa",
+            "C",
+            True,
+            "non_croise",
+            None,
+            ["surname_compound_partial"],
+            "aucune_cle_commune",
+        ),
+        _row("webrsa", "L", False, "cle_secondaire", {"D"}, ["lookalike_secondary_key"]),
+        # nova: 1 outsider not matched (a true negative), 1 cohort row matched to the wrong member
+        _row("nova_dpas", "X", False, "non_croise"),
+        _row("nova_dpas", "E", True, "cle_secondaire", {"F"}, ["twin"], "cle_secondaire"),
+    ]
+    result = evaluate_linkage.score(outcomes)
+
+    webrsa = result["webrsa"]
+    assert (webrsa["matches"], webrsa["correct_matches"], webrsa["wrong_matches"]) == (3, 2, 1)
+    assert webrsa["precision"] == pytest.approx(2 / 3)
+    assert webrsa["recall"] == pytest.approx(2 / 3)
+    assert webrsa["rows_of_cohort_members"] == 3
+    assert webrsa["by_method"]["cle_secondaire"] == {
+        "matches": 2,
+        "correct": 1,
+        "precision": pytest.approx(0.5),
+    }
+    assert webrsa["missed_by_difficulty"] == {"surname_compound_partial": 1}
+    assert webrsa["wrong_by_difficulty"] == {"lookalike_secondary_key": 1}
+    assert webrsa["recall_of_rows_sharing_a_key"] == pytest.approx(1.0)
+
+    nova = result["nova_dpas"]
+    assert nova["precision"] == 0.0 and nova["recall"] == 0.0
+    assert nova["missed_by_outcome"] == {"cle_secondaire:other_person": 1}
+
+    overall = result["overall"]
+    assert list(result)[-1] == "overall"
+    assert (overall["rows"], overall["matches"], overall["correct_matches"]) == (6, 4, 2)
+    assert overall["precision"] == pytest.approx(2 / 4)
+    assert overall["recall"] == pytest.approx(2 / 4)
+    assert overall["missed"] == 2
+
+
+def test_no_match_gives_no_precision_rather_than_a_division_by_zero():
+    result = evaluate_linkage.score([_row("iodas_mdph", "A", True, "non_croise")])
+    assert result["iodas_mdph"]["precision"] is None
+    assert result["iodas_mdph"]["recall"] == 0.0
+
+
+def test_a_key_held_by_two_persons_counts_right_only_for_those_persons():
+    row = _row("webrsa", "A", True, "cle_primaire", {"A", "Z"})
+    assert row.correct
+    assert not _row("webrsa", "B", True, "cle_primaire", {"A", "Z"}).correct
+    assert not _row("webrsa", "", False, "cle_primaire", {"A"}).correct
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _build_case(tmp_path: Path) -> tuple[Path, Path]:
+    k1, k2, s1, s2, kx = ("1" * 64, "2" * 64, "a" * 64, "b" * 64, "9" * 64)
+    extraction = tmp_path / "extraction"
+    _write_csv(
+        extraction / "ground_truth" / "persons.csv",
+        [
+            {"person_uid": "U1", "in_cohort": "1"},
+            {"person_uid": "U2", "in_cohort": "1"},
+            {"person_uid": "U3", "in_cohort": "0"},
+        ],
+    )
+    _write_csv(
+        extraction / "ground_truth" / "source_rows.csv",
+        [
+            {
+                "source": "iodas_ase",
+                "table": "individus",
+                "file": "iodas_ase/individus.csv",
+                "line": "2",
+                "record_id": "I1",
+                "person_uid": "U1",
+                "difficulties": "",
+            },
+            {
+                "source": "iodas_ase",
+                "table": "individus",
+                "file": "iodas_ase/individus.csv",
+                "line": "3",
+                "record_id": "I2",
+                "person_uid": "U2",
+                "difficulties": "",
+            },
+            {
+                "source": "webrsa",
+                "table": "personnes",
+                "file": "webrsa/personnes.csv",
+                "line": "2",
+                "record_id": "10",
+                "person_uid": "U1",
+                "difficulties": "",
+            },
+            {
+                "source": "webrsa",
+                "table": "personnes",
+                "file": "webrsa/personnes.csv",
+                "line": "3",
+                "record_id": "11",
+                "person_uid": "U3",
+                "difficulties": "lookalike_secondary_key",
+            },
+            {
+                "source": "webrsa",
+                "table": "personnes",
+                "file": "webrsa/personnes.csv",
+                "line": "4",
+                "record_id": "12",
+                "person_uid": "U2",
+                "difficulties": "first_name_typo_added;birth_name_empty",
+            },
+            # a row of another table with the same file name and line must be ignored
+            {
+                "source": "nova_dpas",
+                "table": "rendez_vous",
+                "file": "nova_dpas/personnes.csv",
+                "line": "2",
+                "record_id": "R1",
+                "person_uid": "U3",
+                "difficulties": "",
+            },
+        ],
+    )
+    database = tmp_path / "pipase.duckdb"
+    con = duckdb.connect(str(database))
+    con.execute("create schema identifying; create schema crossing")
+    con.execute(
+        "create table identifying.int_keys__iodas_ase__individus as select * from (values"
+        f" ('individus.csv', 2, '{k1}'), ('individus.csv', 3, '{k2}'))"
+        " as t(_fichier, _ligne, cle_hachage)"
+    )
+    con.execute(
+        "create table crossing.int_cohort__jeunes_ase as select * from (values"
+        f" ('{k1}', '{s1}'), ('{k2}', '{s2}')) as t(cle_hachage, cle_hachage_secondaire)"
+    )
+    # row 2: U1 matched right; row 3: the look-alike U3 wrongly matched to U2's key;
+    # row 4: U2 with a typo, left ambiguous (missed, but it shares the secondary key)
+    con.execute(
+        "create table crossing.int_crossing__appariements as select * from (values"
+        f" ('webrsa', 'personnes.csv', 2, 'cle_primaire', null::varchar, null::varchar, '{k1}'),"
+        f" ('webrsa', 'personnes.csv', 3, 'cle_secondaire', null, null, '{k2}'),"
+        " ('webrsa', 'personnes.csv', 4, 'ambigu', 'plusieurs_personnes_source', null, null))"
+        " as t(base_source, _fichier, _ligne, statut_appariement, motif_non_appariement,"
+        " motif_sans_cle, cle_hachage)"
+    )
+    con.execute(
+        "create table crossing.int_crossing__lignes_sources as select * from (values"
+        f" ('webrsa', 'personnes.csv', 2, '{k1}', '{s1}'),"
+        f" ('webrsa', 'personnes.csv', 3, '{kx}', '{s2}'),"
+        f" ('webrsa', 'personnes.csv', 4, '{kx}', '{s2}'))"
+        " as t(base_source, _fichier, _ligne, cle_hachage, cle_hachage_secondaire)"
+    )
+    con.close()
+    return extraction, database
+
+
+def test_ground_truth_and_crossing_tables_are_joined_by_file_name_and_line(tmp_path):
+    extraction, database = _build_case(tmp_path)
+    outcomes = sorted(
+        evaluate_linkage.read_outcomes(extraction, database), key=lambda r: r.true_person
+    )
+    assert [(r.true_person, r.true_in_cohort, r.correct) for r in outcomes] == [
+        ("U1", True, True),
+        ("U2", True, False),
+        ("U3", False, False),
+    ]
+    assert outcomes[1].key_in_common == "cle_secondaire"
+    assert outcomes[1].difficulties == ("first_name_typo_added", "birth_name_empty")
+    result = evaluate_linkage.score(outcomes)["webrsa"]
+    assert result["precision"] == pytest.approx(0.5)
+    assert result["recall"] == pytest.approx(0.5)
+
+
+def test_command_prints_counts_only_and_writes_json(tmp_path, capsys):
+    extraction, database = _build_case(tmp_path)
+    out = tmp_path / "linkage.json"
+    code = evaluate_linkage.main(
+        ["--extraction", str(extraction), "--database", str(database), "--json", str(out)]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "50.00 %" in printed
+    for person_id in ("U1", "U2", "U3"):
+        assert person_id not in printed
+    assert json.loads(out.read_text())["overall"]["matches"] == 2
+
+
+def test_missing_crossing_tables_are_reported_with_exit_code_2(tmp_path, capsys):
+    extraction, _ = _build_case(tmp_path)
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    code = evaluate_linkage.main(["--extraction", str(extraction), "--database", str(empty)])
+    assert code == 2
+    assert "run dbt build first" in capsys.readouterr().err
