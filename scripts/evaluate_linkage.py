@@ -49,13 +49,21 @@ class RowOutcome:
     source: str
     true_person: str  # person behind the row ("" when the generator gives none)
     true_in_cohort: bool  # the person is a cohort member in the ground truth
-    status: str  # statut_appariement: cle_primaire, cle_secondaire, ambigu, non_croise, sans_cle
+    # statut_appariement: cle_primaire, cle_interne, cle_secondaire, ambigu, non_croise, sans_cle
+    status: str
     reason: str  # motif_non_appariement or motif_sans_cle, "" when matched
     matched_persons: frozenset[str] | None  # persons behind the cohort key given; None: no match
     difficulties: tuple[str, ...] = ()
     # which of the row's keys is the true person's cohort key: cle_primaire, cle_secondaire,
     # aucune_cle_commune (a perfect key-based linkage cannot find the row), "" when unknown
     key_in_common: str = ""
+    # methode_appariement (cle_primaire, cle_nom_usage, cle_secondaire_prenom_proche...), "" when
+    # not matched or not known (the status then stands for the method)
+    method: str = ""
+
+    @property
+    def method_label(self) -> str:
+        return self.method or self.status
 
     @property
     def matched(self) -> bool:
@@ -86,9 +94,17 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
         missed = [r for r in relevant if not r.correct]
         wrong = [r for r in matched if not r.correct]
         by_method = {}
-        for method in ("cle_primaire", "cle_secondaire"):
-            made = [r for r in matched if r.status == method]
+        for method in sorted({r.method_label for r in matched}):
+            made = [r for r in matched if r.method_label == method]
             by_method[method] = {
+                "matches": len(made),
+                "correct": sum(r.correct for r in made),
+                "precision": _ratio(sum(r.correct for r in made), len(made)),
+            }
+        by_status = {}
+        for status in sorted({r.status for r in matched}):
+            made = [r for r in matched if r.status == status]
+            by_status[status] = {
                 "matches": len(made),
                 "correct": sum(r.correct for r in made),
                 "precision": _ratio(sum(r.correct for r in made), len(made)),
@@ -102,6 +118,7 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
             "missed": len(missed),
             "precision": _ratio(len(correct), len(matched)),
             "recall": _ratio(len(found), len(relevant)),
+            "by_status": by_status,
             "by_method": by_method,
             "correct_matches_outside_ground_truth_cohort": sum(
                 not r.true_in_cohort for r in correct
@@ -115,7 +132,7 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
             ),
             "missed_by_outcome": dict(Counter(_outcome_label(r) for r in missed).most_common()),
             "missed_by_difficulty": _count_difficulties(missed),
-            "wrong_by_method": dict(Counter(r.status for r in wrong).most_common()),
+            "wrong_by_method": dict(Counter(r.method_label for r in wrong).most_common()),
             "wrong_by_difficulty": _count_difficulties(wrong),
         }
     return result
@@ -180,7 +197,7 @@ def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
         )
         decisions = con.execute(
             "select decisions.base_source, decisions._fichier, decisions._ligne,"
-            " decisions.statut_appariement,"
+            " decisions.statut_appariement, coalesce(decisions.methode_appariement, ''),"
             " coalesce(cast(decisions.motif_non_appariement as varchar),"
             " cast(decisions.motif_sans_cle as varchar), ''),"
             " decisions.cle_hachage, lignes.cle_hachage, lignes.cle_hachage_secondaire"
@@ -200,7 +217,7 @@ def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
                 cohort_keys_of[holder].add(key)
 
     outcomes = []
-    for source, fichier, ligne, status, reason, key, row_key, row_secondary in decisions:
+    for source, fichier, ligne, status, method, reason, key, row_key, row_secondary in decisions:
         person, kinds = truth.get((source, fichier, int(ligne)), ("", ()))
         matched = None if key is None else frozenset(persons_by_key.get(key, set()))
         true_keys = cohort_keys_of.get(person, set())
@@ -222,6 +239,7 @@ def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
                 matched_persons=matched,
                 difficulties=kinds,
                 key_in_common=in_common,
+                method=method if key is not None else "",
             )
         )
     return outcomes
@@ -252,7 +270,7 @@ def format_report(result: dict) -> str:
         lines.append("")
         for method, m in overall["by_method"].items():
             lines.append(
-                f"{method}: {m['matches']} matches, {m['correct']} correct, "
+                f"{method:<32}{m['matches']:>6} matches, {m['correct']:>6} correct, "
                 f"precision {_pct(m['precision'])}"
             )
         lines.append(

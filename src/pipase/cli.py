@@ -20,7 +20,7 @@ COMMANDS = {
         "pipase.transmission.import_cmd",
         "Association: check and load an archive and partners' files",
     ),
-    "purge": ("pipase.transmission.purge_cmd", "delete the study's data, write the deletion record"),
+    "purge": ("pipase.transmission.purge_cmd", "delete the study's data, write a deletion record"),
     "bench": ("pipase.bench", "time every stage of the main job at several scales"),
 }
 

@@ -90,6 +90,49 @@ def test_precision_and_recall_are_computed_per_source_and_overall():
     assert overall["missed"] == 2
 
 
+def test_matches_are_counted_by_method_and_by_status():
+    """The matching rule records a method per match (methode_appariement); the status groups
+    them (cle_interne, cle_secondaire). Wrong matches are counted by method."""
+    outcomes = [
+        RowOutcome(
+            "webrsa", "A", True, "cle_primaire", "", frozenset({"A"}), method="cle_primaire"
+        ),
+        RowOutcome(
+            "webrsa", "B", True, "cle_interne", "", frozenset({"B"}), method="cle_nom_usage"
+        ),
+        RowOutcome(
+            "webrsa", "C", True, "cle_interne", "", frozenset({"C"}), method="cle_annee_naissance"
+        ),
+        RowOutcome(
+            "webrsa", "L", False, "cle_interne", "", frozenset({"D"}), method="cle_annee_naissance"
+        ),
+        RowOutcome(
+            "nova_dpas",
+            "E",
+            True,
+            "cle_secondaire",
+            "",
+            frozenset({"E"}),
+            method="cle_secondaire_prenom_proche",
+        ),
+    ]
+    overall = evaluate_linkage.score(outcomes)["overall"]
+    assert set(overall["by_method"]) == {
+        "cle_primaire",
+        "cle_nom_usage",
+        "cle_annee_naissance",
+        "cle_secondaire_prenom_proche",
+    }
+    assert overall["by_method"]["cle_annee_naissance"] == {
+        "matches": 2,
+        "correct": 1,
+        "precision": pytest.approx(0.5),
+    }
+    assert overall["by_status"]["cle_interne"]["matches"] == 3
+    assert overall["by_status"]["cle_interne"]["correct"] == 2
+    assert overall["wrong_by_method"] == {"cle_annee_naissance": 1}
+
+
 def test_no_match_gives_no_precision_rather_than_a_division_by_zero():
     result = evaluate_linkage.score([_row("iodas_mdph", "A", True, "non_croise")])
     assert result["iodas_mdph"]["precision"] is None
@@ -198,11 +241,13 @@ def _build_case(tmp_path: Path) -> tuple[Path, Path]:
     # row 4: U2 with a typo, left ambiguous (missed, but it shares the secondary key)
     con.execute(
         "create table crossing.int_crossing__appariements as select * from (values"
-        f" ('webrsa', 'personnes.csv', 2, 'cle_primaire', null::varchar, null::varchar, '{k1}'),"
-        f" ('webrsa', 'personnes.csv', 3, 'cle_secondaire', null, null, '{k2}'),"
-        " ('webrsa', 'personnes.csv', 4, 'ambigu', 'plusieurs_personnes_source', null, null))"
-        " as t(base_source, _fichier, _ligne, statut_appariement, motif_non_appariement,"
-        " motif_sans_cle, cle_hachage)"
+        f" ('webrsa', 'personnes.csv', 2, 'cle_primaire', 'cle_primaire', null::varchar,"
+        f" null::varchar, '{k1}'),"
+        f" ('webrsa', 'personnes.csv', 3, 'cle_secondaire', 'cle_secondaire_jour_proche', null,"
+        f" null, '{k2}'),"
+        " ('webrsa', 'personnes.csv', 4, 'ambigu', null, 'plusieurs_personnes_source', null, null))"
+        " as t(base_source, _fichier, _ligne, statut_appariement, methode_appariement,"
+        " motif_non_appariement, motif_sans_cle, cle_hachage)"
     )
     con.execute(
         "create table crossing.int_crossing__lignes_sources as select * from (values"
@@ -227,6 +272,7 @@ def test_ground_truth_and_crossing_tables_are_joined_by_file_name_and_line(tmp_p
     ]
     assert outcomes[1].key_in_common == "cle_secondaire"
     assert outcomes[1].difficulties == ("first_name_typo_added", "birth_name_empty")
+    assert [r.method for r in outcomes] == ["cle_primaire", "", "cle_secondaire_jour_proche"]
     result = evaluate_linkage.score(outcomes)["webrsa"]
     assert result["precision"] == pytest.approx(0.5)
     assert result["recall"] == pytest.approx(0.5)

@@ -1,7 +1,18 @@
 -- Article 4.1 "Croisement de l'extraction Iodas-ASE avec les autres extractions ; suppression des
--- données non croisées": one decision per source row. Primary key first; else the secondary key
--- (annex 1 §3.2: a typo in the first name or the day of birth) when it designates exactly one
--- cohort member and exactly one person of the source, both of the same known sex. Never a guess.
+-- données non croisées": one decision per source row, in three steps, never a guess.
+--   1. primary key (annex 1): the row's clé de hachage is a cohort member's;
+--   2. internal matching keys (int_keys__cles_appariement_internes, computed in the identifying
+--      zone, never leaving the crossing zone): the same identity under a known recording error
+--      (usage name, compound surname cut, day and month swapped, first names swapped, a date
+--      known only to the year, a married name without birth name); matched when the row's
+--      variants designate exactly one cohort member and the sexes do not disagree (year key:
+--      the row's identity does not recur; first name + date key: both women);
+--   3. secondary key (annex 1, "une coquille dans le prénom de l'individu ou dans son jour de
+--      naissance") confirmed by the comparison made in the identifying zone
+--      (int_keys__comparaisons_candidats): matched when exactly one candidate is confirmed and
+--      no other candidate is even plausible, the sexes do not disagree, and no other person of
+--      the source is confirmed for the same member.
+-- Every other row is dropped and counted with its reason (rpt_linkage__by_source).
 with
 
 lignes as (
@@ -10,6 +21,47 @@ lignes as (
 
 cohorte as (
     select * from {{ ref('int_cohort__jeunes_ase') }}
+),
+
+cles_internes as (
+    select * from {{ ref('int_keys__cles_appariement_internes') }}
+),
+
+comparaisons as (
+    select * from {{ ref('int_keys__comparaisons_candidats') }}
+),
+
+ase_rows as (
+    select
+        doors._fichier,
+        doors._ligne,
+        ids.cle_hachage
+    from {{ ref('int_keys__iodas_ase__individus') }} as doors
+    inner join {{ ref('int_cohort__ids_iodas') }} as ids
+        on doors.id_individu = ids.id_individu
+),
+
+-- which variant of a source row may meet which variant of a cohort member, and the method
+-- recorded; rang orders the methods when one member is reached several ways
+variant_rules as (
+    select
+        variant_rule.type_source,
+        variant_rule.type_cohorte,
+        variant_rule.methode_appariement,
+        variant_rule.rang
+    from (
+        values
+        ('autre_nom', 'principale', 'cle_nom_usage', 1),
+        ('principale', 'autre_nom', 'cle_nom_usage', 1),
+        ('autre_nom', 'autre_nom', 'cle_nom_usage', 1),
+        ('jour_mois_inverses', 'principale', 'cle_jour_mois_inverses', 2),
+        ('prenom2', 'principale', 'cle_prenom2', 3),
+        ('partie_nom', 'principale', 'cle_nom_compose', 4),
+        ('principale', 'partie_nom', 'cle_nom_compose', 4),
+        ('annee', 'annee_incertaine', 'cle_annee_naissance', 5),
+        ('annee_incertaine', 'annee', 'cle_annee_naissance', 5),
+        ('prenom_date_nom_usage_seul', 'prenom_date', 'cle_prenom_date', 6)
+    ) as variant_rule (type_source, type_cohorte, methode_appariement, rang)
 ),
 
 matched_primary as (
@@ -23,103 +75,303 @@ matched_primary as (
         on lignes.cle_hachage = cohorte.cle_hachage
 ),
 
--- cohort side: how many members share a secondary key (twins do)
-cohort_members_by_secondary_key as (
-    select
-        cohorte.cle_hachage_secondaire,
-        count(*) as nombre_membres,
-        min(cohorte.cle_hachage) as cle_hachage,
-        min(cohorte.genre) as genre
-    from cohorte
-    where cohorte.cle_hachage_secondaire is not null
-    group by cohorte.cle_hachage_secondaire
-),
+---------- step 2: internal matching keys
 
--- source side: how many distinct persons share a secondary key in the same source; rows of one
--- person carry one primary key, a row without a primary key counts as a person of its own
-source_persons_by_secondary_key as (
+-- how many rows of the four sources carry each primary key: a variant identity that recurs is
+-- a person of its own, not a one-off keying error
+identity_rows as (
     select
-        lignes.base_source,
-        lignes.cle_hachage_secondaire,
-        count(
-            distinct coalesce(lignes.cle_hachage, lignes._fichier || ':' || cast(lignes._ligne as varchar))
-        ) as nombre_personnes
+        lignes.cle_hachage,
+        count(*) as nombre_lignes
     from lignes
-    where lignes.cle_hachage_secondaire is not null
-    group by lignes.base_source, lignes.cle_hachage_secondaire
+    where lignes.cle_hachage is not null
+    group by lignes.cle_hachage
 ),
 
-secondary_candidates as (
+source_variants as (
+    select
+        cles_internes.base_source,
+        cles_internes._fichier,
+        cles_internes._ligne,
+        cles_internes.type_cle,
+        cles_internes.cle_appariement
+    from cles_internes
+    where cles_internes.base_source <> 'iodas_ase'
+    union all
     select
         lignes.base_source,
         lignes._fichier,
         lignes._ligne,
-        members.cle_hachage as cle_hachage_membre,
-        case
-            when members.nombre_membres is null then 'non_croise'
-            when members.nombre_membres > 1 then 'ambigu'
-            when persons.nombre_personnes > 1 then 'ambigu'
-            when lignes.genre is null or members.genre is null then 'ambigu'
-            when lignes.genre <> members.genre then 'ambigu'
-            else 'cle_secondaire'
-        end as statut_appariement,
-        case
-            when members.nombre_membres is null then 'aucun_membre_cohorte'
-            when members.nombre_membres > 1 then 'plusieurs_membres_cohorte'
-            when persons.nombre_personnes > 1 then 'plusieurs_personnes_source'
-            when lignes.genre is null or members.genre is null then 'genre_inconnu'
-            when lignes.genre <> members.genre then 'genre_discordant'
-        end as motif_non_appariement
+        'principale' as type_cle,
+        lignes.cle_hachage as cle_appariement
     from lignes
-    left join cohort_members_by_secondary_key as members
-        on lignes.cle_hachage_secondaire = members.cle_hachage_secondaire
-    left join source_persons_by_secondary_key as persons
-        on
-            lignes.base_source = persons.base_source
-            and lignes.cle_hachage_secondaire = persons.cle_hachage_secondaire
-    where lignes.cle_hachage_secondaire is not null
+    where lignes.cle_hachage is not null
 ),
 
-final as (
+cohort_variants as (
+    select distinct
+        ase_rows.cle_hachage,
+        cles_internes.type_cle,
+        cles_internes.cle_appariement
+    from cles_internes
+    inner join ase_rows
+        on
+            cles_internes._fichier = ase_rows._fichier
+            and cles_internes._ligne = ase_rows._ligne
+    where cles_internes.base_source = 'iodas_ase'
+    union
+    select
+        cohorte.cle_hachage,
+        'principale' as type_cle,
+        cohorte.cle_hachage as cle_appariement
+    from cohorte
+),
+
+internal_hits as (
+    select
+        source_variants.base_source,
+        source_variants._fichier,
+        source_variants._ligne,
+        cohort_variants.cle_hachage,
+        arg_min(variant_rules.methode_appariement, variant_rules.rang) as methode_appariement
+    from source_variants
+    inner join variant_rules
+        on source_variants.type_cle = variant_rules.type_source
+    inner join cohort_variants
+        on
+            source_variants.cle_appariement = cohort_variants.cle_appariement
+            and variant_rules.type_cohorte = cohort_variants.type_cle
+    group by all
+),
+
+-- the two internal keys that drop a part of the identity need more:
+--   cle_annee_naissance (no day nor month): the row's full identity must not recur on another
+--     row (a namesake recorded with a stable full date is a person; see identity_rows);
+--   cle_prenom_date (no surname in common): a married name, so both sexes are F
+internal_hits_judged as (
+    select
+        internal_hits.*,
+        case
+            when
+                internal_hits.methode_appariement = 'cle_annee_naissance'
+                and coalesce(identity_rows.nombre_lignes, 1) > 1
+                then 'identite_recurrente'
+            when
+                internal_hits.methode_appariement = 'cle_prenom_date'
+                and (lignes.genre is distinct from 'F' or cohorte.genre is distinct from 'F')
+                then 'prenom_date_hors_nom_marital'
+            when lignes.genre <> cohorte.genre then 'genre_discordant'
+        end as motif_refus
+    from internal_hits
+    inner join lignes
+        on
+            internal_hits.base_source = lignes.base_source
+            and internal_hits._fichier = lignes._fichier
+            and internal_hits._ligne = lignes._ligne
+    inner join cohorte
+        on internal_hits.cle_hachage = cohorte.cle_hachage
+    left join identity_rows
+        on lignes.cle_hachage = identity_rows.cle_hachage
+),
+
+matched_internal as (
+    select
+        base_source,
+        _fichier,
+        _ligne,
+        count(*) filter (where motif_refus is null) as nombre_membres,
+        min(cle_hachage) filter (where motif_refus is null) as cle_hachage,
+        min(methode_appariement) filter (where motif_refus is null) as methode_appariement,
+        min(motif_refus) as motif_refus
+    from internal_hits_judged
+    group by base_source, _fichier, _ligne
+),
+
+---------- step 3: secondary key confirmed by the comparison
+
+weighed as (
+    select
+        comparaisons.base_source,
+        comparaisons._fichier,
+        comparaisons._ligne,
+        comparaisons.cle_hachage,
+        case
+            when comparaisons.jour_identique and comparaisons.distance_prenom = 1
+                then 'cle_secondaire_prenom_proche'
+            when comparaisons.jour_identique and comparaisons.prenom2_identique
+                then 'cle_secondaire_prenom2'
+            when comparaisons.jour_identique and comparaisons.prenom_absent
+                then 'cle_secondaire_sans_prenom'
+            when comparaisons.prenom_identique and comparaisons.jour_incertain
+                then 'cle_secondaire_jour_incertain'
+            when comparaisons.prenom_identique and comparaisons.ecart_jours <= 3
+                then 'cle_secondaire_jour_proche'
+        end as methode_appariement,
+        -- a candidate that another person could not be told apart from
+        comparaisons.prenom_identique
+        or comparaisons.prenom2_identique
+        or comparaisons.prenom_absent
+        or comparaisons.distance_prenom <= 2 as est_plausible,
+        coalesce(lignes.genre <> cohorte.genre, false) as genre_discordant,
+        coalesce(identity_rows.nombre_lignes, 1) > 1 as identite_recurrente
+    from comparaisons
+    inner join lignes
+        on
+            comparaisons.base_source = lignes.base_source
+            and comparaisons._fichier = lignes._fichier
+            and comparaisons._ligne = lignes._ligne
+    inner join cohorte
+        on comparaisons.cle_hachage = cohorte.cle_hachage
+    left join identity_rows
+        on lignes.cle_hachage = identity_rows.cle_hachage
+),
+
+secondary_by_row as (
+    select
+        weighed.base_source,
+        weighed._fichier,
+        weighed._ligne,
+        count(*) filter (where weighed.methode_appariement is not null) as nombre_confirmes,
+        count(*) filter (where weighed.methode_appariement is not null or weighed.est_plausible)
+            as nombre_plausibles,
+        arg_max(weighed.cle_hachage, weighed.methode_appariement is not null) as cle_hachage,
+        max(weighed.methode_appariement) as methode_appariement,
+        bool_or(weighed.methode_appariement is not null and weighed.genre_discordant) as genre_discordant,
+        bool_or(
+            weighed.methode_appariement in ('cle_secondaire_jour_proche', 'cle_secondaire_jour_incertain')
+            and weighed.identite_recurrente
+        ) as identite_recurrente
+    from weighed
+    group by weighed.base_source, weighed._fichier, weighed._ligne
+),
+
+secondary_candidates as (
+    select
+        secondary_by_row.*,
+        case
+            when secondary_by_row.nombre_confirmes = 0 then 'cle_secondaire_non_confirmee'
+            when secondary_by_row.nombre_plausibles > 1 then 'plusieurs_membres_cohorte'
+            when secondary_by_row.genre_discordant then 'genre_discordant'
+            when secondary_by_row.identite_recurrente then 'identite_recurrente'
+        end as motif_refus
+    from secondary_by_row
+),
+
+-- source side: persons of one source confirmed for the same member (a person is a primary
+-- key, a row without one is a person of its own); rows already matched by a key do not count
+secondary_accepted as (
+    select
+        secondary_candidates.*,
+        count(distinct coalesce(lignes.cle_hachage, lignes._fichier || ':' || cast(lignes._ligne as varchar)))
+            over (partition by secondary_candidates.base_source, secondary_candidates.cle_hachage)
+            as nombre_personnes
+    from secondary_candidates
+    inner join lignes
+        on
+            secondary_candidates.base_source = lignes.base_source
+            and secondary_candidates._fichier = lignes._fichier
+            and secondary_candidates._ligne = lignes._ligne
+    left join matched_primary
+        on
+            secondary_candidates.base_source = matched_primary.base_source
+            and secondary_candidates._fichier = matched_primary._fichier
+            and secondary_candidates._ligne = matched_primary._ligne
+    left join matched_internal
+        on
+            secondary_candidates.base_source = matched_internal.base_source
+            and secondary_candidates._fichier = matched_internal._fichier
+            and secondary_candidates._ligne = matched_internal._ligne
+    where
+        secondary_candidates.motif_refus is null
+        and matched_primary.cle_hachage is null
+        and matched_internal.cle_hachage is null
+),
+
+decided as (
     select
         lignes.base_source,
         lignes._fichier,
         lignes._ligne,
         lignes.motif_sans_cle,
+        matched_primary.cle_hachage as cle_primaire,
+        matched_internal.methode_appariement as methode_interne,
+        secondary_accepted.methode_appariement as methode_secondaire,
+        case when matched_internal.nombre_membres = 1 then matched_internal.cle_hachage end as cle_interne,
         case
-            when matched_primary.cle_hachage is not null then 'cle_primaire'
-            when lignes.cle_hachage is null and lignes.cle_hachage_secondaire is null then 'sans_cle'
-            when secondary_candidates.statut_appariement is not null
-                then secondary_candidates.statut_appariement
-            else 'non_croise'
-        end as statut_appariement,
+            when matched_internal.nombre_membres > 1 then 'plusieurs_membres_cohorte'
+            when matched_internal.nombre_membres = 0 then matched_internal.motif_refus
+        end as motif_refus_interne,
+        case when secondary_accepted.nombre_personnes = 1 then secondary_accepted.cle_hachage end
+            as cle_secondaire,
         case
-            when matched_primary.cle_hachage is not null then 'cle_primaire'
-            when secondary_candidates.statut_appariement = 'cle_secondaire' then 'cle_secondaire'
-        end as methode_appariement,
-        case
-            when matched_primary.cle_hachage is not null then null
-            when lignes.cle_hachage is null and lignes.cle_hachage_secondaire is null then null
-            when secondary_candidates.statut_appariement is not null
-                then secondary_candidates.motif_non_appariement
-            else 'aucun_membre_cohorte'
-        end as motif_non_appariement,
-        case
-            when matched_primary.cle_hachage is not null then matched_primary.cle_hachage
-            when secondary_candidates.statut_appariement = 'cle_secondaire'
-                then secondary_candidates.cle_hachage_membre
-        end as cle_hachage
+            when secondary_accepted.nombre_personnes > 1 then 'plusieurs_personnes_source'
+            else secondary_candidates.motif_refus
+        end as motif_refus_secondaire,
+        lignes.cle_hachage is null and lignes.cle_hachage_secondaire is null as est_sans_cle
     from lignes
     left join matched_primary
         on
             lignes.base_source = matched_primary.base_source
             and lignes._fichier = matched_primary._fichier
             and lignes._ligne = matched_primary._ligne
+    left join matched_internal
+        on
+            lignes.base_source = matched_internal.base_source
+            and lignes._fichier = matched_internal._fichier
+            and lignes._ligne = matched_internal._ligne
     left join secondary_candidates
         on
             lignes.base_source = secondary_candidates.base_source
             and lignes._fichier = secondary_candidates._fichier
             and lignes._ligne = secondary_candidates._ligne
+    left join secondary_accepted
+        on
+            lignes.base_source = secondary_accepted.base_source
+            and lignes._fichier = secondary_accepted._fichier
+            and lignes._ligne = secondary_accepted._ligne
+),
+
+-- first rule that holds: primary key, internal key (an ambiguous one stops there: never a
+-- guess), confirmed secondary key; else the reason of the first refusal
+final as (
+    select
+        base_source,
+        _fichier,
+        _ligne,
+        motif_sans_cle,
+        case
+            when cle_primaire is not null then 'cle_primaire'
+            when cle_interne is not null then 'cle_interne'
+            when motif_refus_interne = 'plusieurs_membres_cohorte' then 'ambigu'
+            when cle_secondaire is not null then 'cle_secondaire'
+            when motif_refus_interne is not null then 'ambigu'
+            when motif_refus_secondaire = 'cle_secondaire_non_confirmee' then 'non_croise'
+            when motif_refus_secondaire is not null then 'ambigu'
+            when est_sans_cle then 'sans_cle'
+            else 'non_croise'
+        end as statut_appariement,
+        case
+            when cle_primaire is not null then 'cle_primaire'
+            when cle_interne is not null then methode_interne
+            when motif_refus_interne = 'plusieurs_membres_cohorte' then null
+            when cle_secondaire is not null then methode_secondaire
+        end as methode_appariement,
+        case
+            when cle_primaire is not null or cle_interne is not null then null
+            when motif_refus_interne = 'plusieurs_membres_cohorte' then motif_refus_interne
+            when cle_secondaire is not null then null
+            when motif_refus_interne is not null then motif_refus_interne
+            when motif_refus_secondaire is not null then motif_refus_secondaire
+            when est_sans_cle then null
+            else 'aucun_membre_cohorte'
+        end as motif_non_appariement,
+        case
+            when cle_primaire is not null then cle_primaire
+            when cle_interne is not null then cle_interne
+            when motif_refus_interne = 'plusieurs_membres_cohorte' then null
+            else cle_secondaire
+        end as cle_hachage
+    from decided
 )
 
 select * from final

@@ -1,5 +1,6 @@
--- Linkage of each source with the ASE cohort, counts only: what came in, what was matched and
--- how, what was dropped and why (article 4.1 "suppression des données non croisées").
+-- Linkage of each source with the ASE cohort, counts only: what came in, what was matched
+-- and how (one column per method of int_crossing__appariements), what was dropped and why
+-- (article 4.1 "suppression des données non croisées").
 -- rows_in is counted from the keys doors, the rest from the matching decisions, so that the
 -- reconciliation rows_in = matched + dropped checks that no row is lost or counted twice.
 with
@@ -38,7 +39,41 @@ decisions as (
             and appariements.motif_sans_cle is distinct from 'date_naissance_absente'
         ) as without_key_other_reason,
         count(*) filter (where appariements.statut_appariement = 'cle_primaire') as matched_primary,
+        count(*) filter (where appariements.statut_appariement = 'cle_interne') as matched_internal,
         count(*) filter (where appariements.statut_appariement = 'cle_secondaire') as matched_secondary,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_nom_usage'
+        ) as matched_usage_name,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_nom_compose'
+        ) as matched_compound_surname,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_jour_mois_inverses'
+        ) as matched_day_month_swapped,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_prenom2'
+        ) as matched_first_names_swapped,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_annee_naissance'
+        ) as matched_birth_year,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_prenom_date'
+        ) as matched_first_name_and_date,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_secondaire_prenom_proche'
+        ) as matched_secondary_first_name_close,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_secondaire_prenom2'
+        ) as matched_secondary_second_first_name,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_secondaire_sans_prenom'
+        ) as matched_secondary_no_first_name,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_secondaire_jour_incertain'
+        ) as matched_secondary_day_uncertain,
+        count(*) filter (
+            where appariements.methode_appariement = 'cle_secondaire_jour_proche'
+        ) as matched_secondary_day_close,
         count(*) filter (where appariements.statut_appariement = 'ambigu') as ambiguous,
         count(*) filter (
             where appariements.motif_non_appariement = 'plusieurs_membres_cohorte'
@@ -48,7 +83,16 @@ decisions as (
         ) as ambiguous_several_source_persons,
         count(*) filter (where appariements.motif_non_appariement = 'genre_discordant') as ambiguous_sex_disagrees,
         count(*) filter (where appariements.motif_non_appariement = 'genre_inconnu') as ambiguous_sex_unknown,
+        count(*) filter (
+            where appariements.motif_non_appariement = 'identite_recurrente'
+        ) as ambiguous_recurring_identity,
+        count(*) filter (
+            where appariements.motif_non_appariement = 'prenom_date_hors_nom_marital'
+        ) as ambiguous_first_name_date_not_women,
         count(*) filter (where appariements.statut_appariement = 'non_croise') as unmatched,
+        count(*) filter (
+            where appariements.motif_non_appariement = 'cle_secondaire_non_confirmee'
+        ) as unmatched_secondary_not_confirmed,
         count(distinct appariements.cle_hachage) as cohort_members_matched
     from appariements
     group by appariements.base_source
@@ -64,14 +108,30 @@ final as (
         coalesce(decisions.without_key_no_birth_date, 0) as without_key_no_birth_date,
         coalesce(decisions.without_key_other_reason, 0) as without_key_other_reason,
         coalesce(decisions.matched_primary, 0) as matched_primary,
+        coalesce(decisions.matched_internal, 0) as matched_internal,
         coalesce(decisions.matched_secondary, 0) as matched_secondary,
-        coalesce(decisions.matched_primary, 0) + coalesce(decisions.matched_secondary, 0) as matched_total,
+        coalesce(decisions.matched_primary, 0) + coalesce(decisions.matched_internal, 0)
+        + coalesce(decisions.matched_secondary, 0) as matched_total,
+        coalesce(decisions.matched_usage_name, 0) as matched_usage_name,
+        coalesce(decisions.matched_compound_surname, 0) as matched_compound_surname,
+        coalesce(decisions.matched_day_month_swapped, 0) as matched_day_month_swapped,
+        coalesce(decisions.matched_first_names_swapped, 0) as matched_first_names_swapped,
+        coalesce(decisions.matched_birth_year, 0) as matched_birth_year,
+        coalesce(decisions.matched_first_name_and_date, 0) as matched_first_name_and_date,
+        coalesce(decisions.matched_secondary_first_name_close, 0) as matched_secondary_first_name_close,
+        coalesce(decisions.matched_secondary_second_first_name, 0) as matched_secondary_second_first_name,
+        coalesce(decisions.matched_secondary_no_first_name, 0) as matched_secondary_no_first_name,
+        coalesce(decisions.matched_secondary_day_uncertain, 0) as matched_secondary_day_uncertain,
+        coalesce(decisions.matched_secondary_day_close, 0) as matched_secondary_day_close,
         coalesce(decisions.ambiguous, 0) as ambiguous,
         coalesce(decisions.ambiguous_several_cohort_members, 0) as ambiguous_several_cohort_members,
         coalesce(decisions.ambiguous_several_source_persons, 0) as ambiguous_several_source_persons,
         coalesce(decisions.ambiguous_sex_disagrees, 0) as ambiguous_sex_disagrees,
         coalesce(decisions.ambiguous_sex_unknown, 0) as ambiguous_sex_unknown,
+        coalesce(decisions.ambiguous_recurring_identity, 0) as ambiguous_recurring_identity,
+        coalesce(decisions.ambiguous_first_name_date_not_women, 0) as ambiguous_first_name_date_not_women,
         coalesce(decisions.unmatched, 0) as unmatched,
+        coalesce(decisions.unmatched_secondary_not_confirmed, 0) as unmatched_secondary_not_confirmed,
         coalesce(decisions.ambiguous, 0) + coalesce(decisions.unmatched, 0)
         + coalesce(decisions.rows_without_key, 0) as dropped,
         coalesce(decisions.cohort_members_matched, 0) as cohort_members_matched
