@@ -25,7 +25,10 @@ from datetime import date, datetime
 from functools import lru_cache
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipase.paths import PROTOCOL_DATA_DIR
 
@@ -204,11 +207,88 @@ class KeyColumns:
     nom_naissance: str | None = None
 
 
+def _normalise_distinct(values: Iterable[object]) -> list[str | None]:
+    """normalise_name of each value (the scalar path, for values that are not all text)."""
+    return [normalise_name(value) for value in values]
+
+
+def _normalise_distinct_arrow(values: pa.Array) -> pa.Array:
+    """normalise_name of each text value, set-based; empty results become null.
+
+    For ASCII text the letter map only upper-cases a-z (no other ASCII character gives letters),
+    so Arrow's upper() then removing everything outside A-Z gives the same result in C++; only
+    the other values (accents, ligatures, other scripts) go through the letter map in Python.
+    """
+    values = values.cast(pa.string())
+    is_ascii = pc.fill_null(pc.string_is_ascii(values), True)
+    result = pc.replace_substring_regex(pc.utf8_upper(values), pattern="[^A-Z]+", replacement="")
+    other = pc.invert(is_ascii)
+    if pc.any(other).as_py():
+        table = _translation_table()
+        keep = _NOT_A_TO_Z.sub
+        replacements = [
+            keep("", value.translate(table)) for value in pc.filter(values, other).to_pylist()
+        ]
+        result = pc.replace_with_mask(result, other, pa.array(replacements, type=pa.string()))
+    return pc.if_else(pc.equal(result, ""), pa.scalar(None, pa.string()), result)
+
+
+def _codes_and_uniques(values: pd.Series) -> tuple[np.ndarray, list[object] | pd.Index]:
+    """Codes (-1 for a missing value) and the distinct values."""
+    return pd.factorize(values, use_na_sentinel=True)
+
+
+def _take(distinct: pa.Array, codes: np.ndarray) -> pa.Array:
+    """distinct[code] for each code; null where the code is -1 (a missing value)."""
+    return pc.take(distinct, pa.array(codes, mask=codes < 0))
+
+
+def _normalise_arrow(values: pd.Series) -> pa.Array:
+    """The column normalised once per distinct value, as an Arrow string array."""
+    codes, uniques = _codes_and_uniques(values)
+    try:
+        distinct = pa.array(uniques, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the scalar path, str(value)
+        distinct = pa.array(_normalise_distinct(list(uniques)), type=pa.string())
+    else:
+        distinct = _normalise_distinct_arrow(distinct)
+    return _take(distinct, codes)
+
+
+def _as_series(values: pa.Array, index: pd.Index, name=None) -> pd.Series:
+    return pd.Series(
+        pd.arrays.ArrowStringArray(pa.chunked_array([values], type=pa.string())),
+        index=index,
+        name=name,
+    )
+
+
 def normalise_series(values: pd.Series) -> pd.Series:
     """Normalise a column, once per distinct value."""
-    distinct = values.dropna().unique()
-    mapping = {value: normalise_name(value) for value in distinct}
-    return values.map(mapping).astype("string")
+    return _as_series(_normalise_arrow(values), values.index, values.name)
+
+
+_PAIR_DIGEST_SQL = "select sha256(primaire) as primaire, sha256(secondaire) as secondaire from m"
+_PAIR_HMAC_SQL = "select {p} as primaire, {s} as secondaire from m".format(
+    **{
+        column[0]: "sha256(getvariable('pipase_hmac_opad') || unhex(sha256("
+        f"getvariable('pipase_hmac_ipad') || encode({column}))))"
+        for column in ("primaire", "secondaire")
+    }
+)
+
+
+def _digest_pair(primary: pa.Array, secondary: pa.Array, key: bytes | None) -> pa.Table:
+    """Both keys' digests in one set-based DuckDB pass over Arrow columns, in input order."""
+    connection = duckdb.connect()
+    try:
+        connection.register("m", pa.table({"primaire": primary, "secondaire": secondary}))
+        if key is None:
+            return connection.execute(_PAIR_DIGEST_SQL).to_arrow_table()
+        set_hmac_key(connection, key)
+        return connection.execute(_PAIR_HMAC_SQL).to_arrow_table()
+    finally:
+        connection.close()
 
 
 def compute_keys(
@@ -218,39 +298,48 @@ def compute_keys(
     key: bytes | None = None,
 ) -> pd.DataFrame:
     """Primary key, secondary key and the reason for a missing key, one row per input row."""
-    usage = normalise_series(frame[columns.nom])
+    name = _normalise_arrow(frame[columns.nom])
     if columns.nom_naissance:
-        name = normalise_series(frame[columns.nom_naissance]).fillna(usage)
-    else:
-        name = usage
-    first = normalise_series(frame[columns.prenom])
+        name = pc.coalesce(_normalise_arrow(frame[columns.nom_naissance]), name)
+    first = _normalise_arrow(frame[columns.prenom])
 
-    raw_dates = frame[columns.date_naissance]
-    parsed: dict[object, date | str] = {}
-    for value in raw_dates.dropna().unique():
+    # Birth dates: parsed and formatted once per distinct value, spread back by code.
+    codes, uniques = _codes_and_uniques(frame[columns.date_naissance])
+    day_parts: list[str | None] = []
+    month_parts: list[str | None] = []
+    reasons: list[str | None] = []
+    for value in uniques:
         try:
-            parsed[value] = parse_birth_date(value, date_formats)
+            born = parse_birth_date(value, date_formats)
         except ProtocolError as error:
-            parsed[value] = str(error)
-    dates = raw_dates.map(parsed)
-    is_date = dates.map(lambda v: isinstance(v, date))
-    day_part = dates.map(lambda v: format_birth_date(v) if isinstance(v, date) else None)
-    month_part = dates.map(lambda v: format_birth_month(v) if isinstance(v, date) else None)
+            day_parts.append(None)
+            month_parts.append(None)
+            reasons.append(str(error))
+        else:
+            day_parts.append(format_birth_date(born))
+            month_parts.append(format_birth_month(born))
+            reasons.append(None)
+    day = _take(pa.array(day_parts, type=pa.string()), codes)
+    month = _take(pa.array(month_parts, type=pa.string()), codes)
+    reason = _take(pa.array(reasons, type=pa.string()), codes)
+    reason = pc.if_else(pc.less(pa.array(codes), 0), REASON_NO_BIRTH_DATE, reason)
 
-    primary_message = name + first + day_part.astype("string")
-    secondary_message = name + month_part.astype("string")
-    primary = digest_many(primary_message.tolist(), key)
-    secondary = digest_many(secondary_message.tolist(), key)
+    digests = _digest_pair(
+        pc.binary_join_element_wise(name, first, day, ""),
+        pc.binary_join_element_wise(name, month, ""),
+        key,
+    )
 
-    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
-    reason = reason.mask(~is_date, dates.where(~is_date).fillna(REASON_NO_BIRTH_DATE))
-    reason = reason.mask(is_date & first.isna(), REASON_NO_FIRST_NAME)
-    reason = reason.mask(name.isna(), REASON_NO_SURNAME)
+    is_date = pc.is_valid(day)
+    reason = pc.if_else(pc.and_(is_date, pc.is_null(first)), REASON_NO_FIRST_NAME, reason)
+    reason = pc.if_else(pc.is_null(name), REASON_NO_SURNAME, reason)
     return pd.DataFrame(
         {
-            "cle_hachage": pd.array(primary, dtype="string"),
-            "cle_hachage_secondaire": pd.array(secondary, dtype="string"),
-            "motif_sans_cle": reason,
+            "cle_hachage": _as_series(digests.column("primaire").combine_chunks(), frame.index),
+            "cle_hachage_secondaire": _as_series(
+                digests.column("secondaire").combine_chunks(), frame.index
+            ),
+            "motif_sans_cle": _as_series(reason, frame.index),
         },
         index=frame.index,
     )

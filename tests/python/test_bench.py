@@ -1,0 +1,213 @@
+"""`pipase bench`: the keys comparison at tiny scale, its JSON and chart, and its measurements.
+
+A benchmark of implementations that disagree would compare different work: the four methods
+(naive, partners' kit, dbt macros on DuckDB, bare sha256) must give the same keys for the same
+rows, and those keys must be the protocol's, checked here against the protocol's steps written
+literally (scripts/generate_letter_map.reference_normalise) and hashlib.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from datetime import datetime
+
+import pandas as pd
+import pytest
+from conftest import REPO
+
+from pipase import cli
+from pipase.bench import identities, keys, measure, pipeline, report
+
+sys.path.insert(0, str(REPO / "scripts"))
+import generate_letter_map  # noqa: E402
+
+ROWS, NAIVE_ROWS = 3000, 800
+
+
+def run_bench(argv: list[str]) -> int:
+    if "bench" in cli.COMMANDS:
+        return cli.main(["bench", *argv])
+    from pipase.bench import launch
+
+    return launch.main(["pipase.bench", *argv])
+
+
+@pytest.fixture(scope="module")
+def bench_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    argv = ["--keys-only", "--keys-rows", str(ROWS), "--naive-rows", str(NAIVE_ROWS)]
+    code = run_bench([*argv, "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def protocol_keys(row) -> tuple[str | None, str | None]:
+    """The keys by the protocol's literal steps, independently of every method benchmarked."""
+
+    def norm(value):
+        return None if pd.isna(value) else (generate_letter_map.reference_normalise(value) or None)
+
+    name = norm(row.nom_naissance) or norm(row.nom)
+    first = norm(row.prenom)
+    if pd.isna(row.date_naissance) or name is None:
+        return None, None
+    born = datetime.strptime(row.date_naissance, identities.DATE_FORMAT)
+    secondary = hashlib.sha256(f"{name}{born:%m%Y}".encode()).hexdigest()
+    if first is None:
+        return None, secondary
+    return hashlib.sha256(f"{name}{first}{born:%d%m%Y}".encode()).hexdigest(), secondary
+
+
+def test_results_json_has_the_machine_the_methods_and_the_targets(bench_out):
+    results = json.loads((bench_out / "results.json").read_text(encoding="utf-8"))
+    machine = results["machine"]
+    for field in ("cpu_model", "cores", "ram_gb", "python", "duckdb", "dbt_core", "date"):
+        assert machine[field], field
+    assert results["scales"] == []  # --keys-only
+    found = results["keys"]
+    assert found["rows"] == ROWS
+    assert {"naive", "kit", "sql", "limit", "python_sha256"} <= set(found["methods"])
+    for name, entry in found["methods"].items():
+        assert entry["seconds"] > 0, name
+        assert entry["rows_per_second"] > 0, name
+    naive = found["methods"]["naive"]
+    assert naive["rows_measured"] == NAIVE_ROWS and naive["extrapolated"] is True
+    assert naive["seconds"] == pytest.approx(naive["seconds_measured"] * ROWS / NAIVE_ROWS)
+    assert found["ratios"]["kit_speedup_vs_naive"] == pytest.approx(
+        naive["seconds"] / found["methods"]["kit"]["seconds"], rel=0.01
+    )
+    assert found["all_methods_agree"] is True
+    assert set(found["disagreements"].values()) == {0}
+    targets = {t["target"].split(" ")[0]: t for t in results["targets"]}
+    assert len(results["targets"]) == 4
+    assert targets["department"]["holds"] is None  # not measured: reported as such
+    assert targets["SQL"]["holds"] in (True, False)
+    assert results["failures"] == []
+    assert (bench_out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_four_methods_give_the_protocols_keys_for_the_same_rows(bench_out):
+    # Same work folder: the SQL compiled by the CLI run above is reused (same macros and seed).
+    found = keys.compare_keys(ROWS, NAIVE_ROWS, bench_out / "keys", log=lambda _: None,
+                              keep_keys=True)  # fmt: skip
+    assert found["dbt_compile_reused"] is True
+    frames = found["_keys"]
+    rows = frames["identities"]
+    expected = [protocol_keys(row) for row in rows.itertuples(index=False)]
+    assert sum(1 for p, _ in expected if p is None) > 0  # unkeyable rows are part of the test
+    assert sum(1 for p, _ in expected if p is not None) > ROWS * 0.9
+
+    def pairs(frame):
+        return [
+            (None if pd.isna(p) else p, None if pd.isna(s) else s)
+            for p, s in zip(frame["cle_hachage"], frame["cle_hachage_secondaire"], strict=True)
+        ]
+
+    for method in ("kit", "sql", "limit"):
+        assert len(frames[method]) == ROWS
+        assert pairs(frames[method]) == expected, method
+    naive = frames["naive"]
+    assert len(naive) == NAIVE_ROWS
+    assert pairs(naive) == [expected[i] for i in naive.index]
+
+
+def test_identity_rows_look_like_a_departments_files():
+    frame = identities.identity_frame(20_000, seed=1)
+    facts = identities.describe(frame)
+    # names repeat (a surname is shared by a family, a first name by thousands)...
+    assert facts["distinct_nom"] < 0.8 * len(frame)
+    assert facts["distinct_prenom"] < 0.6 * len(frame)
+    # ...with accents, apostrophes and letters that do not decompose
+    assert facts["non_ascii_distinct_share"] > 0.03
+    joined = "".join(frame["nom"].dropna()) + "".join(frame["prenom"].dropna())
+    for character in ("\u2019", "'", "é", "ß", "Ø", "Đ", "ı"):
+        assert character in joined, character
+    assert frame["prenom"].isna().any() and frame["date_naissance"].isna().any()
+    assert identities.identity_frame(500, seed=4).equals(identities.identity_frame(500, seed=4))
+
+
+def test_the_naive_baseline_is_slow_but_right_on_hard_names():
+    from test_protocol import fuzz_names
+
+    names = fuzz_names(2000, seed=17)
+    assert [keys.naive_normalise(n) for n in names] == [
+        generate_letter_map.reference_normalise(n) or None for n in names
+    ]
+
+
+def test_measured_memory_covers_the_process_tree(tmp_path):
+    # A child that holds ~200 MB, started by a shell: the tree, not only the first process.
+    script = "x = bytearray(200 * 2**20); import time; time.sleep(0.6)"
+    result = measure.run_measured(
+        ["/bin/sh", "-c", f'"{sys.executable}" -c "{script}"'],
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        log_path=tmp_path / "log.txt",
+        poll=0.05,
+    )
+    assert result["exit_code"] == 0
+    assert result["max_process_rss_mb"] >= 190
+    assert result["peak_tree_rss_mb"] >= 190
+    assert result["seconds"] >= 0.6
+    failed = measure.run_measured(
+        ["/bin/sh", "-c", "exit 3"], env={}, cwd=tmp_path, log_path=tmp_path / "log2.txt"
+    )
+    assert failed["exit_code"] == 3
+
+
+def test_each_dbt_layer_excludes_what_earlier_layers_built():
+    layers = pipeline.layer_arguments()
+    assert [name for name, _ in layers] == ["identifying", "crossing", "leaving", "reports",
+                                            "privacy"]  # fmt: skip
+    seen: list[str] = []
+    for name, args in layers[:-1]:
+        selected = args[args.index("--select") + 1 : args.index("--exclude")]
+        excluded = args[args.index("--exclude") + 1 :]
+        if args[0] == "build":
+            assert excluded[-2:] == ["--indirect-selection", "buildable"], name
+            excluded = excluded[:-2]
+        assert all(s.startswith("+path:models/") for s in selected), name
+        assert set(seen) <= set(excluded), name
+        assert "resource_type:seed" in excluded
+        seen += selected
+    assert ("tag:privacy" in layers[2][1]) is False  # the leaving models are tagged privacy
+    assert layers[-1][1] == ["test", "--select", "tag:privacy"]
+    assert pipeline.STAGES[0] == "load" and pipeline.STAGES[-1] == "export"
+
+
+def test_an_extraction_is_reused_only_for_the_same_youths_and_seed(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "f.csv").write_text("x\n1\n", encoding="utf-8")
+    manifest = {"youths": 50, "seed": 7, "files": {"a/f.csv": {"bytes": 4}}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert pipeline.extraction_matches(tmp_path, 50, 7)
+    assert not pipeline.extraction_matches(tmp_path, 50, 8)
+    assert not pipeline.extraction_matches(tmp_path, 60, 7)
+    (tmp_path / "a" / "f.csv").write_text("x\n12\n", encoding="utf-8")  # truncated/changed
+    assert not pipeline.extraction_matches(tmp_path, 50, 7)
+
+
+def test_targets_read_the_department_scale_and_extrapolate_national():
+    def scale(youths, load, build, peak=1000.0):
+        stages = [{"name": "load", "seconds": load}, {"name": "build", "seconds": build}]
+        total = {"complete": True, "seconds": load + build, "peak_memory_mb": peak}
+        return {"youths": youths, "seed": 93, "stages": stages, "total": total}
+
+    results = {"scales": [scale(10_000, 2.0, 30.0), scale(100_000, 20.0, 25.0, 5000.0)]}
+    rows = report.targets(results)
+    assert rows[0]["holds"] is False  # 45 s but 5,000 MB > 4 GB
+    assert rows[1]["holds"] is None and "estimated" in rows[1]["measured"]
+    # load: 20 s + 0.2 ms per youth beyond 100,000 = 600 s; build: no growth measured, 25 s
+    assert rows[1]["estimate"]["estimated_seconds"] == pytest.approx(625.0)
+    assert rows[2]["measured"] == "not measured" and rows[2]["holds"] is None
+
+
+def test_a_scale_too_big_for_the_memory_is_refused_before_generating(tmp_path):
+    extraction = tmp_path / "extraction"
+    with pytest.raises(RuntimeError, match="needs about .* GB"):
+        pipeline.generate(extraction, 10**9, 93, skip=False, log=lambda _: None)
+    assert not extraction.exists()
+    with pytest.raises(FileNotFoundError, match="--skip-generate"):
+        pipeline.generate(extraction, 500, 93, skip=True, log=lambda _: None)
