@@ -80,6 +80,7 @@ demo: $(STAMP) ## run the main job end to end on synthetic data (everything unde
 lint: $(STAMP) ## ruff and sqlfluff (dbt templater)
 	$(BIN)/ruff check src scripts tests
 	$(BIN)/ruff format --check src scripts tests
+	mkdir -p $(TEST_DIR)
 	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff lint models tests/protocol tests/privacy --processes 2
 	$(BIN)/python scripts/generate_sources.py --check
 	$(BIN)/python scripts/generate_letter_map.py --check
@@ -87,6 +88,7 @@ lint: $(STAMP) ## ruff and sqlfluff (dbt templater)
 format: $(STAMP) ## fix what ruff and sqlfluff can fix
 	$(BIN)/ruff check --fix src scripts tests
 	$(BIN)/ruff format src scripts tests
+	mkdir -p $(TEST_DIR)
 	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff fix models tests/protocol --processes 2
 
 pytest: $(STAMP) ## the Python test suite
