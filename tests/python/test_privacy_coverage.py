@@ -495,6 +495,12 @@ def probe_results(tmp_path_factory) -> dict[str, dict[str, str]]:
     (root / "seeds").mkdir()
     (root / "macros").mkdir()
     shutil.copytree(REPO / "tests" / "generic", root / "tests" / "generic")
+    # the forbidden set of has_no_raw_identity_values: its macro and model, as in the project
+    shutil.copytree(REPO / "macros" / "privacy", root / "macros" / "privacy")
+    shutil.copy(
+        REPO / "models" / "staging" / "privacy" / "stg_privacy__valeurs_identifiantes.sql",
+        root / "models",
+    )
     (root / "dbt_project.yml").write_text(PROBE_PROJECT, encoding="utf-8")
     (root / "profiles.yml").write_text(PROBE_PROFILES, encoding="utf-8")
     (root / "macros" / "generate_schema_name.sql").write_text(
@@ -668,6 +674,7 @@ def project(tmp_path_factory) -> Project:
         "build",
         "--select",
         "resource_type:seed",
+        "stg_privacy__valeurs_identifiantes",  # read by has_no_raw_identity_values
         *parents,
         "--exclude",
         "resource_type:test",
