@@ -1,7 +1,8 @@
 {#
   Door of the identifying zone for the placements: one row per placement row. The name of the
   organisation becomes its code here (organisation_code) and its address stays behind; dates
-  are minimised into months. Allow-list of columns.
+  are minimised into months. Allow-list of columns. The code is computed once per distinct
+  organisation name (a few hundred names for hundreds of thousands of placements).
 #}
 with
 
@@ -9,24 +10,32 @@ source_rows as (
     select * from {{ ref('stg_iodas_ase__placements') }}
 ),
 
+organisations as (
+    select
+        distinct_names.organisme,
+        {{ organisation_code('distinct_names.organisme') }} as code_organisme_placement
+    from (select distinct organisme from source_rows where organisme is not null) as distinct_names
+),
+
 final as (
     select
         ---------- ids
-        id_placement,
-        id_mesure,
-        id_individu,
+        source_rows.id_placement,
+        source_rows.id_mesure,
+        source_rows.id_individu,
         ---------- organisation, minimised (annex 2: "Minimisé en code")
-        {{ organisation_code('organisme') }} as code_organisme_placement,
+        organisations.code_organisme_placement,
         ---------- dates, minimised (annex 2: "Mois et année")
-        {{ month_year('date_debut') }} as mois_debut_placement,
-        {{ month_year('date_fin') }} as mois_fin_placement,
+        {{ month_year('source_rows.date_debut') }} as mois_debut_placement,
+        {{ month_year('source_rows.date_fin') }} as mois_fin_placement,
         ---------- attributes (IODAS label, département of the placement)
-        nature_placement,
-        departement_lieu,
+        source_rows.nature_placement,
+        source_rows.departement_lieu,
         ---------- lineage
-        _fichier,
-        _ligne
+        source_rows._fichier,
+        source_rows._ligne
     from source_rows
+    left join organisations on source_rows.organisme = organisations.organisme
 )
 
 select * from final
