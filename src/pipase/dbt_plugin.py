@@ -14,7 +14,7 @@ import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from pipase.protocol import CODE_KEY_ENV, HASH_KEY_ENV, set_hmac_key
+from pipase.connection_secrets import CODE_KEY_ENV, HASH_KEY_ENV, hmac_pads, set_hmac_key
 
 
 def _secret(name: str) -> bytes | None:
@@ -26,10 +26,13 @@ class Plugin(BasePlugin):
     def initialize(self, plugin_config):
         self._hash_key = _secret(HASH_KEY_ENV)
         self._code_key = _secret(CODE_KEY_ENV)
+        # the pads once per dbt process, set on every connection and cursor
+        self._hash_pads = hmac_pads(self._hash_key) if self._hash_key else None
+        self._code_pads = hmac_pads(self._code_key) if self._code_key else None
 
     def _configure(self, connection):
-        set_hmac_key(connection, self._hash_key, "pipase_hmac")
-        set_hmac_key(connection, self._code_key, "pipase_code")
+        set_hmac_key(connection, self._hash_key, "pipase_hmac", self._hash_pads)
+        set_hmac_key(connection, self._code_key, "pipase_code", self._code_pads)
 
     def configure_connection(self, conn):
         self._configure(conn)

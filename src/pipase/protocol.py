@@ -30,13 +30,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipase.connection_secrets import (  # noqa: F401 (re-exported)
+    CODE_KEY_ENV,
+    HASH_KEY_ENV,
+    hmac_pads,
+    set_hmac_key,
+)
 from pipase.paths import PROTOCOL_DATA_DIR
 
-HASH_KEY_ENV = "PIPASE_HASH_KEY"
-CODE_KEY_ENV = "PIPASE_CODE_KEY"  # secret of the stable codes (macro stable_code)
 LETTER_MAP_FILE = PROTOCOL_DATA_DIR / "ref_letter_map.csv"
 _NOT_A_TO_Z = re.compile("[^A-Z]+")
-_BLOCK = 64  # SHA-256 block size, for HMAC
 
 # Reasons a row gets no key (column motif_sans_cle), shared with the SQL macro unkeyable_reason.
 REASON_NO_SURNAME = "nom_vide"
@@ -146,31 +149,6 @@ def key_from_environment() -> bytes:
             "which is not set"
         )
     return secret.encode("utf-8")
-
-
-def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
-    """The inner and outer padded keys of HMAC-SHA-256 (RFC 2104), for the SQL implementation."""
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
-
-
-def set_hmac_key(
-    connection: duckdb.DuckDBPyConnection, key: bytes | None, name: str = "pipase_hmac"
-) -> None:
-    """Make the keyed variant available to SQL on this connection, never in the SQL text.
-
-    The macro `hash_message` reads the pads with getvariable(); without a key they are NULL and
-    the keyed variant fails with a clear error instead of hashing without the key.
-    """
-    if key is None:
-        connection.execute(f"set variable {name}_ipad = null::blob")
-        connection.execute(f"set variable {name}_opad = null::blob")
-        return
-    inner, outer = hmac_pads(key)
-    connection.execute(f"set variable {name}_ipad = ?::blob", [inner])
-    connection.execute(f"set variable {name}_opad = ?::blob", [outer])
 
 
 _DIGEST_SQL = "select sha256(message) as digest from messages"
