@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -618,6 +619,23 @@ def case_xlsx_not_a_workbook(ex: Path):
     return ("iodas_dpas/aides_financieres.xlsx", None, None, "unreadable_file")
 
 
+def case_xlsx_damaged_part(ex: Path):
+    """One byte of the styles changed in a stored (uncompressed) workbook: still well-formed
+    XML, but the part fails its CRC check. calamine does not check the CRC of every part it
+    reads (damaged number formats would turn dates into numbers): the archive is checked."""
+    spec, rows = _rows("iodas_dpas", "aides")
+    path = lf.write_xlsx(ex / "iodas_dpas" / spec.file, spec, rows)
+    with zipfile.ZipFile(path) as archive:
+        parts = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in parts:
+            archive.writestr(name, data)
+    data = bytearray(path.read_bytes())
+    data[data.index(b"Calibri", data.index(b"xl/styles.xml"))] = ord("K")  # a font's name
+    path.write_bytes(bytes(data))
+    return ("iodas_dpas/aides_financieres.xlsx", None, None, "unreadable_file")
+
+
 def case_missing_source_folder(ex: Path):
     for path in (ex / "iodas_mdph").iterdir():
         path.unlink()
@@ -656,6 +674,7 @@ WHOLE_FILE_CASES = [
     case_xlsx_missing_sheet,
     case_xlsx_missing_column,
     case_xlsx_not_a_workbook,
+    case_xlsx_damaged_part,
 ]
 
 
@@ -847,12 +866,23 @@ def test_progress_shows_a_bar_for_big_files(tmp_path: Path, db: Path, monkeypatc
     assert "webrsa/personnes.csv: 3 rows in" in text and "rows/s" in text
 
 
-def test_xlsx_reader_yields_what_openpyxl_yields(tmp_path: Path) -> None:
-    """The streaming reader against openpyxl's read-only reader, cell by cell."""
+def _as_loaded(value) -> tuple:
+    """What the loader makes of a cell: the native timestamp of a date column, and its text
+    (in a decimal column, with a comma)."""
+    from pipase.load.contract import Column
+    from pipase.load.xlsx_source import cell_text, cell_timestamp
+
+    decimal = Column("d", "decimal")
+    return cell_timestamp(value), cell_text(value, None, ","), cell_text(value, decimal, ",")
+
+
+def test_xlsx_cells_load_as_they_do_from_openpyxl(tmp_path: Path) -> None:
+    """calamine's reading against openpyxl's read-only reader, cell by cell, after the loader's
+    conversion (calamine reads numbers as floats, a date without time as a date)."""
     import openpyxl
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-    from pipase.load.xlsx_reader import read_sheet, sheet_names
+    from pipase.load.xlsx_source import read_rows
 
     for epoch in (None, CALENDAR_MAC_1904):
         path = tmp_path / f"wb{epoch is not None}.xlsx"
@@ -867,31 +897,37 @@ def test_xlsx_reader_yields_what_openpyxl_yields(tmp_path: Path) -> None:
         sheet.append(["Œuvre & <cie>", 93010, 650.5, True, dt.datetime(1999, 11, 5), None, None])
         sheet.append([" espaces ", -3, 1e-3, False, dt.datetime(2019, 3, 28, 14, 30), "=1+1"])
         sheet.append([])
-        sheet.append(["", 0, 12.0, None, dt.date(2024, 2, 29), None, None, 45000])
+        sheet.append(["", 0, 12.0, None, dt.date(2024, 2, 29), dt.time(14, 30), None, 45000])
+        early = dt.datetime(1900, 1, 5) if epoch is None else dt.datetime(1904, 1, 5)
+        sheet.append(["a", 10**15 + 1, 2.0**53, 1e16, early, None, None, 0.25])
         sheet.cell(row=5, column=8).number_format = "dd/mm/yyyy"
-        sheet.cell(row=7, column=3, value="après un vide")
+        sheet.cell(row=6, column=8).number_format = "dd/mm/yyyy hh:mm"
+        sheet.cell(row=8, column=3, value="après un vide")
         workbook.save(path)
 
         reference = openpyxl.load_workbook(path, read_only=True, data_only=True)
         expected = []
         for number, row in enumerate(reference["données"].iter_rows(values_only=True), 1):
-            values = list(row)
-            while values and values[-1] is None:
+            values = [_as_loaded(v) for v in row]
+            while values and values[-1] == _as_loaded(None):
                 values.pop()
             if values:
                 expected.append((number, values))
         reference.close()
         got = []
-        for number, row in read_sheet(path, "données"):
-            values = list(row)
-            while values and values[-1] is None:
+        for number, row in read_rows(path, "données", "données"):
+            values = [_as_loaded(v) for v in row]
+            while values and values[-1] == _as_loaded(None):
                 values.pop()
             if values:
                 got.append((number, values))
         assert got == expected
-        assert got[-1] == (7, [None, None, "après un vide"])
-        assert isinstance(got[3][1][7], dt.datetime)  # custom date format, epoch applied
-        assert sheet_names(path) == ["autre", "données"]
+        assert got[-1] == (8, [_as_loaded(None)] * 2 + [_as_loaded("après un vide")])
+        assert isinstance(got[3][1][7][0], dt.datetime)  # custom date format, epoch applied
+        with pytest.raises(LoadError) as missing:
+            next(read_rows(path, "aides", "wb.xlsx"))
+        assert missing.value.rule == "missing_sheet"
+        assert "'autre', 'données'" in missing.value.message
 
 
 def test_date_formats_with_a_time_part_feed_a_date_column(tmp_path: Path, db: Path) -> None:
@@ -993,18 +1029,20 @@ def test_a_synthetic_extraction_loads_with_exactly_the_planted_rejects(
         assert read == manifest["files"][file]["rows"] == loaded_ + rejected
     for name in canaries:
         assert name not in everything
-    # the synthetic workbook (inline strings, other writer) reads as openpyxl reads it
+    # the synthetic workbook (shared strings, another writer) loads as openpyxl reads it
     import openpyxl
 
-    from pipase.load.xlsx_reader import read_sheet
+    from pipase.load.xlsx_source import read_rows
 
     workbook_path = extraction / "iodas_dpas" / "aides_financieres.xlsx"
     reference = openpyxl.load_workbook(workbook_path, read_only=True, data_only=True)
-    expected = [list(row) for row in reference["aides"].iter_rows(values_only=True)]
+    expected = [
+        [_as_loaded(v) for v in row] for row in reference["aides"].iter_rows(values_only=True)
+    ]
     reference.close()
-    got = [row for _, row in read_sheet(workbook_path, "aides")]
+    got = [[_as_loaded(v) for v in row] for _, row in read_rows(workbook_path, "aides", "aides")]
     width = len(expected[0])
-    assert [row + [None] * (width - len(row)) for row in got] == expected
+    assert [row + [_as_loaded(None)] * (width - len(row)) for row in got] == expected
 
 
 def test_a_duckdb_failure_while_reading_never_shows_its_message(
