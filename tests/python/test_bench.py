@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from datetime import datetime
 
 import pandas as pd
@@ -157,24 +158,76 @@ def test_measured_memory_covers_the_process_tree(tmp_path):
     assert failed["exit_code"] == 3
 
 
-def test_each_dbt_layer_excludes_what_earlier_layers_built():
-    layers = pipeline.layer_arguments()
-    assert [name for name, _ in layers] == ["identifying", "crossing", "leaving", "reports",
-                                            "privacy"]  # fmt: skip
-    seen: list[str] = []
-    for name, args in layers[:-1]:
-        selected = args[args.index("--select") + 1 : args.index("--exclude")]
-        excluded = args[args.index("--exclude") + 1 :]
-        if args[0] == "build":
-            assert excluded[-2:] == ["--indirect-selection", "buildable"], name
-            excluded = excluded[:-2]
-        assert all(s.startswith("+path:models/") for s in selected), name
-        assert set(seen) <= set(excluded), name
-        assert "resource_type:seed" in excluded
-        seen += selected
-    assert ("tag:privacy" in layers[2][1]) is False  # the leaving models are tagged privacy
-    assert layers[-1][1] == ["test", "--select", "tag:privacy"]
-    assert pipeline.STAGES[0] == "load" and pipeline.STAGES[-1] == "export"
+def test_each_node_falls_in_its_layer():
+    def node(kind, path="", tags=()):
+        return {"resource_type": kind, "original_file_path": path, "tags": list(tags)}
+
+    assert pipeline.node_layer(node("seed", "seeds/reference/ref_pays.csv")) == "seeds"
+    assert pipeline.node_layer(node("model", "models/staging/webrsa/stg_webrsa__x.sql")) == (
+        "identifying"
+    )
+    assert pipeline.node_layer(node("model", "models/intermediate/keys/int_keys__x.sql")) == (
+        "identifying"
+    )
+    assert pipeline.node_layer(node("model", "models/intermediate/cohort/int_cohort__x.sql")) == (
+        "crossing"
+    )
+    assert pipeline.node_layer(node("snapshot", "snapshots/snp_x.sql")) == "crossing"
+    assert pipeline.node_layer(node("model", "models/marts/annexe2/annexe2_x.sql")) == "leaving"
+    assert pipeline.node_layer(node("model", "models/marts/reports/rpt_x.sql")) == "reports"
+    assert pipeline.node_layer(node("test", "models/marts/annexe2/_m.yml", ["privacy"])) == (
+        "privacy tests"
+    )
+    assert pipeline.node_layer(node("test", "models/staging/_m.yml")) == "other data tests"
+    # a test or unit test of a leaving model is a privacy test: `pipase export` requires it
+    nodes = {"model.p.annexe2_x": node("model", "models/marts/annexe2/annexe2_x.sql"),
+             "model.p.int_x": node("model", "models/intermediate/crossing/int_x.sql")}  # fmt: skip
+    on_leaving = {**node("test"), "attached_node": "model.p.annexe2_x"}
+    assert pipeline.node_layer(on_leaving, nodes) == "privacy tests"
+    unit = {**node("unit_test"), "model": "annexe2_x",
+            "depends_on": {"nodes": ["model.p.annexe2_x"]}}  # fmt: skip
+    assert pipeline.node_layer(unit, nodes) == "privacy tests"
+    unit = {**node("unit_test"), "model": "int_x", "depends_on": {"nodes": ["model.p.int_x"]}}
+    assert pipeline.node_layer(unit, nodes) == "other unit tests"
+    assert pipeline.STAGES == ["parse", "load", "build", "export"]
+    assert pipeline.TOTAL_STAGES == ["load", "build", "export"]
+    assert pipeline.DBT_BUILD == ["build"]
+
+
+def test_the_build_is_split_by_layer_from_dbts_run_results(tmp_path):
+    def result(uid, start, seconds):
+        started = f"2026-11-25T10:00:{start:06.3f}Z"
+        completed = f"2026-11-25T10:00:{start + seconds:06.3f}Z"
+        timing = [{"name": "execute", "started_at": started, "completed_at": completed}]
+        return {"unique_id": uid, "status": "success", "execution_time": seconds,
+                "timing": timing}  # fmt: skip
+
+    nodes = {
+        "model.p.a": {"resource_type": "model", "original_file_path": "models/staging/a.sql"},
+        "model.p.b": {"resource_type": "model", "original_file_path": "models/staging/b.sql"},
+        "test.p.c": {"resource_type": "test", "tags": ["privacy"]},
+    }
+    run = {
+        "elapsed_time": 20.0,
+        "args": {"threads": 4},
+        "results": [
+            result("model.p.a", 1.0, 3.0),
+            result("model.p.b", 2.0, 4.0),
+            result("test.p.c", 10.0, 0.5),
+        ],  # fmt: skip
+    }
+    (tmp_path / "run_results.json").write_text(json.dumps(run), encoding="utf-8")
+    (tmp_path / "manifest.json").write_text(json.dumps({"nodes": nodes}), encoding="utf-8")
+    found = pipeline.dbt_layers(tmp_path, since=0.0, stage_seconds=32.5)
+    layers = found["layers"]
+    assert list(layers) == ["dbt start and parse", "identifying", "privacy tests"]
+    assert layers["dbt start and parse"]["span_seconds"] == pytest.approx(12.5)
+    assert layers["identifying"] == {"nodes": 2, "node_seconds": 7.0, "span_seconds": 5.0}
+    assert layers["privacy tests"]["nodes"] == 1
+    assert found["threads"] == 4 and found["statuses"] == {"success": 3}
+    assert found["slowest"][0] == {"node": "model.p.b", "seconds": 4.0}
+    # a run_results.json older than the stage is not this stage's
+    assert pipeline.dbt_layers(tmp_path, since=time.time() + 60, stage_seconds=1.0) is None
 
 
 def test_an_extraction_is_reused_only_for_the_same_youths_and_seed(tmp_path):
@@ -211,3 +264,36 @@ def test_a_scale_too_big_for_the_memory_is_refused_before_generating(tmp_path):
     assert not extraction.exists()
     with pytest.raises(FileNotFoundError, match="--skip-generate"):
         pipeline.generate(extraction, 500, 93, skip=True, log=lambda _: None)
+
+
+def test_a_small_scale_runs_every_stage_to_the_package(tmp_path):
+    """The benchmark of the main job keeps working: 300 youths, raw files to the package."""
+    out = tmp_path / "bench"
+    assert run_bench(["--scales", "300", "--skip-keys", "--seed", "11", "--out", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    (scale,) = results["scales"]
+    assert [s["name"] for s in scale["stages"]] == ["parse", "load", "build", "export"]
+    assert all(s["status"] == "ok" for s in scale["stages"])
+    assert scale["total"]["complete"] and scale["package_built"]
+    counted = sum(s["seconds"] for s in scale["stages"] if s["name"] != "parse")
+    assert scale["total"]["seconds"] == pytest.approx(counted, abs=0.02)
+    assert scale["total"]["first_run_seconds"] > scale["total"]["seconds"]
+    generated = json.loads(
+        (out / "youths_300_seed_11" / "extraction" / "manifest.json").read_text()
+    )
+    assert 0 < scale["rows_loaded"] <= generated["total_source_rows"]
+    build = next(s for s in scale["stages"] if s["name"] == "build")
+    assert build["command"].startswith("dbt build ")
+    layers = build["dbt"]["layers"]
+    layer_names = ("seeds", "identifying", "crossing", "leaving", "reports", "privacy tests",
+                   "other data tests", "other unit tests")  # fmt: skip
+    for layer in layer_names:
+        assert layers[layer]["nodes"] > 0, layer
+    assert layers["privacy tests"]["nodes"] >= 10 * 5  # five model-level tests on ten tables
+    assert build["dbt"]["statuses"].get("error", 0) == 0
+    assert sum(build["dbt"]["statuses"].values()) == sum(
+        entry["nodes"] for entry in layers.values()
+    )
+    for stage in scale["stages"]:
+        assert stage["peak_tree_rss_mb"] > 0, stage["name"]
+    assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

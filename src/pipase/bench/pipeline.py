@@ -1,25 +1,26 @@
 """The main job, stage by stage, at one scale: raw files to the encrypted package.
 
-Each stage runs on its own, in a subprocess (see `measure`), in the order of a real run:
+The three commands the data office runs for each extraction (README, "Real exports in, outputs
+out"), each in a subprocess (see `measure`) with its peak memory, after the parse that a checkout
+does once:
 
-    load         pipase load EXTRACTION --database DB
-    parse        dbt parse                          (the whole project, from a fresh target
-                                                    folder; later calls parse partially)
-    seed         dbt seed                           (reference lists)
-    identifying  dbt build --select +path:models/staging +path:models/intermediate/keys
-                           --exclude resource_type:seed tag:privacy
-    crossing     dbt build --select +path:models/intermediate/{cohort,crossing,minimisation}
-                           --exclude resource_type:seed +<identifying folders> tag:privacy
-    leaving      dbt run --select +path:models/marts/annexe2 --exclude ... (the annex 2 tables
-                 are tagged privacy: their tests are the gate, run next)
-    reports      dbt build --select +path:models/marts/reports --exclude ... tag:privacy
-    privacy      dbt test --select tag:privacy      (tests tagged privacy and, by dbt's indirect
-                 selection, every test of the leaving models: what `pipase export` checks)
-    export       pipase export                      (Parquet, manifest, 7-zip AES-256)
+    parse   dbt parse                           (from a fresh target folder: the whole project;
+                                                once per checkout or upgrade, then dbt parses
+                                                only what changed: reported, not in the total)
+    load    pipase load EXTRACTION --database DB
+    build   dbt build
+            (one invocation: seeds, the five zones' models, every data and unit test;
+            `pipase export` requires every test of the leaving models, unit tests included, to
+            have passed in that build)
+    export  pipase export                       (Parquet, manifest, 7-zip AES-256)
 
-A layer builds its folders and any ancestor no earlier layer built (`+` minus the earlier
-layers), so that a model reading a model of a later folder still finds it built; a test runs
-in the first layer where all its parents are built (`--indirect-selection buildable`).
+Inside `build`, each node's time comes from dbt's run_results.json and is grouped by layer (see
+`dbt_layers`): seeds, identifying (staging and key doors), crossing (cohort, crossing,
+minimisation, snapshots), leaving (annex 2), reports, the privacy tests (every test of a leaving
+model, and the tests tagged privacy), the other data tests, the other unit tests, plus dbt's
+own start and parse (the stage's time minus the run's elapsed time). dbt runs nodes on several
+threads in DAG order, so the layers overlap: each layer gives its node-seconds (the sum of its
+nodes' times) and its span (first start to last end).
 
 The synthetic extraction is generated first (not timed; reused when present for the same
 youths and seed). Rows per second are the rows loaded (raw.load_report) over each stage's time.
@@ -35,7 +36,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -51,47 +52,53 @@ MODULES = {
     "load": "pipase.load",
     "export": "pipase.transmission.export_cmd",
 }
-# Each layer: (name, dbt command, the layer's folders, exclude tag:privacy). A layer builds its
-# folders' models and any ancestor that no earlier layer built (a door model may read a small
-# crossing-zone model such as the extraction date): `--select +FOLDERS --exclude +EARLIER`.
-DBT_LAYERS = [
-    ("identifying", "build", ["models/staging", "models/intermediate/keys"], True),
+# The production command, as in `make demo` and the README.
+DBT_BUILD = ["build"]
+STAGES = ["parse", "load", "build", "export"]
+# Stages in the total raw files -> package (the parse is once per checkout).
+TOTAL_STAGES = ["load", "build", "export"]
+# Layers of the dbt build, by the folder of a model (first match) or the kind of node.
+LAYER_FOLDERS = [
+    ("identifying", ("models/staging/", "models/intermediate/keys/")),
     (
         "crossing",
-        "build",
-        [
-            "models/intermediate/cohort",
-            "models/intermediate/crossing",
-            "models/intermediate/minimisation",
-        ],
-        True,
+        (
+            "models/intermediate/cohort/",
+            "models/intermediate/crossing/",
+            "models/intermediate/minimisation/",
+            "snapshots/",
+        ),
     ),
-    # The annex 2 tables are tagged privacy: built here without their tests, which run next.
-    ("leaving", "run", ["models/marts/annexe2"], False),
-    ("reports", "build", ["models/marts/reports"], True),
+    ("leaving", ("models/marts/annexe2/",)),
+    ("reports", ("models/marts/reports/",)),
 ]
-PRIVACY_TESTS = ["test", "--select", "tag:privacy"]
+LAYERS = ["dbt start and parse", "seeds", *(name for name, _ in LAYER_FOLDERS),
+          "privacy tests", "other data tests", "other unit tests"]  # fmt: skip
 
 
-def layer_arguments() -> list[tuple[str, list[str]]]:
-    """The dbt arguments of each layer, then of the privacy tests."""
-    layers = []
-    earlier: list[str] = []
-    for name, command, folders, exclude_privacy in DBT_LAYERS:
-        args = [command, "--select", *(f"+path:{f}" for f in folders)]
-        exclude = ["resource_type:seed", *earlier]
-        if exclude_privacy:
-            exclude.append("tag:privacy")
-        # A test runs in the first layer that has built all its parents (dbt's default, eager,
-        # would run a relationship test as soon as one of its two models is built).
-        tests = ["--indirect-selection", "buildable"] if command == "build" else []
-        layers.append((name, [*args, "--exclude", *exclude, *tests]))
-        earlier += [f"+path:{f}" for f in folders]
-    layers.append(("privacy", PRIVACY_TESTS))
-    return layers
-
-
-STAGES = ["load", "parse", "seed", *(layer[0] for layer in DBT_LAYERS), "privacy", "export"]
+def node_layer(node: dict, nodes: dict | None = None) -> str:
+    """The layer of one manifest node (seed, model, snapshot, data or unit test); `nodes` (the
+    manifest's) tells which model a test is attached to."""
+    kind = node.get("resource_type")
+    if kind == "seed":
+        return "seeds"
+    if kind in ("test", "unit_test"):
+        tags = node.get("tags") or (node.get("config") or {}).get("tags") or []
+        attached = node.get("attached_node") or node.get("model")
+        if attached and not attached.startswith("model."):
+            attached = next(
+                (uid for uid in (node.get("depends_on") or {}).get("nodes", [])
+                 if uid.split(".")[-1] == attached), None,
+            )  # fmt: skip
+        parent = (nodes or {}).get(attached) or {}
+        if "privacy" in tags or (parent and node_layer(parent) == "leaving"):
+            return "privacy tests"
+        return "other data tests" if kind == "test" else "other unit tests"
+    path = node.get("original_file_path") or ""
+    for name, folders in LAYER_FOLDERS:
+        if path.startswith(folders):
+            return name
+    return "other"
 
 
 def pipase_command(command: str, *args: str) -> list[str]:
@@ -238,33 +245,76 @@ def rows_loaded(database: Path) -> int | None:
         connection.close()
 
 
-def dbt_results(target: Path, since: float) -> dict[str, object] | None:
-    """What the dbt invocation that just ran did: nodes by type, statuses, node time summed,
-    the five slowest nodes (names of models and tests only)."""
-    path = target / "run_results.json"
-    if not path.is_file() or path.stat().st_mtime < since:
+def _timestamp(value: str | None) -> float | None:
+    if not value:
         return None
     try:
-        results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
-    nodes: dict[str, int] = {}
+
+
+def dbt_layers(target: Path, since: float, stage_seconds: float) -> dict[str, object] | None:
+    """What the dbt build that just ran did, by layer (node names only, never data).
+
+    From target/run_results.json (each node's status, execution time and timing) and
+    target/manifest.json (each node's folder, kind and tags): per layer the number of nodes,
+    their summed seconds and the span from the first start to the last end; dbt's start and
+    parse is the stage's time minus the run's elapsed time. Also the statuses and the ten
+    slowest nodes.
+    """
+    results_path, manifest_path = target / "run_results.json", target / "manifest.json"
+    if not results_path.is_file() or results_path.stat().st_mtime < since:
+        return None
+    try:
+        run = json.loads(results_path.read_text(encoding="utf-8"))
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    nodes = manifest.get("nodes", {})
+    elapsed = float(run.get("elapsed_time") or 0.0)
+    layers: dict[str, dict[str, object]] = {
+        "dbt start and parse": {
+            "nodes": 0,
+            "node_seconds": None,
+            "span_seconds": round(max(stage_seconds - elapsed, 0.0), 2),
+        }
+    }
     statuses: dict[str, int] = {}
-    node_seconds = 0.0
-    for result in results:
-        kind = result.get("unique_id", "").split(".", 1)[0]
-        nodes[kind] = nodes.get(kind, 0) + 1
+    starts: dict[str, list[float]] = {}
+    ends: dict[str, list[float]] = {}
+    for result in run.get("results", []):
+        uid = result.get("unique_id") or ""
+        node = nodes.get(uid) or (manifest.get("unit_tests") or {}).get(uid) or {}
+        layer = node_layer(node, nodes)
+        entry = layers.setdefault(layer, {"nodes": 0, "node_seconds": 0.0, "span_seconds": 0.0})
+        entry["nodes"] += 1
+        entry["node_seconds"] += float(result.get("execution_time") or 0.0)
         status = str(result.get("status"))
         statuses[status] = statuses.get(status, 0) + 1
-        node_seconds += float(result.get("execution_time") or 0)
-    slowest = sorted(results, key=lambda r: float(r.get("execution_time") or 0), reverse=True)
+        for timing in result.get("timing") or []:
+            start = _timestamp(timing.get("started_at"))
+            end = _timestamp(timing.get("completed_at"))
+            if start is not None and end is not None:
+                starts.setdefault(layer, []).append(start)
+                ends.setdefault(layer, []).append(end)
+    for layer, entry in layers.items():
+        if layer in starts:
+            entry["span_seconds"] = round(max(ends[layer]) - min(starts[layer]), 2)
+        if entry["node_seconds"] is not None:
+            entry["node_seconds"] = round(entry["node_seconds"], 2)
+    ordered = {name: layers[name] for name in [*LAYERS, "other"] if name in layers}
+    slowest = sorted(
+        run.get("results", []), key=lambda r: float(r.get("execution_time") or 0), reverse=True
+    )
     return {
-        "nodes": nodes,
+        "elapsed_seconds": round(elapsed, 2),
+        "threads": (run.get("args") or {}).get("threads"),
+        "layers": ordered,
         "statuses": statuses,
-        "node_seconds_sum": round(node_seconds, 2),
         "slowest": [
             {"node": r.get("unique_id"), "seconds": round(float(r.get("execution_time") or 0), 2)}
-            for r in slowest[:5]
+            for r in slowest[:10]
         ],
     }
 
@@ -338,6 +388,7 @@ def run_scale(
     dbt_paths += ["--project-dir", str(paths.project_dir())]
 
     commands: list[tuple[str, list[str]]] = [
+        ("parse", [dbt_executable(), "parse", *dbt_paths]),
         (
             "load",
             pipase_command(
@@ -349,11 +400,8 @@ def run_scale(
                 EXTRACTION_DATE.isoformat(),
             ),
         ),
-        ("parse", [dbt_executable(), "parse", *dbt_paths]),
-        ("seed", [dbt_executable(), "seed", *dbt_paths]),
+        ("build", [dbt_executable(), *DBT_BUILD, *dbt_paths]),
     ]
-    for name, args in layer_arguments():
-        commands.append((name, [dbt_executable(), *args, *dbt_paths]))
     commands.append(
         (
             "export",
@@ -384,9 +432,15 @@ def run_scale(
             rows = rows_loaded(database)
             result["files"] = load_files(logs / "load.log")
         status = "ok" if result["exit_code"] == 0 else "failed"
-        stage = {"name": name, "command": _shown(command), "status": status, **result}
+        stage = {
+            "name": name,
+            "command": _shown(command),
+            "status": status,
+            "in_total": name in TOTAL_STAGES,
+            **result,
+        }
         if command[0] == dbt_executable():
-            stage["dbt"] = dbt_results(target, since)
+            stage["dbt"] = dbt_layers(target, since, result["seconds"])
         stages.append(stage)
         log(
             f"  {name}: {status} in {result['seconds']:.1f} s, "
@@ -396,17 +450,11 @@ def run_scale(
         seconds = stage["seconds"]
         stage["rows_per_second"] = round(rows / seconds) if rows and seconds else None
 
-    # The fixed cost of one dbt call (start, partial parse, connection), for reading the layers'
-    # times: not a stage, not in the total.
-    noop = run_measured(
-        [dbt_executable(), "run", "--select", "tag:pipase_bench_nothing", *dbt_paths],
-        env=env,
-        cwd=paths.project_dir(),
-        log_path=logs / "dbt_noop.log",
-    )
     archives = sorted(export_dir.glob("*.7z")) if export_dir.is_dir() else []
     complete = all(s["status"] == "ok" for s in stages) and bool(archives)
-    peaks = [s["peak_tree_rss_mb"] or s["max_process_rss_mb"] for s in stages]
+    counted = [s for s in stages if s["in_total"]]
+    peaks = [s["peak_tree_rss_mb"] or s["max_process_rss_mb"] for s in counted]
+    parse = next((s for s in stages if s["name"] == "parse"), None)
     raw_bytes = folder_bytes(extraction, exclude=("ground_truth", "manifest.json"))
     return {
         "youths": youths,
@@ -421,20 +469,21 @@ def run_scale(
             {"file": archives[0].name, "bytes": archives[0].stat().st_size} if archives else None
         ),
         "stages": stages,
-        "dbt_invocation_overhead": {
-            "what": "a dbt call that selects nothing (start, partial parse, connection); "
-            "each dbt stage pays it once",
-            "seconds": noop["seconds"],
-            "peak_tree_rss_mb": noop["peak_tree_rss_mb"],
-        },
         "package_built": bool(archives),
         "total": {
-            "what": "raw files -> encrypted package: the sum of the stages",
+            "what": "raw files -> encrypted package: load + build + export (the parse of a "
+            "fresh checkout is once per checkout, reported apart)",
+            "stages": TOTAL_STAGES,
             "complete": complete,
-            "seconds": round(sum(s["seconds"] for s in stages), 2),
-            "cpu_seconds": round(sum(s["cpu_seconds"] for s in stages), 2),
+            "seconds": round(sum(s["seconds"] for s in counted), 2),
+            "cpu_seconds": round(sum(s["cpu_seconds"] for s in counted), 2),
             "peak_memory_mb": max(peaks) if peaks else None,
-            "rows_per_second": (round(rows / sum(s["seconds"] for s in stages)) if rows else None),
+            "rows_per_second": (
+                round(rows / sum(s["seconds"] for s in counted)) if rows and counted else None
+            ),
+            "first_run_seconds": round(
+                sum(s["seconds"] for s in counted) + (parse["seconds"] if parse else 0.0), 2
+            ),
         },
     }
 

@@ -85,7 +85,7 @@ def _growth_estimate(scales: list[dict], youths: int) -> dict[str, object] | Non
         return None
     a, b = done[-2], done[-1]
     estimate = 0.0
-    for stage in b["stages"]:
+    for stage in (st for st in b["stages"] if st.get("in_total", True)):
         before = next((s for s in a["stages"] if s["name"] == stage["name"]), None)
         if before is None:
             return None
@@ -182,10 +182,13 @@ def merge(previous: dict | None, current: dict) -> dict:
     if not previous:
         return current
     measured = {s["youths"] for s in current.get("scales", [])}
+    same_stages = previous.get("format_version") == current.get("format_version")
     kept = [
         s
         for s in previous.get("scales", [])
-        if s["youths"] not in measured and s.get("seed") == current["settings"]["seed"]
+        if same_stages
+        and s["youths"] not in measured
+        and s.get("seed") == current["settings"]["seed"]
     ]
     current["scales"] = sorted(kept + current.get("scales", []), key=lambda s: s["youths"])
     if current.get("keys") is None and previous.get("keys") is not None:
@@ -289,7 +292,8 @@ def stage_table(results: dict) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     names = [st["name"] for st in scales[0]["stages"]]
     for name in names:
-        cells = [name]
+        first = next(st for st in scales[0]["stages"] if st["name"] == name)
+        cells = [name if first.get("in_total", True) else f"{name} (once per checkout)"]
         for s in scales:
             stage = next((st for st in s["stages"] if st["name"] == name), None)
             if stage is None:
@@ -300,12 +304,16 @@ def stage_table(results: dict) -> str:
             cells += [_number(stage["seconds"], 1) + flag, _number(stage["rows_per_second"]),
                       _number(peak)]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
-    cells = ["**total raw -> package**"]
+    cells = ["**total raw -> package** (load + build + export)"]
     for s in scales:
         total = s["total"]
         flag = "" if total["complete"] else " (incomplete)"
         cells += [f"**{_number(total['seconds'], 1)}**{flag}", _number(total["rows_per_second"]),
                   _number(total["peak_memory_mb"])]  # fmt: skip
+    lines.append("| " + " | ".join(cells) + " |")
+    cells = ["first run in a fresh checkout (+ parse)"]
+    for s in scales:
+        cells += [_number(s["total"].get("first_run_seconds"), 1), "", ""]
     lines.append("| " + " | ".join(cells) + " |")
     cells = ["rows loaded"] + sum(([_number(s["rows_loaded"]), "", ""] for s in scales), [])
     lines.append("| " + " | ".join(cells) + " |")
@@ -314,12 +322,44 @@ def stage_table(results: dict) -> str:
         package = s.get("package")
         cells += [_number(package["bytes"] / 2**20, 1) if package else "none", "", ""]
     lines.append("| " + " | ".join(cells) + " |")
-    cells = ["one dbt call's fixed cost (s)"]
+    return "\n".join(lines)
+
+
+def layer_table(results: dict) -> str:
+    """Inside the dbt build stage: node-seconds and span per layer, for each scale."""
+    scales = [s for s in results.get("scales", []) if _build_layers(s)]
+    if not scales:
+        return "(no dbt build measured)"
+    header = ["inside `dbt build`"]
     for s in scales:
-        overhead = s.get("dbt_invocation_overhead") or {}
-        cells += [_number(overhead.get("seconds"), 1), "", ""]
+        header += [f"{s['youths']:,} youths: nodes", "node-s", "span s"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    names: list[str] = []
+    for s in scales:
+        names += [n for n in _build_layers(s) if n not in names]
+    for name in names:
+        cells = [name]
+        for s in scales:
+            entry = _build_layers(s).get(name)
+            if entry is None:
+                cells += ["-", "-", "-"]
+                continue
+            cells += [_number(entry["nodes"]), _number(entry["node_seconds"], 1),
+                      _number(entry["span_seconds"], 1)]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    cells = ["threads; dbt's elapsed time"]
+    for s in scales:
+        dbt = next(st for st in s["stages"] if st.get("dbt"))["dbt"]
+        cells += [_number(dbt.get("threads")), "", _number(dbt.get("elapsed_seconds"), 1)]
     lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _build_layers(scale: dict) -> dict:
+    for stage in scale.get("stages", []):
+        if stage.get("dbt"):
+            return stage["dbt"].get("layers") or {}
+    return {}
 
 
 def keys_table(results: dict) -> str:
@@ -369,6 +409,8 @@ def markdown(results: dict) -> str:
         f"{machine['load_average_at_start'][0]}",
         "",
         stage_table(results),
+        "",
+        layer_table(results),
         "",
         keys_table(results),
         "",
