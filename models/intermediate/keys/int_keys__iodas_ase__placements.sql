@@ -14,7 +14,10 @@ organisations as (
     select
         distinct_names.organisme,
         {{ organisation_code('distinct_names.organisme') }} as code_organisme_placement
-    from (select distinct organisme from source_rows where organisme is not null) as distinct_names
+    from (
+        select distinct organisme from source_rows
+        where organisme is not null
+    ) as distinct_names
 ),
 
 final as (
