@@ -17,6 +17,8 @@
       prenom_date_nom_usage_seul  the same message, on rows whose birth-name column is empty
                               while a usage name is given (the surname may be a married name)
   int_crossing__appariements says which pairs of variants match, and why.
+  Each variant gives its message (NULL when a part is NULL); the digest is taken once, at the
+  end (hash_message, the same as primary_key's).
 #}
 with
 
@@ -30,7 +32,7 @@ variants as (
         _fichier,
         _ligne,
         'autre_nom' as type_cle,
-        {{ primary_key('autre_nom', 'prenom_normalise', 'date_naissance') }} as cle_appariement
+        autre_nom || prenom_normalise || {{ format_birth_date('date_naissance') }} as message
     from (
         select
             *,
@@ -52,8 +54,8 @@ variants as (
         identites._fichier,
         identites._ligne,
         'partie_nom' as type_cle,
-        {{ primary_key('parts.partie', 'identites.prenom_normalise', 'identites.date_naissance') }}
-            as cle_appariement
+        parts.partie || identites.prenom_normalise || {{ format_birth_date('identites.date_naissance') }}
+            as message
     from identites,
         unnest(identites.parties_nom_normalisees) as parts (partie)
     where parts.partie <> identites.nom_normalise
@@ -65,8 +67,7 @@ variants as (
         _fichier,
         _ligne,
         'jour_mois_inverses' as type_cle,
-        {{ hash_message("nom_normalise || prenom_normalise || strftime(date_naissance, '%m%d%Y')") }}
-            as cle_appariement
+        nom_normalise || prenom_normalise || strftime(date_naissance, '%m%d%Y') as message
     from identites
     where day(date_naissance) <= 12 and day(date_naissance) <> month(date_naissance)
 
@@ -77,7 +78,7 @@ variants as (
         _fichier,
         _ligne,
         'prenom2' as type_cle,
-        {{ primary_key('nom_normalise', 'prenom2_normalise', 'date_naissance') }} as cle_appariement
+        nom_normalise || prenom2_normalise || {{ format_birth_date('date_naissance') }} as message
     from identites
     where prenom2_normalise is not null and prenom2_normalise <> prenom_normalise
 
@@ -88,9 +89,8 @@ variants as (
         identites._fichier,
         identites._ligne,
         year_types.type_cle,
-        {{ hash_message(
-            "identites.nom_normalise || identites.prenom_normalise || strftime(identites.date_naissance, '%Y')"
-        ) }} as cle_appariement
+        identites.nom_normalise || identites.prenom_normalise || strftime(identites.date_naissance, '%Y')
+            as message
     from identites
     inner join (values ('annee', false), ('annee_incertaine', true))
         as year_types (type_cle, seulement_incertaine)
@@ -103,8 +103,7 @@ variants as (
         identites._fichier,
         identites._ligne,
         name_types.type_cle,
-        {{ hash_message("identites.prenom_normalise || " ~ format_birth_date('identites.date_naissance')) }}
-            as cle_appariement
+        identites.prenom_normalise || {{ format_birth_date('identites.date_naissance') }} as message
     from identites
     inner join (values ('prenom_date', false), ('prenom_date_nom_usage_seul', true))
         as name_types (type_cle, seulement_nom_usage)
@@ -121,9 +120,11 @@ final as (
         _ligne,
         ---------- internal key (never leaves the crossing zone)
         type_cle,
-        cle_appariement
+        {{ hash_message('message') }} as cle_appariement
     from variants
-    where cle_appariement is not null
+    -- on the message, not the key: a filter on the key would be pushed below the projection
+    -- and every SHA-256 computed twice
+    where message is not null
 )
 
 select * from final
