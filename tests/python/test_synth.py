@@ -206,7 +206,16 @@ def extraction(tmp_path_factory) -> tuple[Path, dict[str, int]]:
 
 @pytest.fixture(scope="module")
 def truth(extraction) -> dict:
-    root, _ = extraction
+    return read_truth(extraction[0])
+
+
+@pytest.fixture(scope="module")
+def files(extraction) -> dict[str, tuple[dict, list[str], list[list]]]:
+    return read_files(extraction[0])
+
+
+def read_truth(root: Path) -> dict:
+    """The ground truth of the extraction in `root`, indexed by file and line."""
     gt = root / "ground_truth"
     rows = read_csv(gt / "source_rows.csv")
     by_file: dict[str, dict[int, dict]] = defaultdict(dict)
@@ -221,9 +230,8 @@ def truth(extraction) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def files(extraction) -> dict[str, tuple[dict, list[str], list[list]]]:
-    root, _ = extraction
+def read_files(root: Path) -> dict[str, tuple[dict, list[str], list[list]]]:
+    """Every contract file of the extraction in `root`: (contract, header, data rows)."""
     return {spec["path"]: (spec, *read_rows(root, spec)) for spec in contract_files()}
 
 

@@ -5,6 +5,11 @@
 writes DIR/iodas_ase/, webrsa/, nova_dpas/, iodas_dpas/, iodas_mdph/ exactly as the contracts in
 src/pipase/contracts/ declare them, DIR/ground_truth/ (never read by the pipeline) and
 DIR/manifest.json. The same seed and number of youths give byte-identical files.
+
+The youths are generated in chunks of at most 50,000 (--chunk-youths), each appended to the
+files, so memory stays bounded whatever the number of youths (about 1 GB). The Iodas-DPAS
+workbook must fit in one Excel sheet (1,048,576 rows): beyond about 1.2 million youths the
+command stops with an error instead of writing a sheet Excel cannot open.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from pipase.synth.generator import MIN_YOUTHS, generate
+from pipase.synth.generator import CHUNK_YOUTHS, MIN_YOUTHS, generate
+from pipase.synth.xlsx import ExcelRowLimitError
 
 DEFAULT_YOUTHS = 2000
 DEFAULT_SEED = 93
@@ -33,6 +39,13 @@ def _youths(text: str) -> int:
     value = int(text)
     if value < MIN_YOUTHS:
         raise argparse.ArgumentTypeError(f"at least {MIN_YOUTHS} youths")
+    return value
+
+
+def _chunk_youths(text: str) -> int:
+    value = int(text)
+    if value < 2 * MIN_YOUTHS:
+        raise argparse.ArgumentTypeError(f"at least {2 * MIN_YOUTHS} youths")
     return value
 
 
@@ -59,13 +72,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_EXTRACTION_DATE,
         help="date of the extraction, YYYY-MM-DD (default 2026-06-30)",
     )
+    parser.add_argument(
+        "--chunk-youths",
+        type=_chunk_youths,
+        default=CHUNK_YOUTHS,
+        help=f"youths generated at once (default {CHUNK_YOUTHS:,}; about 20 KB of memory "
+        "each); the files depend on it when the youths do not fit in one chunk",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    counts = generate(
-        args.out, youths=args.youths, seed=args.seed, extraction_date=args.extraction_date
-    )
+    try:
+        counts = generate(
+            args.out,
+            youths=args.youths,
+            seed=args.seed,
+            extraction_date=args.extraction_date,
+            chunk_youths=getattr(args, "chunk_youths", CHUNK_YOUTHS),
+        )
+    except ExcelRowLimitError as error:
+        sys.stderr.write(
+            f"pipase synth: error: {error}. Generate fewer youths; {args.out} is incomplete "
+            "(no manifest.json).\n"
+        )
+        return 2
     elapsed = time.perf_counter() - started
     source_rows = sum(n for path, n in counts.items() if not path.startswith("ground_truth/"))
     for path in sorted(counts):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipase.synth import codes
+from pipase.synth.numbering import Numbering
 from pipase.synth.places import Geo, OrganisationPool, address_lines, at_date, commune_as_written
 from pipase.synth.population import BEFORE_2000, COHORT, Population
 from pipase.synth.util import NODATE, Tags, add_years, day, from_ymd, pick, weighted_index, ymd
@@ -345,7 +346,10 @@ def build_ase(
     extraction: int,
     geo: Geo,
     orgs: OrganisationPool,
+    numbering: Numbering | None = None,
 ) -> AseResult:
+    """The seven tables; ids go on from those the earlier chunks used (`numbering`)."""
+    numbering = Numbering() if numbering is None else numbering
     youth = pop.youths
     ny = youth.size
     traj, traj_tags = build_trajectories(rng, pop, youth, extraction)
@@ -396,11 +400,13 @@ def build_ase(
     ind_order = np.lexsort((np.arange(ny), first_start))
     ind_num = np.empty(ny, dtype=np.int64)
     ind_num[ind_order] = np.arange(ny) + 1
-    id_ind = np.array([f"IND{v:07d}" for v in ind_num], dtype=object)
+    ind_off = numbering.offset("ase_individu", ny)
+    id_ind = np.array([f"IND{v + ind_off:07d}" for v in ind_num], dtype=object)
     mes_order = np.lexsort((yi, m_start))
     mes_num = np.empty(nm, dtype=np.int64)
     mes_num[mes_order] = np.arange(nm) + 1
-    id_mes = np.array([f"MES-{v:07d}" for v in mes_num], dtype=object)
+    mes_off = numbering.offset("ase_mesure", nm)
+    id_mes = np.array([f"MES-{v + mes_off:07d}" for v in mes_num], dtype=object)
     protect = (pop.category[youth][yi] == COHORT) & (m_start >= Y2000)
     mesures = pd.DataFrame(
         {
@@ -484,7 +490,8 @@ def build_ase(
     pl_order = np.lexsort((np.arange(npl), p_start))
     pl_num = np.empty(npl, dtype=np.int64)
     pl_num[pl_order] = np.arange(npl) + 1
-    id_pl = np.array([f"PL-{v:07d}" for v in pl_num], dtype=object)
+    pl_off = numbering.offset("ase_placement", npl)
+    id_pl = np.array([f"PL-{v + pl_off:07d}" for v in pl_num], dtype=object)
     placements = pd.DataFrame(
         {
             "id_placement": id_pl,
@@ -523,9 +530,10 @@ def build_ase(
     h_order = np.lexsort((np.arange(nh), h_start))
     h_num = np.empty(nh, dtype=np.int64)
     h_num[h_order] = np.arange(nh) + 1
+    h_off = numbering.offset("ase_hors_placement", nh)
     hors = pd.DataFrame(
         {
-            "id_hors_placement": [f"HP-{v:07d}" for v in h_num],
+            "id_hors_placement": [f"HP-{v + h_off:07d}" for v in h_num],
             "id_individu": id_ind[p_y[hp_src]],
             "id_placement": id_pl[hp_src],
             "type_hors_placement": np.array([h[0] for h in codes.HORS_PLACEMENT], dtype=object)[ht],
@@ -584,9 +592,10 @@ def build_ase(
     a_order = np.lexsort((a_src, a_dates))
     a_num = np.empty(a_src.size, dtype=np.int64)
     a_num[a_order] = np.arange(a_src.size) + 1
+    a_off = numbering.offset("ase_aide_cjm", a_src.size)
     aides = pd.DataFrame(
         {
-            "id_aide": [f"AJM-{v:07d}" for v in a_num],
+            "id_aide": [f"AJM-{v + a_off:07d}" for v in a_num],
             "id_individu": id_ind[a_y],
             "nature_aide": a_kind,
             "montant": a_amount,
@@ -642,7 +651,7 @@ def build_ase(
     for j in ip_order:
         counters[int(yy[j])] = counters.get(int(yy[j]), 0) + 1
         seq[j] = counters[int(yy[j])]
-    ip_num[:] = seq
+    ip_num[:] = numbering.sequence("ase_ip", yy, seq)
     ips = (
         pd.DataFrame(
             {
@@ -676,6 +685,7 @@ def build_ase(
     fam_ids = fam_first.index.to_numpy()
     fam_year = ymd(fam_first.to_numpy())[0]
     fam_rank = pd.Series(fam_first.to_numpy()).groupby(fam_year).rank(method="first").to_numpy()
+    fam_rank = numbering.sequence("ase_family_file", fam_year, fam_rank.astype(np.int64))
     fam_number_map = {
         int(f): f"DF-{y}-{int(r):05d}" for f, y, r in zip(fam_ids, fam_year, fam_rank, strict=True)
     }

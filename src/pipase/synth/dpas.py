@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipase.synth import codes
 from pipase.synth.identity import render_identity
+from pipase.synth.numbering import Numbering
 from pipase.synth.places import Geo, at_date, commune_as_written
 from pipase.synth.population import Population
 from pipase.synth.util import NODATE, add_years, between, day, labels, ymd
@@ -19,8 +20,15 @@ DPAS_START = day(2008, 1, 1)
 
 
 def build_dpas(
-    rng: np.random.Generator, pop: Population, roles: dict, extraction: int, geo: Geo
+    rng: np.random.Generator,
+    pop: Population,
+    roles: dict,
+    extraction: int,
+    geo: Geo,
+    numbering: Numbering | None = None,
 ) -> dict[str, pd.DataFrame]:
+    """The aid requests; request numbers go on from the earlier chunks' (`numbering`)."""
+    numbering = Numbering() if numbering is None else numbering
     persons, disp, dates = [], [], []
 
     def add(who: np.ndarray, scheme: str, lo: np.ndarray, hi: np.ndarray, mean_extra: float):
@@ -74,6 +82,8 @@ def build_dpas(
 
     year = ymd(decision_day)[0]
     seq = pd.Series(np.ones(n)).groupby([dispositif, year]).cumsum().astype(int).to_numpy()
+    keys = [f"{d}-{y}" for d, y in zip(dispositif, year, strict=True)]
+    seq = numbering.sequence("dpas_demande", keys, seq)
     id_demande = np.array(
         [f"{d}-{y}-{s:06d}" for d, y, s in zip(dispositif, year, seq, strict=True)], dtype=object
     )

@@ -21,6 +21,7 @@ from pipase.synth.dpas import build_dpas
 from pipase.synth.identity import render_identity
 from pipase.synth.mdph import build_mdph
 from pipase.synth.nova import build_nova
+from pipase.synth.numbering import Numbering
 from pipase.synth.places import Geo, OrganisationPool
 from pipase.synth.population import (
     AFTER_2004,
@@ -32,9 +33,14 @@ from pipase.synth.population import (
 )
 from pipase.synth.util import day, rng_for
 from pipase.synth.webrsa import build_webrsa
-from pipase.synth.writer import Written, write_table
+from pipase.synth.writer import TableSink, open_sink, write_table
+from pipase.synth.xlsx import EXCEL_MAX_ROWS, ExcelRowLimitError
 
 MIN_YOUTHS = 50
+# Youths generated at once: the generator holds about 20 KB per youth of the chunk in memory.
+CHUNK_YOUTHS = 50_000
+# Stop early when a sheet's projected rows exceed the limit by this factor.
+PROJECTION_MARGIN = 1.05
 COHORT_BIRTH_LIMIT = day(2004, 12, 31)
 
 
@@ -67,22 +73,39 @@ def _cohort_from_data(pop: Population, mesures: pd.DataFrame) -> np.ndarray:
     return pop.is_youth & has & (pop.birth <= COHORT_BIRTH_LIMIT)
 
 
+def chunk_sizes(youths: int, chunk_youths: int = CHUNK_YOUTHS) -> list[int]:
+    """Youths of each chunk: as few chunks as `chunk_youths` allows, of (nearly) equal sizes."""
+    n = -(-youths // chunk_youths)
+    base, extra = divmod(youths, n)
+    return [base + 1] * extra + [base] * (n - extra)
+
+
 def generate(
     out_dir: Path,
     youths: int = 2000,
     seed: int = 93,
     extraction_date: dt.date = dt.date(2026, 6, 30),
     contracts_dir: Path = CONTRACTS_DIR,
+    *,
+    chunk_youths: int = CHUNK_YOUTHS,
+    xlsx_max_rows: int = EXCEL_MAX_ROWS,
 ) -> dict[str, int]:
     """Write the five synthetic extractions and `ground_truth/` under `out_dir`.
 
     Returns the number of data rows of every file written (path relative to `out_dir`).
-    The same arguments always give byte-identical files.
+    The same arguments always give byte-identical files. The youths are generated in chunks of
+    at most `chunk_youths` (each chunk from its own random streams, appended to the files), so
+    memory stays bounded whatever `youths`; up to `chunk_youths` youths, one chunk. A sheet of
+    more than `xlsx_max_rows` rows (header included; Excel's limit) raises ExcelRowLimitError.
     """
     if youths < MIN_YOUTHS:
         raise ValueError(f"youths must be at least {MIN_YOUTHS}")
+    if chunk_youths < 2 * MIN_YOUTHS:
+        raise ValueError(f"chunk_youths must be at least {2 * MIN_YOUTHS}")
     with _object_strings():
-        return _generate(out_dir, youths, seed, extraction_date, contracts_dir)
+        return _generate(
+            Path(out_dir), youths, seed, extraction_date, contracts_dir, chunk_youths, xlsx_max_rows
+        )
 
 
 @contextlib.contextmanager
@@ -107,22 +130,84 @@ def _object_strings():
 
 
 def _generate(
-    out_dir: Path, youths: int, seed: int, extraction_date: dt.date, contracts_dir: Path
+    out_dir: Path,
+    youths: int,
+    seed: int,
+    extraction_date: dt.date,
+    contracts_dir: Path,
+    chunk_youths: int,
+    xlsx_max_rows: int,
 ) -> dict[str, int]:
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     extraction = day(extraction_date.year, extraction_date.month, extraction_date.day)
     if extraction < day(2012, 1, 1):
         raise ValueError("the extraction date must be 2012-01-01 or later")
     specs = load_contracts(contracts_dir)
+    # a manifest left by an earlier run would describe files this run rewrites
+    (out_dir / "manifest.json").unlink(missing_ok=True)
 
-    pop = build_population(youths, rng_for(seed, "population"), extraction)
     geo = Geo()
-    orgs = OrganisationPool(rng_for(seed, "places"), geo)
-    ase = build_ase(rng_for(seed, "ase"), pop, extraction, geo, orgs)
+    orgs = OrganisationPool(rng_for(seed, "places"), geo)  # one pool for every chunk
+    numbering = Numbering()
+    sizes = chunk_sizes(youths, chunk_youths)
+    sinks: dict[tuple[str, str], TableSink] = {}
+    truth: groundtruth.GroundTruth | None = None
+    try:
+        for key, spec in specs.items():
+            sinks[key] = open_sink(spec, out_dir, xlsx_max_rows)
+        truth = groundtruth.GroundTruth(out_dir)
+        done = 0
+        for chunk, n_youths in enumerate(sizes):
+            _chunk(seed, chunk, n_youths, extraction, geo, orgs, numbering, specs, sinks, truth)
+            done += n_youths
+            if done < youths:
+                _check_projected_rows(sinks, done, youths)
+        for sink in sinks.values():
+            sink.close()
+        counts = {spec.path: sinks[key].rows for key, spec in specs.items()}
+        counts.update(truth.close(extraction))
+    except BaseException:
+        for sink in sinks.values():
+            sink.abort()
+        if truth is not None:
+            truth.abort()
+        raise
+    _write_manifest(out_dir, counts, youths, seed, extraction_date, chunk_youths, len(sizes))
+    return counts
+
+
+def _chunk(
+    seed: int,
+    chunk: int,
+    n_youths: int,
+    extraction: int,
+    geo: Geo,
+    orgs: OrganisationPool,
+    numbering: Numbering,
+    specs: dict,
+    sinks: dict,
+    truth: groundtruth.GroundTruth,
+) -> None:
+    """Generate one chunk of youths (with as many other people) and append it to every file.
+    The canaries are planted in the first chunk only; ids go on from the earlier chunks'."""
+
+    def rng(stream: str) -> np.random.Generator:
+        return rng_for(seed, stream, chunk)
+
+    pop = build_population(
+        n_youths,
+        rng("population"),
+        extraction,
+        canaries=chunk == 0,
+        person_offset=numbering.used("person"),
+        twin_offset=numbering.used("twin"),
+    )
+    numbering.offset("person", pop.n)
+    numbering.offset("twin", np.unique(pop.twin_group[pop.twin_group >= 0]).size)
+    ase = build_ase(rng("ase"), pop, extraction, geo, orgs, numbering)
     individus = ase.tables["individus"]
     ident = render_identity(
-        rng_for(seed, "identity"),
+        rng("identity"),
         pop,
         "iodas_ase",
         individus["_person"].to_numpy(),
@@ -139,48 +224,78 @@ def _generate(
     if not np.array_equal(in_cohort, planned):
         raise AssertionError("generated measures disagree with the planned cohort categories")
 
-    roles = _roles(rng_for(seed, "roles"), pop)
+    roles = _roles(rng("roles"), pop)
     tables: dict[str, dict[str, pd.DataFrame]] = {"iodas_ase": ase.tables}
-    tables["webrsa"] = build_webrsa(rng_for(seed, "webrsa"), pop, roles, extraction, geo, ase)
-    tables["iodas_dpas"] = build_dpas(rng_for(seed, "dpas"), pop, roles, extraction, geo)
-    tables["iodas_mdph"] = build_mdph(rng_for(seed, "mdph"), pop, roles, extraction, geo)
+    tables["webrsa"] = build_webrsa(rng("webrsa"), pop, roles, extraction, geo, ase, numbering)
+    tables["iodas_dpas"] = build_dpas(rng("dpas"), pop, roles, extraction, geo, numbering)
+    tables["iodas_mdph"] = build_mdph(rng("mdph"), pop, roles, extraction, geo, numbering)
     seen = np.unique(np.concatenate([_seen(t) for t in tables.values()]))
-    tables["nova_dpas"] = build_nova(rng_for(seed, "nova"), pop, roles, extraction, seen, geo)
+    tables["nova_dpas"] = build_nova(rng("nova"), pop, roles, extraction, seen, geo, numbering)
 
-    writer_rng = rng_for(seed, "writer")
+    writer_rng = rng("writer")
     protected = np.flatnonzero(pop.is_canary)
-    written: list[Written] = []
+    truth.start_chunk(pop)
     for (source, table), spec in specs.items():
-        frame = tables[source].get(table)
+        frame = tables[source].pop(table, None)  # released once written
         if frame is None:
             raise ValueError(f"the generator has no table for {spec.path}")
-        written.append(
-            write_table(spec, frame, out_dir, writer_rng, pop.uid, pop.tags.values, protected)
+        written = write_table(
+            spec, frame, sinks[(source, table)], writer_rng, pop.uid, pop.tags.values, protected
         )
+        del frame
+        truth.add_table(written)
+    truth.end_chunk(ase, in_cohort)
 
-    counts = {w.path: w.rows for w in written}
-    counts.update(groundtruth.write(out_dir, pop, ase, in_cohort, written, extraction))
-    _write_manifest(out_dir, counts, youths, seed, extraction_date)
-    return counts
+
+def _check_projected_rows(sinks: dict, done: int, youths: int) -> None:
+    """Stop early when a sheet clearly cannot hold the whole extraction: its rows so far,
+    scaled to all the youths, exceed the limit by more than the chunks' spread (the exact
+    check, when the rows are written, catches a projection just under it)."""
+    for sink in sinks.values():
+        if sink.max_rows is None or not sink.rows:
+            continue
+        projected = int(sink.rows * youths / done)
+        if projected + 1 > PROJECTION_MARGIN * sink.max_rows:
+            raise ExcelRowLimitError(
+                f"{sink.spec.path}: the sheet {sink.spec.sheet or sink.spec.table!r} would hold "
+                f"about {projected:,} data rows for {youths:,} youths ({sink.rows:,} for the "
+                f"first {done:,}), more than Excel's limit of {sink.max_rows:,} rows per sheet "
+                "(header included)"
+            )
+
+
+def _digest(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
 
 
 def _write_manifest(
-    out_dir: Path, counts: dict[str, int], youths: int, seed: int, extraction_date: dt.date
+    out_dir: Path,
+    counts: dict[str, int],
+    youths: int,
+    seed: int,
+    extraction_date: dt.date,
+    chunk_youths: int,
+    chunks: int,
 ) -> None:
     files = {}
     for path in sorted(counts):
-        data = (out_dir / path).read_bytes()
-        files[path] = {
-            "rows": counts[path],
-            "bytes": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
-        }
+        size, sha256 = _digest(out_dir / path)
+        files[path] = {"rows": counts[path], "bytes": size, "sha256": sha256}
     manifest = {
         "generator": "pipase synth",
         "pipase_version": __version__,
         "seed": seed,
         "youths": youths,
         "extraction_date": extraction_date.isoformat(),
+        # several chunks: the same seed gives the same files only with the same chunk size
+        **({"chunk_youths": chunk_youths, "chunks": chunks} if chunks > 1 else {}),
         "total_source_rows": sum(v for k, v in counts.items() if not k.startswith("ground_")),
         "files": files,
     }
@@ -189,4 +304,13 @@ def _write_manifest(
     )
 
 
-__all__ = ["generate", "AFTER_2004", "BEFORE_2000", "COHORT", "OTHER"]
+__all__ = [
+    "generate",
+    "chunk_sizes",
+    "CHUNK_YOUTHS",
+    "ExcelRowLimitError",
+    "AFTER_2004",
+    "BEFORE_2000",
+    "COHORT",
+    "OTHER",
+]

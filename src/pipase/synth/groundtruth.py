@@ -171,126 +171,194 @@ def _keys(pop: Population):
     return nom_n, pre_n, ddmmyyyy, k1, k2
 
 
-def _to_csv(path: Path, frame: dict[str, np.ndarray]) -> int:
-    from pipase.synth.writer import csv_text
+ROW_COLUMNS = ["source", "table", "file", "line", "record_id", "person_uid", "difficulties"]
+REJECT_COLUMNS = [
+    "source",
+    "table",
+    "file",
+    "line",
+    "column",
+    "rule",
+    "bad_value",
+    "record_id",
+    "person_uid",
+]
+PERSON_COLUMNS = [
+    "person_uid",
+    "population",
+    "in_ase",
+    "in_cohort",
+    "cohort_exclusion_reason",
+    "is_mna",
+    "is_canary",
+    "twin_group",
+    "lookalike_of",
+    "family_file",
+    "id_individu",
+    "sex",
+    "birth_date",
+    "birth_date_estimated",
+    "nom_naissance",
+    "nom_usage",
+    "prenom",
+    "prenom2",
+    "nom_normalise",
+    "prenom_normalise",
+    "date_naissance_jjmmaaaa",
+    "cle_primaire",
+    "cle_secondaire",
+    "origin",
+    "nationality",
+    "home_commune",
+    "first_measure_start",
+    "last_measure_end",
+    "n_measures",
+    "n_placements",
+    "sources",
+    "person_difficulties",
+]
+CANARY_COLUMNS = ["person_uid", "nom", "prenom", "date_naissance", "sexe", "sources"]
 
-    columns = [np.asarray(v) for v in frame.values()]
-    path.write_bytes(csv_text(list(frame), columns, ",", '"', "\n").encode("utf-8"))
-    return len(columns[0]) if columns else 0
 
+class GroundTruth:
+    """The ground-truth files, written chunk by chunk as the sources are: `start_chunk` with the
+    chunk's population, `add_table` for every table written, `end_chunk`, then `close`."""
 
-def write(
-    out_dir: Path, pop: Population, ase, in_cohort: np.ndarray, written: list, extraction: int
-) -> dict[str, int]:
-    gt = out_dir / GT
-    gt.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
+    def __init__(self, out_dir: Path) -> None:
+        from pipase.synth.writer import CsvAppender
 
-    rows = {k: np.concatenate([w.ground[k] for w in written]) for k in written[0].ground}
-    counts[f"{GT}/source_rows.csv"] = _to_csv(gt / "source_rows.csv", rows)
+        self.dir = Path(out_dir) / GT
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._files = {
+            name: CsvAppender(self.dir / name, columns)
+            for name, columns in (
+                ("source_rows.csv", ROW_COLUMNS),
+                ("planted_rejects.csv", REJECT_COLUMNS),
+                ("persons.csv", PERSON_COLUMNS),
+                ("canaries.csv", CANARY_COLUMNS),
+            )
+        }
+        self.kinds: Counter = Counter()
+        self.person_kinds: Counter = Counter()
+        self.totals: Counter = Counter()
+        self._pop: Population | None = None
+        self._has: dict[str, np.ndarray] = {}
 
-    reject_cols = [
-        "source",
-        "table",
-        "file",
-        "line",
-        "column",
-        "rule",
-        "bad_value",
-        "record_id",
-        "person_uid",
-    ]
-    rejects = [r for w in written for r in w.rejects]
-    counts[f"{GT}/planted_rejects.csv"] = _to_csv(
-        gt / "planted_rejects.csv",
-        {c: np.array([r[c] for r in rejects], dtype=object) for c in reject_cols},
-    )
+    def start_chunk(self, pop: Population) -> None:
+        self._pop = pop
+        self._has = {}
 
-    # sources where each person has at least one row
-    sources = np.full(pop.n, "", dtype=object)
-    uid_index = pd.Index(pop.uid)
-    for source in sorted(set(rows["source"].tolist())):
-        sel = (rows["source"] == source) & (rows["person_uid"] != "")
-        has = np.zeros(pop.n, dtype=bool)
-        has[uid_index.get_indexer(pd.unique(rows["person_uid"][sel]))] = True
-        sources[has] = [s + ";" + source if s else source for s in sources[has]]
+    def add_table(self, written) -> None:
+        """The rows of one table of the chunk (a `writer.Written`)."""
+        ground = written.ground
+        self._files["source_rows.csv"].append([np.asarray(ground[c]) for c in ROW_COLUMNS])
+        rejects = written.rejects
+        if rejects:
+            self._files["planted_rejects.csv"].append(
+                [np.array([r[c] for r in rejects], dtype=object) for c in REJECT_COLUMNS]
+            )
+        tally = pd.Series(ground["difficulties"]).value_counts()
+        for value, count in tally.items():
+            if value:
+                for kind in value.split(";"):
+                    self.kinds[kind] += int(count)
+        if written.rows:
+            source = str(ground["source"][0])
+            has = self._has.setdefault(source, np.zeros(self._pop.n, dtype=bool))
+            persons = written.persons
+            has[persons[persons >= 0]] = True
 
-    reason = np.where(in_cohort, "", pop.category).astype(object)
-    reason[~pop.is_youth] = OTHER
-    nom_n, pre_n, ddmmyyyy, k1, k2 = _keys(pop)
-    look = np.where(pop.lookalike_of >= 0, pop.uid[np.maximum(pop.lookalike_of, 0)], "")
-    twin = np.array([f"T{t + 1:04d}" if t >= 0 else "" for t in pop.twin_group], dtype=object)
-    population = np.where(
-        pop.is_youth, "ase_youth", np.where(pop.is_child, "other_child", "other_adult")
-    )
-    last_end = np.where(ase.exit_day == NODATE, NODATE, ase.last_end)
-    persons = {
-        "person_uid": pop.uid,
-        "population": population,
-        "in_ase": pop.is_youth.astype(int),
-        "in_cohort": in_cohort.astype(int),
-        "cohort_exclusion_reason": reason,
-        "is_mna": pop.is_mna.astype(int),
-        "is_canary": pop.is_canary.astype(int),
-        "twin_group": twin,
-        "lookalike_of": look,
-        "family_file": ase.family_number,
-        "id_individu": ase.individu_id,
-        "sex": pop.sex,
-        "birth_date": _iso(pop.birth),
-        "birth_date_estimated": pop.birth_estimated.astype(int),
-        "nom_naissance": pop.nom,
-        "nom_usage": pop.nom_usage,
-        "prenom": pop.prenom,
-        "prenom2": pop.prenom2,
-        "nom_normalise": nom_n,
-        "prenom_normalise": pre_n,
-        "date_naissance_jjmmaaaa": ddmmyyyy,
-        "cle_primaire": k1,
-        "cle_secondaire": k2,
-        "origin": pop.group,
-        "nationality": pop.nationality,
-        "home_commune": pop.home,
-        "first_measure_start": _iso(ase.first_start),
-        "last_measure_end": _iso(last_end),
-        "n_measures": ase.n_measures,
-        "n_placements": ase.n_placements,
-        "sources": sources,
-        "person_difficulties": pop.tags.values,
-    }
-    counts[f"{GT}/persons.csv"] = _to_csv(gt / "persons.csv", persons)
+    def end_chunk(self, ase, in_cohort: np.ndarray) -> None:
+        """The persons of the chunk (and the canaries, in the first chunk)."""
+        pop = self._pop
+        # sources where each person has at least one row
+        sources = np.full(pop.n, "", dtype=object)
+        for source in sorted(self._has):
+            has = self._has[source]
+            sources[has] = [s + ";" + source if s else source for s in sources[has]]
 
-    canary = np.flatnonzero(pop.is_canary)
-    counts[f"{GT}/canaries.csv"] = _to_csv(
-        gt / "canaries.csv",
-        {
+        reason = np.where(in_cohort, "", pop.category).astype(object)
+        reason[~pop.is_youth] = OTHER
+        nom_n, pre_n, ddmmyyyy, k1, k2 = _keys(pop)
+        look = np.where(pop.lookalike_of >= 0, pop.uid[np.maximum(pop.lookalike_of, 0)], "")
+        twin = np.array([f"T{t + 1:04d}" if t >= 0 else "" for t in pop.twin_group], dtype=object)
+        population = np.where(
+            pop.is_youth, "ase_youth", np.where(pop.is_child, "other_child", "other_adult")
+        )
+        last_end = np.where(ase.exit_day == NODATE, NODATE, ase.last_end)
+        persons = {
+            "person_uid": pop.uid,
+            "population": population,
+            "in_ase": pop.is_youth.astype(int),
+            "in_cohort": in_cohort.astype(int),
+            "cohort_exclusion_reason": reason,
+            "is_mna": pop.is_mna.astype(int),
+            "is_canary": pop.is_canary.astype(int),
+            "twin_group": twin,
+            "lookalike_of": look,
+            "family_file": ase.family_number,
+            "id_individu": ase.individu_id,
+            "sex": pop.sex,
+            "birth_date": _iso(pop.birth),
+            "birth_date_estimated": pop.birth_estimated.astype(int),
+            "nom_naissance": pop.nom,
+            "nom_usage": pop.nom_usage,
+            "prenom": pop.prenom,
+            "prenom2": pop.prenom2,
+            "nom_normalise": nom_n,
+            "prenom_normalise": pre_n,
+            "date_naissance_jjmmaaaa": ddmmyyyy,
+            "cle_primaire": k1,
+            "cle_secondaire": k2,
+            "origin": pop.group,
+            "nationality": pop.nationality,
+            "home_commune": pop.home,
+            "first_measure_start": _iso(ase.first_start),
+            "last_measure_end": _iso(last_end),
+            "n_measures": ase.n_measures,
+            "n_placements": ase.n_placements,
+            "sources": sources,
+            "person_difficulties": pop.tags.values,
+        }
+        self._files["persons.csv"].append([np.asarray(persons[c]) for c in PERSON_COLUMNS])
+
+        canary = np.flatnonzero(pop.is_canary)
+        canaries = {
             "person_uid": pop.uid[canary],
             "nom": pop.nom[canary],
             "prenom": pop.prenom[canary],
             "date_naissance": _iso(pop.birth[canary]),
             "sexe": pop.sex[canary],
             "sources": sources[canary],
-        },
-    )
+        }
+        self._files["canaries.csv"].append([np.asarray(canaries[c]) for c in CANARY_COLUMNS])
 
-    kinds: Counter = Counter()
-    tally = pd.Series(rows["difficulties"]).value_counts()
-    for value, count in tally.items():
-        if value:
-            for kind in value.split(";"):
-                kinds[kind] += int(count)
-    person_kinds: Counter = Counter()
-    for value in pop.tags.values:
-        if value:
-            person_kinds.update(value.split(";"))
-    readme = _readme(written, kinds, person_kinds, pop, in_cohort, extraction)
-    (gt / "README.md").write_text(readme, encoding="utf-8")
-    return counts
+        for value in pop.tags.values:
+            if value:
+                self.person_kinds.update(value.split(";"))
+        self.totals.update(
+            persons=pop.n,
+            youths=int(pop.is_youth.sum()),
+            cohort=int(in_cohort.sum()),
+            mna=int(pop.is_mna.sum()),
+            others=int((~pop.is_youth).sum()),
+        )
+        self._pop, self._has = None, {}
+
+    def close(self, extraction: int) -> dict[str, int]:
+        """Close the files, write the README; rows of every file written."""
+        for f in self._files.values():
+            f.close()
+        readme = _readme(self.kinds, self.person_kinds, self.totals, extraction)
+        (self.dir / "README.md").write_text(readme, encoding="utf-8")
+        return {f"{GT}/{name}": f.rows for name, f in self._files.items()}
+
+    def abort(self) -> None:
+        for f in self._files.values():
+            f.abort()
 
 
-def _readme(
-    written, kinds: Counter, person_kinds: Counter, pop: Population, in_cohort, extraction: int
-) -> str:
+def _readme(kinds: Counter, person_kinds: Counter, totals: Counter, extraction: int) -> str:
     lines = [
         "# Ground truth of the synthetic extraction",
         "",
@@ -362,12 +430,12 @@ def _readme(
         "",
         "## Population",
         "",
-        f"- Persons: {pop.n}; ASE youths: {int(pop.is_youth.sum())} (cohort: "
-        f"{int(in_cohort.sum())}, MNA: {int(pop.is_mna.sum())}); people outside the ASE: "
-        f"{int((~pop.is_youth).sum())}.",
+        f"- Persons: {totals['persons']}; ASE youths: {totals['youths']} (cohort: "
+        f"{totals['cohort']}, MNA: {totals['mna']}); people outside the ASE: "
+        f"{totals['others']}.",
         "",
     ]
     return "\n".join(lines)
 
 
-__all__ = ["write", "DIFFICULTIES", "GT"]
+__all__ = ["GroundTruth", "DIFFICULTIES", "GT"]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipase.synth import codes
 from pipase.synth.identity import render_identity
+from pipase.synth.numbering import Numbering
 from pipase.synth.places import Geo, at_date, commune_as_written
 from pipase.synth.population import Population
 from pipase.synth.util import (
@@ -20,7 +21,6 @@ from pipase.synth.util import (
     labels,
     month_start,
     tag_multiple_ids,
-    unique_numbers,
 )
 
 MDPH_START = day(2006, 1, 1)
@@ -39,8 +39,15 @@ _YEARS = {
 
 
 def build_mdph(
-    rng: np.random.Generator, pop: Population, roles: dict, extraction: int, geo: Geo
+    rng: np.random.Generator,
+    pop: Population,
+    roles: dict,
+    extraction: int,
+    geo: Geo,
+    numbering: Numbering | None = None,
 ) -> dict[str, pd.DataFrame]:
+    """The decisions; file numbers differ from the earlier chunks' (`numbering`)."""
+    numbering = Numbering() if numbering is None else numbering
     youth = pop.youths
     sel = youth[(rng.random(youth.size) < 0.15) | pop.is_canary[youth]]
     people = np.concatenate([sel, roles["mdph"]])
@@ -101,7 +108,7 @@ def build_mdph(
 
     # file numbers: one per person, a second one for a few youths with child and adult files
     uniq = np.unique(person)
-    numbers = unique_numbers(rng, 2 * uniq.size, 7)
+    numbers = numbering.unique_numbers("mdph_dossier", rng, 2 * uniq.size, 7)
     num = {p: f"93-{v:07d}" for p, v in zip(uniq, numbers[: uniq.size], strict=True)}
     second = {p: f"93-{v:07d}" for p, v in zip(uniq, numbers[uniq.size :], strict=True)}
     has_second = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -407,7 +407,7 @@ def fold_ascii(text: str) -> str:
     return strip_marks(text.translate(SPECIAL_FOLD))
 
 
-@cache
+@lru_cache(maxsize=1 << 16)
 def _cp1252_safe(text: str) -> str:
     try:
         text.encode("cp1252")
@@ -431,7 +431,11 @@ def _cp1252_safe(text: str) -> str:
 
 def cp1252_safe(text: str) -> str:
     """The value as a Windows-1252 export writes it: letters it cannot encode are spelt in
-    Latin (Ł -> L, Đ -> D, ć -> c), as IODAS reporting exports do."""
+    Latin (Ł -> L, Đ -> D, ć -> c), as IODAS reporting exports do. ASCII text (ids, most
+    values) is returned as it is; the cache of the others is bounded, as the generator goes
+    through any number of chunks of youths."""
+    if text.isascii():
+        return text
     return _cp1252_safe(text)
 
 

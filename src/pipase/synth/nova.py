@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipase.synth import codes
 from pipase.synth.identity import render_identity
+from pipase.synth.numbering import Numbering
 from pipase.synth.places import Geo
 from pipase.synth.population import Population
 from pipase.synth.util import (
@@ -35,7 +36,10 @@ def build_nova(
     extraction: int,
     seen_elsewhere: np.ndarray,
     geo: Geo,
+    numbering: Numbering | None = None,
 ) -> dict[str, pd.DataFrame]:
+    """Households and appointments; ids go on from the earlier chunks' (`numbering`)."""
+    numbering = Numbering() if numbering is None else numbering
     adults = np.flatnonzero(~pop.is_youth & ~pop.is_child & (pop.lookalike_of < 0))
     children = np.flatnonzero(pop.is_child)
     draw_adult = Drawer(rng, roles["partner"] if roles["partner"].size else adults)
@@ -129,13 +133,15 @@ def build_nova(
     order = np.lexsort((np.arange(nf), np.array(f_start)))
     f_start = np.array(f_start, dtype=np.int64)[order]
     f_members = [f_members[i] for i in order]
-    foyer_ids = np.array([f"F{v:08d}" for v in 10000001 + np.arange(nf)], dtype=object)
+    f_off = 10000001 + numbering.offset("nova_foyer", nf)
+    foyer_ids = np.array([f"F{v:08d}" for v in f_off + np.arange(nf)], dtype=object)
 
     m_person = np.array([p for lst in f_members for p, _ in lst], dtype=np.int64)
     m_lien = np.array([lien for lst in f_members for _, lien in lst], dtype=object)
     m_foyer = np.repeat(np.arange(nf), [len(lst) for lst in f_members])
     nm = m_person.size
-    id_personne = np.array([f"P{v:08d}" for v in 20000001 + np.arange(nm)], dtype=object)
+    p_off = 20000001 + numbering.offset("nova_personne", nm)
+    id_personne = np.array([f"P{v:08d}" for v in p_off + np.arange(nm)], dtype=object)
     child_row = (m_lien == "Enfant de") | ((f_start[m_foyer] - pop.birth[m_person]) < 18 * 365.25)
     ident = render_identity(rng, pop, "nova_dpas", m_person, child_row)
     tag_multiple_ids(ident.tags, m_person, id_personne)
@@ -178,6 +184,7 @@ def build_nova(
     r_src, r_day, minutes, circ = r_src[order], r_day[order], minutes[order], circ[order]
     year = ymd(r_day)[0]
     seq = pd.Series(np.ones(r_src.size)).groupby(year).cumsum().astype(int).to_numpy()
+    seq = numbering.sequence("nova_rdv", year, seq)
     rdv = pd.DataFrame(
         {
             "id_rdv": [f"RDV{y}-{s:07d}" for y, s in zip(year, seq, strict=True)],

@@ -124,11 +124,22 @@ def _distinct_first_names(rng, first, groups, sexes, years, members_lists):
     return first
 
 
-def build_population(n_youths: int, seed_rng: np.random.Generator, extraction: int) -> Population:
+def build_population(
+    n_youths: int,
+    seed_rng: np.random.Generator,
+    extraction: int,
+    canaries: bool = True,
+    person_offset: int = 0,
+    twin_offset: int = 0,
+) -> Population:
+    """The youths of one chunk and as many other people. `canaries`: the three canaries are
+    among the youths (first chunk only); `person_offset` / `twin_offset`: persons and twin pairs
+    numbered by the earlier chunks (person uids and twin groups go on from there)."""
     rng = seed_rng
     p = pools()
     n_mna = int(round(0.18 * n_youths))
-    n_canary = len(CANARIES)
+    planted = CANARIES if canaries else []
+    n_canary = len(planted)
     n_regular = n_youths - n_mna - n_canary
 
     # ---- families of regular youths
@@ -280,12 +291,12 @@ def build_population(n_youths: int, seed_rng: np.random.Generator, extraction: i
     is_canary = np.zeros(n_y, dtype=bool)
     is_canary[n_regular + n_mna :] = True
     family = np.concatenate([fam_of, n_fam + np.arange(n_mna), np.full(n_canary, n_fam + n_mna)])
-    n_families = n_fam + n_mna + 1
+    n_families = n_fam + n_mna + (1 if n_canary else 0)
     birth = np.concatenate(
-        [births, mna_birth, np.array([day(*c[2]) for c in CANARIES], dtype=np.int64)]
+        [births, mna_birth, np.array([day(*c[2]) for c in planted], dtype=np.int64)]
     )
     estimated = np.concatenate([np.zeros(n_regular, bool), mna_estimated, np.zeros(n_canary, bool)])
-    sex = np.concatenate([sex_reg, mna_sex, np.array([c[1] for c in CANARIES], dtype=object)])
+    sex = np.concatenate([sex_reg, mna_sex, np.array([c[1] for c in planted], dtype=object)])
     group_y = np.concatenate(
         [fam_group[fam_of], mna_group, np.array(["FR"] * n_canary, dtype=object)]
     )
@@ -296,7 +307,8 @@ def build_population(n_youths: int, seed_rng: np.random.Generator, extraction: i
     entry = np.concatenate([np.full(n_regular, NODATE), mna_entry, np.full(n_canary, NODATE)])
 
     # surnames: one per family, half-siblings 12 %
-    fam_groups_all = np.concatenate([fam_group, mna_group, ["FR"]]).astype(object)
+    fam_groups_all = np.concatenate([fam_group, mna_group, ["FR"] * (n_families - n_fam - n_mna)])
+    fam_groups_all = fam_groups_all.astype(object)
     fam_surname = p.sample_surnames(rng, fam_groups_all)
     n_forced = min(len(nd.FORCED_SURNAMES), n_fam)
     forced_first: dict[int, tuple[str, str]] = {}
@@ -307,7 +319,8 @@ def build_population(n_youths: int, seed_rng: np.random.Generator, extraction: i
         if surname in nd.FORCED_FIRST:
             forced_first[int(first_of_fam[k])] = nd.FORCED_FIRST[surname]
     group_y[:n_regular] = fam_groups_all[fam_of]
-    fam_surname[n_families - 1] = CANARY_SURNAME
+    if n_canary:
+        fam_surname[n_families - 1] = CANARY_SURNAME
     nom_y = fam_surname[family].copy()
     half = (rank > 0) & (rng.random(n_regular) < 0.12) & (twin_group_reg < 0)
     half_idx = np.flatnonzero(half)
@@ -321,7 +334,7 @@ def build_population(n_youths: int, seed_rng: np.random.Generator, extraction: i
         prenom_y[i] = first
         sex[i] = s
     canary_idx = np.flatnonzero(is_canary)
-    prenom_y[canary_idx] = [c[0] for c in CANARIES]
+    prenom_y[canary_idx] = [c[0] for c in planted]
     fam_members = [[] for _ in range(n_families)]
     for i, f in enumerate(family):
         fam_members[f].append(i)
@@ -434,7 +447,7 @@ def build_population(n_youths: int, seed_rng: np.random.Generator, extraction: i
     same = nom_usage == nom
     nom_usage[m_idx[same[m_idx]]] = nom[m_idx[same[m_idx]]]
 
-    uid = np.array([f"U{i + 1:07d}" for i in range(n)], dtype=object)
+    uid = np.array([f"U{i + 1:07d}" for i in range(person_offset, person_offset + n)], dtype=object)
     # one home address per family for the youths, per person for the others
     from pipase.synth.places import street_parts
 
@@ -465,7 +478,9 @@ def build_population(n_youths: int, seed_rng: np.random.Generator, extraction: i
         nationality=np.concatenate([nat_y, onat]),
         nati=np.concatenate([nati_y, onati]),
         family=np.concatenate([family, np.full(n_o, -1)]),
-        twin_group=np.concatenate([twin_group, np.full(n_o, -1)]),
+        twin_group=np.concatenate(
+            [np.where(twin_group >= 0, twin_group + twin_offset, -1), np.full(n_o, -1)]
+        ),
         lookalike_of=lookalike_all,
         category=np.concatenate([category, np.full(n_o, OTHER, dtype=object)]),
         home=np.concatenate([home_y, ohome]),

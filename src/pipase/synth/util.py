@@ -31,9 +31,13 @@ STREAMS = {
 }
 
 
-def rng_for(seed: int, stream: str) -> np.random.Generator:
-    """An independent generator per component, derived from the user seed."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed), STREAMS[stream]]))
+def rng_for(seed: int, stream: str, chunk: int = 0) -> np.random.Generator:
+    """An independent generator per component and chunk of youths, derived from the user seed.
+
+    Chunk 0 draws what the generator drew before it worked in chunks, so an extraction that fits
+    in one chunk is unchanged; chunk k > 0 has its own streams."""
+    entropy = [int(seed), STREAMS[stream]] + ([int(chunk)] if chunk else [])
+    return np.random.default_rng(np.random.SeedSequence(entropy))
 
 
 def day(y: int, m: int, d: int) -> int:
@@ -153,15 +157,22 @@ def tag_multiple_ids(tags: Tags, persons: np.ndarray, ids: np.ndarray) -> None:
     tags.add(np.flatnonzero(np.isin(persons, several) & (persons >= 0)), "multiple_ids_in_source")
 
 
-def unique_numbers(rng: np.random.Generator, n: int, digits: int) -> np.ndarray:
-    """`n` distinct random numbers with exactly `digits` digits."""
+def unique_numbers(
+    rng: np.random.Generator, n: int, digits: int, exclude: np.ndarray | None = None
+) -> np.ndarray:
+    """`n` distinct random numbers with exactly `digits` digits, none of them in `exclude`
+    (numbers drawn by the earlier chunks of the extraction)."""
     lo, hi = 10 ** (digits - 1), 10**digits
+    if exclude is not None and n + exclude.size > (hi - lo) // 2:
+        raise ValueError(f"{n + exclude.size} distinct {digits}-digit numbers asked for")
     out = np.zeros(0, dtype=np.int64)
     while out.size < n:
         draw = rng.integers(lo, hi, size=int((n - out.size) * 1.2) + 8)
         merged = np.concatenate([out, draw])
         _, first = np.unique(merged, return_index=True)
         out = merged[np.sort(first)]
+        if exclude is not None and exclude.size:
+            out = out[~np.isin(out, exclude)]
     return out[:n]
 
 

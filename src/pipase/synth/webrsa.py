@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipase.synth import codes
 from pipase.synth.identity import render_identity
+from pipase.synth.numbering import Numbering
 from pipase.synth.places import Geo, at_date, street_addresses, upper_parts
 from pipase.synth.population import Population
 from pipase.synth.util import (
@@ -24,7 +25,6 @@ from pipase.synth.util import (
     map_unique,
     pick,
     tag_multiple_ids,
-    unique_numbers,
     weighted_index,
     ymd,
 )
@@ -172,12 +172,20 @@ def _nir(rng, pop: Population, persons: np.ndarray) -> np.ndarray:
 
 
 def build_webrsa(
-    rng: np.random.Generator, pop: Population, roles: dict, extraction: int, geo: Geo, ase
+    rng: np.random.Generator,
+    pop: Population,
+    roles: dict,
+    extraction: int,
+    geo: Geo,
+    ase,
+    numbering: Numbering | None = None,
 ) -> dict[str, pd.DataFrame]:
+    """The eleven tables; ids go on from those the earlier chunks used (`numbering`)."""
+    numbering = Numbering() if numbering is None else numbering
     ep = _episodes(rng, pop, roles, extraction, ase)
     ne = len(ep)
-    dossier_id = 100001 + np.arange(ne)
-    foyer_id = 500001 + np.arange(ne)
+    dossier_id = 100001 + numbering.offset("webrsa_dossier", ne) + np.arange(ne)
+    foyer_id = 500001 + numbering.offset("webrsa_foyer", ne) + np.arange(ne)
     start = ep["start"].to_numpy()
 
     # ---- members
@@ -198,7 +206,7 @@ def build_webrsa(
     m_ep = np.array(m_ep, dtype=np.int64)
     m_role = np.array(m_role, dtype=object)
     nm_ = m_person.size
-    pers_id = 1000001 + np.arange(nm_)
+    pers_id = 1000001 + numbering.offset("webrsa_personne", nm_) + np.arange(nm_)
     child_row = m_role == "ENF"
     ident = render_identity(rng, pop, "webrsa", m_person, child_row)
     tags = ident.tags
@@ -260,9 +268,13 @@ def build_webrsa(
     dossiers = pd.DataFrame(
         {
             "id": dossier_id,
-            "numdemrsa": [f"93{v:09d}" for v in unique_numbers(rng, ne, 9)],
+            "numdemrsa": [
+                f"93{v:09d}" for v in numbering.unique_numbers("webrsa_numdemrsa", rng, ne, 9)
+            ],
             "dtdemrsa": start,
-            "matricule": [f"931{v:012d}" for v in unique_numbers(rng, ne, 12)],
+            "matricule": [
+                f"931{v:012d}" for v in numbering.unique_numbers("webrsa_matricule", rng, ne, 12)
+            ],
             "_person": dem_person,
         }
     )
@@ -399,7 +411,9 @@ def build_webrsa(
     rg = pd.Series(oriented.astype(int)).groupby(or_src).cumsum().to_numpy()
     orients = pd.DataFrame(
         {
-            "id": 2000001 + np.arange(or_src.size),
+            "id": 2000001
+            + numbering.offset("webrsa_orientstruct", or_src.size)
+            + np.arange(or_src.size),
             "personne_id": pers_id[or_src],
             "typeorient_parent": labels(rng, codes.TYPEORIENT, or_src.size),
             "statut_orient": statut,
@@ -414,7 +428,9 @@ def build_webrsa(
     n_c = 1 + (rng.random(c_rows.size) < 0.35) + (rng.random(c_rows.size) < 0.1)
     ci_src = np.repeat(c_rows, n_c)
     ci_rank = np.concatenate([np.arange(c) for c in n_c]) if c_rows.size else np.zeros(0, int)
-    ci_id = 3000001 + np.arange(ci_src.size)
+    ci_id = (
+        3000001 + numbering.offset("webrsa_contratinsertion", ci_src.size) + np.arange(ci_src.size)
+    )
     dd_ci = start[m_ep[ci_src]] + rng.integers(60, 240, ci_src.size) + ci_rank * 365
     dd_ci = np.where(dd_ci <= extraction - 1, dd_ci, NODATE)
     n_s = 1 + (rng.random(ci_src.size) < 0.45) + (rng.random(ci_src.size) < 0.15)

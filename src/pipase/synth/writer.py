@@ -4,6 +4,7 @@ the ground truth of every data row (file, line, record id, person, planted diffi
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -125,6 +126,7 @@ class Written:
     path: str
     rows: int
     ground: dict[str, np.ndarray]
+    persons: np.ndarray  # person index (in the chunk's population) of every row, -1 if none
     rejects: list[dict] = field(default_factory=list)
 
 
@@ -347,13 +349,14 @@ def prepare_rows(
 def write_table(
     spec: FileSpec,
     df: pd.DataFrame,
-    out_dir: Path,
+    sink: TableSink,
     rng: np.random.Generator,
     person_uid: np.ndarray,
     person_tags: np.ndarray,
     protected_persons: np.ndarray,
 ) -> Written:
-    """Write `df` (typed values, hidden columns starting with '_') as `spec` declares."""
+    """Append `df` (typed values, hidden columns starting with '_') to `sink`, the file `spec`
+    declares, after the rows of the earlier chunks (line numbers go on from theirs)."""
     extra = [c for c in df.columns if not c.startswith("_") and c not in spec.column_names]
     missing = [c for c in spec.column_names if c not in df.columns]
     if extra or missing:
@@ -362,6 +365,8 @@ def write_table(
         )
     df, is_dup = prepare_rows(spec, df, rng, protected_persons)
     n = len(df)
+    sink.check(n)
+    first_line = sink.rows + 2  # header = line 1
     persons = df["_person"].to_numpy()
     tags = df["_tag"].to_numpy(dtype=object).copy() if "_tag" in df else np.full(n, "", object)
 
@@ -422,7 +427,7 @@ def write_table(
                     "source": spec.source,
                     "table": spec.table,
                     "file": spec.path,
-                    "line": int(row) + 2,
+                    "line": int(row) + first_line,
                     "column": column,
                     "rule": rule,
                     "bad_value": bad,
@@ -432,12 +437,7 @@ def write_table(
             )
 
     # ---- write
-    target = out_dir / spec.path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if xlsx:
-        _write_xlsx(target, spec, cols, n)
-    else:
-        _write_csv(target, spec, cols, n)
+    sink.append(cols, n)
 
     ptags = np.where(persons >= 0, person_tags[np.maximum(persons, 0)], "").astype(object)
     row_empty = tags == ""
@@ -448,19 +448,15 @@ def write_table(
         "source": np.full(n, spec.source, dtype=object),
         "table": np.full(n, spec.table, dtype=object),
         "file": np.full(n, spec.path, dtype=object),
-        "line": np.arange(n, dtype=np.int64) + 2,
+        "line": np.arange(n, dtype=np.int64) + first_line,
         "record_id": record_ids,
         "person_uid": np.where(persons >= 0, person_uid[np.maximum(persons, 0)], ""),
         "difficulties": difficulties,
     }
-    return Written(spec.path, n, ground, rejects)
+    return Written(spec.path, n, ground, persons, rejects)
 
 
-def csv_text(
-    header: list[str], columns: list[np.ndarray], delimiter: str, quote: str, terminator: str
-) -> str:
-    """CSV text as csv.writer(quoting=QUOTE_MINIMAL) writes it, built with str.join: a column is
-    scanned once, and only values holding the delimiter, the quote or a line break are quoted."""
+def _quoted_columns(columns, delimiter: str, quote: str) -> list[np.ndarray]:
     specials = (delimiter, quote, "\r", "\n")
 
     def quoted(value: str) -> str:
@@ -469,7 +465,7 @@ def csv_text(
         return value
 
     cols = []
-    for column in [np.asarray(header, dtype=object), *columns]:
+    for column in columns:
         column = np.asarray(column, dtype=object)
         if column.size and not isinstance(column[0], str):
             column = column.astype(str).astype(object)
@@ -477,27 +473,153 @@ def csv_text(
         if any(ch in joined for ch in specials):
             column = map_unique(column, quoted)
         cols.append(column)
-    head = delimiter.join(cols[0].tolist())
-    body = terminator.join(map(delimiter.join, zip(*(c.tolist() for c in cols[1:]), strict=True)))
-    return head + terminator + body + (terminator if body else "")
+    return cols
 
 
-def _write_csv(target: Path, spec: FileSpec, cols: dict[str, np.ndarray], n: int) -> None:
-    terminator = "\r\n" if spec.encoding.lower() in ("cp1252", "utf-8-sig") else "\n"
-    text = csv_text(
-        spec.column_names,
-        [cols[c] for c in spec.column_names],
-        spec.delimiter,
-        spec.quote,
-        terminator,
+def csv_header(header: list[str], delimiter: str, quote: str, terminator: str) -> str:
+    """The header line of `csv_text`."""
+    (names,) = _quoted_columns([np.asarray(header, dtype=object)], delimiter, quote)
+    return delimiter.join(names.tolist()) + terminator
+
+
+def csv_body(columns: list[np.ndarray], delimiter: str, quote: str, terminator: str) -> str:
+    """The data lines of `csv_text`: bodies of successive chunks of rows concatenate into the
+    body of all the rows."""
+    cols = _quoted_columns(columns, delimiter, quote)
+    body = terminator.join(map(delimiter.join, zip(*(c.tolist() for c in cols), strict=True)))
+    return body + (terminator if body else "")
+
+
+def csv_text(
+    header: list[str], columns: list[np.ndarray], delimiter: str, quote: str, terminator: str
+) -> str:
+    """CSV text as csv.writer(quoting=QUOTE_MINIMAL) writes it, built with str.join: a column is
+    scanned once, and only values holding the delimiter, the quote or a line break are quoted."""
+    return csv_header(header, delimiter, quote, terminator) + csv_body(
+        columns, delimiter, quote, terminator
     )
-    if text.count("\n") != n + 1:
-        raise ValueError(f"{spec.path}: a value contains a line break")
-    target.write_bytes(text.encode(spec.encoding, errors="strict"))
 
 
-def _write_xlsx(target: Path, spec: FileSpec, cols: dict[str, np.ndarray], n: int) -> None:
-    from pipase.synth.xlsx import write_xlsx
+class CsvAppender:
+    """A CSV file written a chunk of rows at a time (header first), byte for byte what
+    `csv_text` gives for all the rows at once; the encoder writes a BOM (utf-8-sig) only once."""
 
-    rows = zip(*(cols[c] for c in spec.column_names), strict=True)
-    write_xlsx(target, spec.sheet or spec.table, spec.column_names, rows, n)
+    def __init__(
+        self,
+        path: Path,
+        header: list[str],
+        delimiter: str = ",",
+        quote: str = '"',
+        terminator: str = "\n",
+        encoding: str = "utf-8",
+        name: str | None = None,
+        check_line_breaks: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.name = name or self.path.name
+        self.delimiter, self.quote, self.terminator = delimiter, quote, terminator
+        self.check_line_breaks = check_line_breaks
+        self.rows = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._encoder = codecs.getincrementalencoder(encoding)(errors="strict")
+        self._handle = self.path.open("wb")
+        self._write(csv_header(list(header), delimiter, quote, terminator))
+
+    def _write(self, text: str) -> None:
+        self._handle.write(self._encoder.encode(text))
+
+    def append(self, columns: list[np.ndarray]) -> None:
+        n = len(columns[0]) if columns else 0
+        if not n:
+            return
+        body = csv_body(columns, self.delimiter, self.quote, self.terminator)
+        if self.check_line_breaks and body.count("\n") != n:
+            raise ValueError(f"{self.name}: a value contains a line break")
+        self._write(body)
+        self.rows += n
+
+    def close(self) -> None:
+        if not self._handle.closed:
+            self._handle.write(self._encoder.encode("", final=True))
+            self._handle.close()
+
+    abort = close
+
+
+class CsvSink:
+    """A source CSV file as its contract declares it, appended chunk by chunk."""
+
+    def __init__(self, spec: FileSpec, out_dir: Path) -> None:
+        self.spec = spec
+        terminator = "\r\n" if spec.encoding.lower() in ("cp1252", "utf-8-sig") else "\n"
+        self._csv = CsvAppender(
+            Path(out_dir) / spec.path,
+            spec.column_names,
+            spec.delimiter,
+            spec.quote,
+            terminator,
+            spec.encoding,
+            name=spec.path,
+            check_line_breaks=True,
+        )
+        self.max_rows: int | None = None
+
+    @property
+    def rows(self) -> int:
+        return self._csv.rows
+
+    def check(self, n: int) -> None:
+        """Nothing: a CSV file has no row limit."""
+
+    def append(self, cols: dict[str, np.ndarray], n: int) -> None:
+        self._csv.append([cols[c] for c in self.spec.column_names])
+
+    def close(self) -> None:
+        self._csv.close()
+
+    def abort(self) -> None:
+        self._csv.abort()
+
+
+class XlsxSink:
+    """The XLSX workbook of a contract: rows streamed to the sheet, zipped by `close`."""
+
+    def __init__(self, spec: FileSpec, out_dir: Path, max_rows: int) -> None:
+        from pipase.synth.xlsx import SheetWriter
+
+        self.spec = spec
+        self.max_rows = max_rows
+        self._sheet = SheetWriter(
+            Path(out_dir) / spec.path,
+            spec.sheet or spec.table,
+            spec.column_names,
+            max_rows=max_rows,
+            name=spec.path,
+        )
+
+    @property
+    def rows(self) -> int:
+        return self._sheet.rows
+
+    def check(self, n: int) -> None:
+        """Raise ExcelRowLimitError, before anything is written, if `n` more rows do not fit."""
+        self._sheet.check(n)
+
+    def append(self, cols: dict[str, np.ndarray], n: int) -> None:
+        self._sheet.write_rows(zip(*(cols[c] for c in self.spec.column_names), strict=True))
+
+    def close(self) -> None:
+        self._sheet.close()
+
+    def abort(self) -> None:
+        self._sheet.abort()
+
+
+TableSink = CsvSink | XlsxSink
+
+
+def open_sink(spec: FileSpec, out_dir: Path, xlsx_max_rows: int) -> TableSink:
+    """The file of `spec` under `out_dir`, opened for chunks of rows (header written)."""
+    if spec.type == "xlsx":
+        return XlsxSink(spec, out_dir, xlsx_max_rows)
+    return CsvSink(spec, out_dir)
