@@ -124,7 +124,7 @@ docs-serve: ## serve site/ on 127.0.0.1, on a free port the OS picks (printed)
 	@test -f site/index.html || { echo "docs-serve: run make docs first"; exit 1; }
 	$(BIN)/python -m http.server 0 --bind 127.0.0.1 --directory site
 
-BENCH_ARGS ?= --scales 10000,100000,300000
+BENCH_ARGS ?= --scales 10000,100000,1000000
 bench: $(STAMP) ## time every stage at several scales and the keys four ways (data/bench/)
 	$(BIN)/pipase bench $(BENCH_ARGS)
 

@@ -257,7 +257,7 @@ def test_targets_read_the_department_scale_and_extrapolate_national():
     assert rows[2]["measured"] == "not measured" and rows[2]["holds"] is None
 
 
-def test_a_scale_too_big_for_the_memory_is_refused_before_generating(tmp_path):
+def test_a_scale_too_big_for_the_disk_is_refused_before_generating(tmp_path):
     extraction = tmp_path / "extraction"
     with pytest.raises(RuntimeError, match="needs about .* GB"):
         pipeline.generate(extraction, 10**9, 93, skip=False, log=lambda _: None)

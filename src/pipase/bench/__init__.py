@@ -103,7 +103,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-memory-check",
         dest="memory_check",
         action="store_false",
-        help="generate even when pipase synth would need more memory than is available",
+        help="generate even when pipase synth would need more memory or disk than is available",
     )
     parser.add_argument(
         "--skip-generate",

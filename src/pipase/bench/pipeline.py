@@ -45,7 +45,11 @@ from pipase import paths
 from pipase.bench.measure import run_measured
 
 EXTRACTION_DATE = date(2026, 6, 30)  # pipase synth's default
-SYNTH_BYTES_PER_YOUTH = 20_500  # pipase synth's peak memory per youth, measured (see below)
+# pipase synth generates 50,000 youths at a time: its peak memory is bounded (measured in
+# November 2026: 0.69 GB at 200,000 youths, 0.86 GB at 1,000,000); its output takes about
+# 4.3 KB of disk per youth (4.2 GB at 1,000,000).
+SYNTH_PEAK_BYTES = 1.2 * 2**30
+SYNTH_DISK_BYTES_PER_YOUTH = 4_300
 # Module of each pipase command, for commands the CLI does not dispatch yet.
 MODULES = {
     "synth": "pipase.synth",
@@ -150,13 +154,9 @@ def extraction_matches(extraction: Path, youths: int, seed: int) -> bool:
     return True
 
 
-def synth_memory_estimate(youths: int) -> float:
-    """Bytes `pipase synth` is expected to hold for `youths` (it builds the extraction in memory).
-
-    Measured in November 2026: 0.40 GB at 10,000 youths, 2.3 GB at 100,000, 6.3 GB at 300,000,
-    about 20 KB per youth: 1,000,000 youths would need about 20 GB.
-    """
-    return 0.2 * 2**30 + youths * SYNTH_BYTES_PER_YOUTH
+def synth_disk_estimate(youths: int) -> float:
+    """Bytes of disk the synthetic extraction of `youths` takes (measured, see above)."""
+    return youths * SYNTH_DISK_BYTES_PER_YOUTH
 
 
 def available_memory() -> int | None:
@@ -167,6 +167,16 @@ def available_memory() -> int | None:
     except OSError:
         pass
     return None
+
+
+def available_disk(folder: Path) -> int | None:
+    """Free bytes on the file system of `folder` (or of its nearest existing parent)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
 
 
 def generate(
@@ -186,15 +196,19 @@ def generate(
             f"--skip-generate: no synthetic extraction for {youths} youths and seed {seed} "
             f"in {extraction}"
         )
-    available = available_memory()
-    needed = synth_memory_estimate(youths)
-    if memory_check and available is not None and needed > 0.9 * available:
+    memory, disk = available_memory(), available_disk(extraction.parent)
+    needed = synth_disk_estimate(youths)
+    if memory_check and memory is not None and memory * 0.9 < SYNTH_PEAK_BYTES:
         raise RuntimeError(
-            f"generating {youths:,} youths needs about {needed / 2**30:.0f} GB (pipase synth "
-            f"holds the extraction in memory, about {SYNTH_BYTES_PER_YOUTH // 1000} KB per "
-            f"youth) and {available / 2**30:.0f} GB are available: not started, so as not to "
-            "exhaust the machine's memory (--no-memory-check to try anyway, or generate it "
-            "elsewhere into the same folder and use --skip-generate)"
+            f"pipase synth needs about {SYNTH_PEAK_BYTES / 2**30:.1f} GB of memory and "
+            f"{memory / 2**30:.1f} GB are available: not started (--no-memory-check to try anyway)"
+        )
+    if memory_check and disk is not None and needed > 0.9 * disk:
+        raise RuntimeError(
+            f"generating {youths:,} youths needs about {needed / 2**30:.0f} GB of disk (about "
+            f"{SYNTH_DISK_BYTES_PER_YOUTH / 1000:.1f} KB per youth) and {disk / 2**30:.0f} GB "
+            f"are free under {extraction.parent}: not started (--no-memory-check to try "
+            "anyway, or generate it elsewhere into the same folder and use --skip-generate)"
         )
     if extraction.exists():
         shutil.rmtree(extraction)
