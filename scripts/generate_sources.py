@@ -4,8 +4,8 @@ The loader and the dbt sources read the same contract, so the raw tables that db
 exactly the ones that `pipase load` writes: columns, descriptions, identifying flags, and the
 data tests that follow from the contract's rules, one per table and rule rather than one per
 column (a dbt test costs ~50 ms of fixed work): has_required_values for the required and lineage
-columns, has_accepted_codes for the code lists (tests/generic/). Run after editing a contract; a test checks that the
-committed YAML is up to date.
+columns, has_accepted_codes for the code lists (tests/generic/). Run after editing a contract;
+a test checks that the committed YAML is up to date.
 
 Usage: python scripts/generate_sources.py [--check]
 """
