@@ -39,18 +39,9 @@
     {%- endfor -%}
     {#- one catalogue query for the types of all their columns (not one DESCRIBE each) -#}
     {%- if wanted | length > 0 -%}
-        {%- set conditions = [] -%}
-        {%- for database, schema, identifier in wanted -%}
-            {%- do conditions.append(
-                "(lower(table_catalog) = '" ~ database ~ "' and lower(table_schema) = '"
-                ~ schema ~ "' and lower(table_name) = '" ~ identifier ~ "')") -%}
-        {%- endfor -%}
-        {%- set result = run_query(
-            "select table_catalog, table_schema, table_name, column_name, upper(data_type) "
-            ~ "from information_schema.columns where " ~ conditions | join(' or ')
-            ~ " order by table_catalog, table_schema, table_name, ordinal_position") -%}
+        {%- set rows = catalogue_columns(wanted.keys() | list) -%}
         {%- set found = [] -%}
-        {%- for row in result.rows -%}
+        {%- for row in rows -%}
             {%- set key = (row[0] | lower, row[1] | lower, row[2] | lower) -%}
             {%- do found.append(key) -%}
             {%- if row[3] | lower in wanted.get(key, []) -%}

@@ -43,18 +43,8 @@
         {%- do seeds.update({(node.database | lower, node.schema | lower, (node.alias or node.name) | lower): true}) -%}
     {%- endfor -%}
     {%- if seeds | length > 0 -%}
-        {%- set conditions = [] -%}
-        {%- for database, schema, identifier in seeds -%}
-            {%- do conditions.append(
-                "(lower(table_catalog) = '" ~ database ~ "' and lower(table_schema) = '"
-                ~ schema ~ "' and lower(table_name) = '" ~ identifier ~ "')") -%}
-        {%- endfor -%}
-        {%- set result = run_query(
-            "select table_catalog, table_schema, table_name, column_name "
-            ~ "from information_schema.columns where (" ~ conditions | join(' or ')
-            ~ ") and upper(data_type) like 'VARCHAR%' and upper(data_type) not like '%[]'"
-            ~ " order by table_catalog, table_schema, table_name, ordinal_position") -%}
-        {%- for row in result.rows -%}
+        {%- set rows = catalogue_columns(seeds.keys() | list, text_only=true) -%}
+        {%- for row in rows -%}
             {%- set relation = api.Relation.create(database=row[0], schema=row[1], identifier=row[2]) -%}
             {%- set quoted = adapter.quote(row[3]) -%}
             {%- do vocabulary_selects.append(
