@@ -1,4 +1,4 @@
-"""HMAC pads handed to DuckDB as connection variables (standard library only).
+"""HMAC pads and the memory limit handed to DuckDB connections (standard library only).
 
 Imported by the dbt-duckdb plugin `pipase.dbt_plugin` in every dbt process, so it stays light:
 no pandas, numpy or pyarrow (importing `pipase.protocol` costs about a second). The protocol
@@ -8,6 +8,9 @@ module re-exports these names.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+from collections.abc import Mapping
 from typing import Protocol
 
 HASH_KEY_ENV = "PIPASE_HASH_KEY"
@@ -46,3 +49,30 @@ def set_hmac_key(
     inner, outer = pads or hmac_pads(key)
     connection.execute(f"set variable {name}_ipad = ?::blob", [inner])
     connection.execute(f"set variable {name}_opad = ?::blob", [outer])
+
+
+MEMORY_LIMIT_ENV = "PIPASE_DUCKDB_MEMORY_LIMIT"
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
+
+
+def memory_limit_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The DuckDB memory limit asked for in PIPASE_DUCKDB_MEMORY_LIMIT (e.g. 3GB), or None
+    (DuckDB's default: 80 % of the RAM). A malformed value stops with a ValueError naming the
+    variable and the expected form."""
+    value = (os.environ if environ is None else environ).get(MEMORY_LIMIT_ENV, "").strip()
+    if not value:
+        return None
+    if not _MEMORY_LIMIT.fullmatch(value):
+        raise ValueError(
+            f"{MEMORY_LIMIT_ENV}={value!r}: expected a size such as 3GB or 3500MiB "
+            "(units KB, MB, GB, TB, KiB, MiB, GiB, TiB)"
+        )
+    return value
+
+
+def apply_memory_limit(connection: _Executes, environ: Mapping[str, str] | None = None) -> None:
+    """Set DuckDB's memory_limit on the database of `connection` when the environment asks for
+    one (a machine with little RAM: DuckDB then spills to its temporary directory)."""
+    limit = memory_limit_from_env(environ)
+    if limit is not None:
+        connection.execute(f"set memory_limit = '{limit}'")

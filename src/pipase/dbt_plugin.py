@@ -4,8 +4,9 @@ dbt writes every compiled statement under target/ and logs/, so a secret read wi
 in a model would land there in clear. This plugin instead reads PIPASE_HASH_KEY from the
 environment when dbt opens a connection (and each cursor, since DuckDB variables belong to a
 connection) and sets the HMAC pads as DuckDB variables, which the macro `hash_message` reads with
-getvariable(); likewise PIPASE_CODE_KEY for the macro `stable_code`. profiles.yml names the
-plugin; nothing else is configured.
+getvariable(); likewise PIPASE_CODE_KEY for the macro `stable_code`. When
+PIPASE_DUCKDB_MEMORY_LIMIT is set (e.g. 3GB, on a machine with little RAM), it sets DuckDB's
+memory_limit on the database. profiles.yml names the plugin; nothing else is configured.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from pipase.connection_secrets import CODE_KEY_ENV, HASH_KEY_ENV, hmac_pads, set_hmac_key
+from pipase.connection_secrets import (
+    CODE_KEY_ENV,
+    HASH_KEY_ENV,
+    apply_memory_limit,
+    hmac_pads,
+    set_hmac_key,
+)
 
 
 def _secret(name: str) -> bytes | None:
@@ -35,6 +42,7 @@ class Plugin(BasePlugin):
         set_hmac_key(connection, self._code_key, "pipase_code", self._code_pads)
 
     def configure_connection(self, conn):
+        apply_memory_limit(conn)  # PIPASE_DUCKDB_MEMORY_LIMIT, when set
         self._configure(conn)
 
     def configure_cursor(self, cursor):

@@ -29,6 +29,7 @@ from typing import TextIO
 import duckdb
 
 from pipase import paths
+from pipase.connection_secrets import MEMORY_LIMIT_ENV, apply_memory_limit
 from pipase.load.contract import Contract, FileSpec, read_contracts
 from pipase.load.csv_source import StagedFile, stage_csv
 from pipase.load.errors import LoadError
@@ -410,6 +411,11 @@ def load_extraction(
         database = Path(database) if database is not None else paths.database_path()
         database.parent.mkdir(parents=True, exist_ok=True)
         connection = duckdb.connect(str(database))
+        try:
+            apply_memory_limit(connection)  # PIPASE_DUCKDB_MEMORY_LIMIT, when set
+        except ValueError as error:
+            connection.close()
+            raise LoadError(MEMORY_LIMIT_ENV, None, None, "setting", str(error)) from None
     con = connection
     try:
         _check_autocommit(con)

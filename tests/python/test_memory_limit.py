@@ -1,0 +1,61 @@
+"""PIPASE_DUCKDB_MEMORY_LIMIT: DuckDB's memory limit for machines with little RAM.
+
+The dbt plugin sets it when dbt opens the database, `pipase load` when it opens its own; a
+malformed value stops with the variable named, and `pipase load` changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import load_fixtures as lf
+import pytest
+
+from pipase.connection_secrets import MEMORY_LIMIT_ENV, apply_memory_limit, memory_limit_from_env
+from pipase.dbt_plugin import Plugin
+from pipase.load import LoadError, load_extraction
+
+
+def _limit(connection: duckdb.DuckDBPyConnection) -> str:
+    return connection.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
+def test_the_limit_is_read_from_the_environment_and_checked():
+    assert memory_limit_from_env({}) is None
+    assert memory_limit_from_env({MEMORY_LIMIT_ENV: " 3GB "}) == "3GB"
+    assert memory_limit_from_env({MEMORY_LIMIT_ENV: "3500MiB"}) == "3500MiB"
+    for bad in ("80%", "3", "lots", "3GB; drop table x"):
+        with pytest.raises(ValueError, match=MEMORY_LIMIT_ENV):
+            memory_limit_from_env({MEMORY_LIMIT_ENV: bad})
+
+
+def test_the_dbt_plugin_sets_the_limit_on_the_connection(monkeypatch):
+    connection = duckdb.connect()
+    default = _limit(connection)
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "1GiB")
+    plugin = Plugin.__new__(Plugin)
+    plugin.initialize({})
+    plugin.configure_connection(connection)
+    assert _limit(connection) == "1.0 GiB" != default
+    monkeypatch.delenv(MEMORY_LIMIT_ENV)
+    other = duckdb.connect()
+    apply_memory_limit(other)
+    assert _limit(other) == default
+
+
+def test_pipase_load_refuses_a_malformed_limit_and_changes_nothing(tmp_path: Path, monkeypatch):
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=3)
+    database = tmp_path / "db" / "pipase.duckdb"
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "half")
+    with pytest.raises(LoadError) as caught:
+        load_extraction(extraction, database, extraction_date=dt.date(2026, 10, 31))
+    assert caught.value.rule == "setting" and MEMORY_LIMIT_ENV in str(caught.value)
+    tables = duckdb.connect(str(database)).execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw'"
+    )
+    assert tables.fetchone()[0] == 0
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "2GB")
+    assert load_extraction(extraction, database, extraction_date=dt.date(2026, 10, 31)).ok
