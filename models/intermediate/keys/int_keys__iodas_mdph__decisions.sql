@@ -2,7 +2,7 @@
   Door of the identifying zone for Iodas-MDPH decisions: the identity is written on every
   decision row, so one row per decision row, identified by its file and line (the MDPH file
   number num_dossier_mdph is a direct identifier and stays behind).
-  Names are normalised once per distinct value (normalise_distinct_names); the surname is the
+  Names are normalised once per distinct value (name_rows, normalise_distinct_names); the surname is the
   birth name when it normalises to something, else the usage name (hashing protocol section 1,
   rule 1). The column list below is an allow-list: no name, no full date, no address passes.
 #}
@@ -12,19 +12,8 @@ source_rows as (
     select * from {{ ref('stg_iodas_mdph__decisions') }}
 ),
 
-normalised_names as (
-    {{ normalise_distinct_names('source_rows', ['nom_naissance', 'nom_usage', 'prenom']) }}
-),
-
 named as (
-    select
-        source_rows.*,
-        first_name.valeur_normalisee as prenom_normalise,
-        coalesce(birth_name.valeur_normalisee, usage_name.valeur_normalisee) as nom_normalise
-    from source_rows
-    left join normalised_names as birth_name on source_rows.nom_naissance = birth_name.valeur_brute
-    left join normalised_names as usage_name on source_rows.nom_usage = usage_name.valeur_brute
-    left join normalised_names as first_name on source_rows.prenom = first_name.valeur_brute
+    {{ name_rows('source_rows', 'nom_naissance', 'nom_usage', 'prenom') }}
 ),
 
 final as (
