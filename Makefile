@@ -58,7 +58,7 @@ demo: $(STAMP) ## run the main job end to end on synthetic data (everything unde
 	  --extraction-date $(EXTRACTION_DATE)
 	$(BIN)/python scripts/measure_hash_rate.py --database $(DEMO_DIR)/pipase.duckdb
 	@echo "== 3/6 dbt build: keys, cohort, crossing, minimisation, annex 2, privacy tests"
-	PIPASE_DUCKDB_PATH=$(DEMO_DIR)/pipase.duckdb $(DBT) build
+	PIPASE_DUCKDB_PATH=$(DEMO_DIR)/pipase.duckdb $(DBT) build --selector main_job
 	$(BIN)/python scripts/check_privacy_coverage.py --manifest target/manifest.json \
 	  --run-results target/run_results.json --min-leaving 10
 	@echo "== 4/6 encrypted package for the Association"

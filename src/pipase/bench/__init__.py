@@ -7,7 +7,8 @@
 For each scale (number of ASE youths), a synthetic extraction is generated (`pipase synth`, not
 timed; reused when present for the same youths and seed), then the main job runs as the data
 office runs it, three commands each in a subprocess with its wall time, CPU time and peak memory
-(whole process tree): `pipase load`, one `dbt build` (without unit tests), `pipase export` to the
+(whole process tree): `pipase load`, one `dbt build --selector main_job` (selectors.yml: the
+unit tests of non-leaving models run in CI only), `pipase export` to the
 encrypted package. Inside the dbt build, the time of every node is grouped by layer (start and
 parse, seeds, identifying, crossing, leaving, reports, privacy tests, other data tests) from
 dbt's run_results.json. Then the keys are computed four ways on the same
