@@ -93,6 +93,10 @@ def _ref_name(text: str) -> str:
     return match.group(1) if match else str(text)
 
 
+# the model-level test of several columns' NOT NULL (tests/generic/test_has_required_values.sql)
+REQUIRED_VALUES_TEST = "has_required_values"
+
+
 def _arguments(test: dict) -> dict:
     return (test.get("test_metadata") or {}).get("kwargs") or {}
 
@@ -109,6 +113,8 @@ def _test_label(test: dict) -> str:
         label = f"relationships → {_ref_name(kwargs.get('to', ''))}.{kwargs.get('field', '')}"
     elif name == "unique" and kwargs.get("column_name") and " " in str(kwargs["column_name"]):
         label = "unique (combinaison de colonnes)"
+    elif name == REQUIRED_VALUES_TEST:
+        label = f"{name} (" + ", ".join(kwargs.get("columns") or []) + ")"
     severity = ((test.get("config") or {}).get("severity") or "error").lower()
     return f"{label} [avertissement]" if severity == "warn" else label
 
@@ -133,9 +139,11 @@ def _allowed_values(tests: list[dict], column: dict) -> list[str]:
 
 
 def _required(tests: list[dict], column: dict) -> bool:
+    """not_null on the column, a not_null constraint, or the column in a model-level
+    has_required_values test (one test for several columns, registered on each of them)."""
     names = {(t.get("test_metadata") or {}).get("name") for t in tests}
     constraints = {c.get("type") for c in column.get("constraints") or []}
-    return "not_null" in names or "not_null" in constraints
+    return bool(names & {"not_null", REQUIRED_VALUES_TEST}) or "not_null" in constraints
 
 
 def _tests_by_target(manifest: dict) -> tuple[dict, dict]:
@@ -153,6 +161,9 @@ def _tests_by_target(manifest: dict) -> tuple[dict, dict]:
             column_tests.setdefault((attached, column), []).append(node)
         else:
             model_tests.setdefault(attached, []).append(_test_label(node))
+            if (node.get("test_metadata") or {}).get("name") == REQUIRED_VALUES_TEST:
+                for required in _arguments(node).get("columns") or []:
+                    column_tests.setdefault((attached, required), []).append(node)
     for unit_test in manifest.get("unit_tests", {}).values():
         model_id = next(iter(unit_test.get("depends_on", {}).get("nodes", [])), None)
         if model_id:

@@ -1,8 +1,10 @@
 {#
   has_required_values(model, columns): none of `columns` is NULL. One scan of the relation for
   all the columns; one row per column holding NULLs (its name, the count); the test reports the
-  total. Used on the source tables (scripts/generate_sources.py): one test per table instead of
-  one not_null per column.
+  total. Used on the source tables (scripts/generate_sources.py) and on the models and seeds
+  with several required columns: one test per table instead of one not_null per column (dbt
+  spends ~50 ms of single-threaded Python per test node, whatever the data). The data dictionary
+  (scripts/build_dictionary.py) marks each listed column as required.
 #}
 {% test has_required_values(model, columns) %}
 {{ config(fail_calc='coalesce(sum(n_nulls), 0)') }}
