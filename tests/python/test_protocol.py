@@ -162,6 +162,12 @@ def sql_database(tmp_path_factory):
         "select i, {{ pipase.normalise_name('nom') }} as nom_normalise, "
         "{{ pipase.normalise_name('prenom') }} as prenom_normalise from fuzz_names"
     )
+    # the doors' macro: distinct values normalised once, joined back
+    distinct = (
+        "with normalised as ({{ pipase.normalise_distinct_names('fuzz_names', ['nom', 'prenom']) }}) "
+        "select fuzz_names.i, normalised.valeur_normalisee as nom_normalise from fuzz_names "
+        "left join normalised on fuzz_names.nom = normalised.valeur_brute"
+    )
     keys = (
         "select i, {{ pipase.primary_key('nom', 'prenom', 'date_naissance') }} as primaire, "
         "{{ pipase.secondary_key('nom', 'date_naissance') }} as secondaire from key_inputs"
@@ -169,6 +175,7 @@ def sql_database(tmp_path_factory):
     compiled = {}
     for name, sql, extra in [
         ("normalise", query, []),
+        ("normalise_distinct", distinct, []),
         ("keys", keys, []),
         ("keys_hmac", keys, ["--vars", json.dumps({"pipase_keyed": True})]),
     ]:
@@ -180,26 +187,31 @@ def sql_database(tmp_path_factory):
     connection.close()
 
 
-def _normalise_in_sql(sql_database, names: list[str]) -> list[str | None]:
+def _normalise_in_sql(sql_database, names: list[str], macro: str) -> list[str | None]:
     connection, compiled = sql_database
     frame = pd.DataFrame({"nom": names, "prenom": names}, dtype="string")
     frame["i"] = range(len(frame))
     connection.register("fuzz_names", frame)
     # a join may reorder rows: put them back in input order
-    result = connection.execute(f"select * from ({compiled['normalise']}) order by i").df()
+    result = connection.execute(f"select * from ({compiled[macro]}) order by i").df()
     return [None if pd.isna(v) else v for v in result["nom_normalise"]]
 
 
-def test_sql_normalisation_equals_python_on_every_code_point(sql_database):
+SQL_MACROS = ["normalise", "normalise_distinct"]  # normalise_name, normalise_distinct_names
+
+
+@pytest.mark.parametrize("macro", SQL_MACROS)
+def test_sql_normalisation_equals_python_on_every_code_point(sql_database, macro):
     characters = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
-    assert _normalise_in_sql(sql_database, characters) == [
+    assert _normalise_in_sql(sql_database, characters, macro) == [
         protocol.normalise_name(c) for c in characters
     ]
 
 
-def test_sql_normalisation_equals_python_on_100k_generated_names(sql_database):
+@pytest.mark.parametrize("macro", SQL_MACROS)
+def test_sql_normalisation_equals_python_on_100k_generated_names(sql_database, macro):
     names = fuzz_names(100_000, seed=93)
-    sql = _normalise_in_sql(sql_database, names)
+    sql = _normalise_in_sql(sql_database, names, macro)
     python = [protocol.normalise_name(n) for n in names]
     differing = [i for i, (a, b) in enumerate(zip(sql, python, strict=True)) if a != b]
     assert not differing, f"{len(differing)} names differ, first at index {differing[:5]}"
