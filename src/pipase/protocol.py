@@ -256,11 +256,21 @@ _PAIR_HMAC_SQL = "select {p} as primaire, {s} as secondaire from m".format(
 )
 
 
+# DuckDB scans an Arrow table one record batch per task: one 1,000,000-row batch is hashed by
+# one thread; batches of this size let every core work (and cost less CPU even on one core:
+# 1M rows, 2.3-2.9 s -> 1.7-1.9 s measured with the second core busy). Order is preserved.
+_DIGEST_BATCH_ROWS = 65_536
+
+
 def _digest_pair(primary: pa.Array, secondary: pa.Array, key: bytes | None) -> pa.Table:
     """Both keys' digests in one set-based DuckDB pass over Arrow columns, in input order."""
+    messages = pa.table({"primaire": primary, "secondaire": secondary})
+    batches = pa.Table.from_batches(
+        messages.to_batches(max_chunksize=_DIGEST_BATCH_ROWS), schema=messages.schema
+    )
     connection = duckdb.connect()
     try:
-        connection.register("m", pa.table({"primaire": primary, "secondaire": secondary}))
+        connection.register("m", batches)
         if key is None:
             return connection.execute(_PAIR_DIGEST_SQL).to_arrow_table()
         set_hmac_key(connection, key)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import REPO, run_dbt
 from hypothesis import given, settings
@@ -300,3 +301,18 @@ def test_keyed_dbt_run_never_writes_the_secret(tmp_path: Path):
             assert not any(n in content for n in needles), f"secret found in {path.name}"
     assert scanned > 5
     assert secret not in result.stdout + result.stderr
+
+
+def test_digests_stay_in_input_order_across_arrow_batches():
+    # more rows than one record batch (_DIGEST_BATCH_ROWS): DuckDB hashes batches in parallel
+    rows = 3 * protocol._DIGEST_BATCH_ROWS + 17
+    primary = [f"NOM{i}PRENOM{i % 977}0101{1990 + i % 30}" for i in range(rows)]
+    secondary = [f"NOM{i}01{1990 + i % 30}" for i in range(rows)]
+    digests = protocol._digest_pair(pa.array(primary), pa.array(secondary), None)
+    assert digests.num_rows == rows
+    assert digests.column("primaire").to_pylist() == [
+        hashlib.sha256(m.encode()).hexdigest() for m in primary
+    ]
+    assert digests.column("secondaire").to_pylist() == [
+        hashlib.sha256(m.encode()).hexdigest() for m in secondary
+    ]
