@@ -149,7 +149,7 @@ latest_orientation as (
 cer_subjects as (
     select
         sujets_cer.personne_id,
-        list(distinct sujets_cer.sujetcer93_id) as sujets_cer
+        list(distinct sujets_cer.sujetcer93_id order by sujets_cer.sujetcer93_id) as sujets_cer
     from sujets_cer
     group by sujets_cer.personne_id
 ),

@@ -167,7 +167,8 @@ normalised_names as (
 normalised_parts as (
     select
         surname_parts.nom_brut,
-        list(distinct normalised_names.valeur_normalisee) as parties_normalisees
+        list(distinct normalised_names.valeur_normalisee order by normalised_names.valeur_normalisee)
+            as parties_normalisees
     from surname_parts
     inner join normalised_names on surname_parts.partie_brute = normalised_names.valeur_brute
     where length(normalised_names.valeur_normalisee) >= 2
@@ -188,9 +189,9 @@ named as (
         source_rows.precision_date,
         source_rows.genre,
         coalesce(birth_name.valeur_normalisee, usage_name.valeur_normalisee) as nom_normalise,
-        list_distinct(
+        list_sort(list_distinct(
             flatten([coalesce(birth_parts.parties_normalisees, []), coalesce(usage_parts.parties_normalisees, [])])
-        ) as parties_nom_normalisees
+        )) as parties_nom_normalisees
     from source_rows
     left join normalised_names as birth_name on source_rows.nom_naissance = birth_name.valeur_brute
     left join normalised_names as usage_name on source_rows.nom_usage = usage_name.valeur_brute
