@@ -1,6 +1,7 @@
 """`pipase synth` in chunks: an extraction generated a chunk of youths at a time is as sound as
 one generated at once (ids unique, references kept, canaries once, manifest true), and a sheet
-that cannot hold the Iodas-DPAS rows stops the generation instead of being truncated.
+that cannot hold the Iodas-DPAS rows stops the generation instead of being truncated when the
+contract declares no `parts` (a split export rolls over: test_split_exports.py).
 
 The chunked extraction is small (300 youths in chunks of 100); every check of test_synth.py
 that does not compare with a one-chunk run is run on it again, and the checks below look at
@@ -38,6 +39,7 @@ from test_synth import (  # noqa: F401  (checks re-run on the chunked extraction
 )
 
 from pipase import synth
+from pipase.paths import CONTRACTS_DIR
 from pipase.synth import generator
 from pipase.synth.generator import chunk_sizes
 from pipase.synth.numbering import Numbering
@@ -361,10 +363,22 @@ def _dpas_rows(extraction) -> int:
     return extraction[1][DPAS]
 
 
-def test_a_sheet_over_the_limit_stops_the_generation(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def unsplit(tmp_path_factory) -> Path:
+    """The contracts without the Iodas-DPAS `parts`: a sheet that cannot roll over to a next
+    part (the split exports are tested in test_split_exports.py)."""
+    folder = tmp_path_factory.mktemp("unsplit_contracts")
+    for contract in CONTRACTS_DIR.glob("*.yml"):
+        text = contract.read_text(encoding="utf-8")
+        kept = [line for line in text.splitlines(True) if not line.lstrip().startswith("parts:")]
+        (folder / contract.name).write_text("".join(kept), encoding="utf-8")
+    return folder
+
+
+def test_a_sheet_over_the_limit_stops_the_generation(tmp_path, unsplit) -> None:
     out = tmp_path / "over"
     with pytest.raises(ExcelRowLimitError) as info:
-        synth.generate(out, youths=YOUTHS, seed=93, xlsx_max_rows=50)
+        synth.generate(out, youths=YOUTHS, seed=93, xlsx_max_rows=50, contracts_dir=unsplit)
     message = str(info.value)
     assert DPAS in message and "50 rows" in message and "Excel" in message
     assert not (out / "manifest.json").exists()
@@ -372,25 +386,41 @@ def test_a_sheet_over_the_limit_stops_the_generation(tmp_path) -> None:
     assert [p.name for p in (out / "iodas_dpas").iterdir()] == []  # no temporary file left
 
 
-def test_the_limit_is_known_after_the_first_chunk(tmp_path, extraction) -> None:
+def test_the_limit_is_known_after_the_first_chunk(tmp_path, extraction, unsplit) -> None:
     """Rows of the first chunk scaled to all the youths: stop before generating the rest."""
     limit = _dpas_rows(extraction) // 2
     out = tmp_path / "projected"
     with pytest.raises(ExcelRowLimitError, match=r"would hold about [\d,]+ data rows") as info:
-        synth.generate(out, youths=YOUTHS, seed=93, chunk_youths=CHUNK, xlsx_max_rows=limit)
+        synth.generate(
+            out,
+            youths=YOUTHS,
+            seed=93,
+            chunk_youths=CHUNK,
+            xlsx_max_rows=limit,
+            contracts_dir=unsplit,
+        )
     assert DPAS in str(info.value) and f"{limit:,} rows" in str(info.value)
     persons = ts.read_csv(out / "ground_truth" / "persons.csv")
     assert len(persons) == 2 * CHUNK  # only the first chunk was generated
     assert not (out / "manifest.json").exists()
 
 
-def test_the_exact_count_is_checked_in_every_chunk(tmp_path, extraction, monkeypatch) -> None:
+def test_the_exact_count_is_checked_in_every_chunk(
+    tmp_path, extraction, monkeypatch, unsplit
+) -> None:
     """Without the projection, the last chunk, whose rows do not fit, raises."""
     monkeypatch.setattr(generator, "PROJECTION_MARGIN", 1e9)
     rows = _dpas_rows(extraction)
     out = tmp_path / "exact"
     with pytest.raises(ExcelRowLimitError) as info:
-        synth.generate(out, youths=YOUTHS, seed=93, chunk_youths=CHUNK, xlsx_max_rows=rows)
+        synth.generate(
+            out,
+            youths=YOUTHS,
+            seed=93,
+            chunk_youths=CHUNK,
+            xlsx_max_rows=rows,
+            contracts_dir=unsplit,
+        )
     assert f"{rows:,} data rows" in str(info.value) and f"{rows + 1:,} rows" in str(info.value)
     assert not (out / "manifest.json").exists()
     # exactly at the limit (header included) it fits
@@ -401,10 +431,10 @@ def test_the_exact_count_is_checked_in_every_chunk(tmp_path, extraction, monkeyp
     assert counts[DPAS] == rows
 
 
-def test_cli_reports_the_limit_without_a_traceback(tmp_path, capsys, monkeypatch) -> None:
+def test_cli_reports_the_limit_without_a_traceback(tmp_path, capsys, monkeypatch, unsplit) -> None:
     import argparse
 
-    monkeypatch.setattr(synth, "generate", _generate_with_limit(50))
+    monkeypatch.setattr(synth, "generate", _generate_with_limit(50, unsplit))
     parser = argparse.ArgumentParser()
     synth.add_arguments(parser)
     args = parser.parse_args(["--out", str(tmp_path / "cli"), "--youths", "300"])
@@ -413,9 +443,9 @@ def test_cli_reports_the_limit_without_a_traceback(tmp_path, capsys, monkeypatch
     assert DPAS in err and "Excel" in err and "incomplete" in err
 
 
-def _generate_with_limit(limit: int):
+def _generate_with_limit(limit: int, contracts_dir: Path):
     def run(*args, **kwargs):
-        return generator.generate(*args, **kwargs, xlsx_max_rows=limit)
+        return generator.generate(*args, **kwargs, xlsx_max_rows=limit, contracts_dir=contracts_dir)
 
     return run
 

@@ -6,7 +6,11 @@
 EXTRACTION_DIR holds one folder per source (iodas_ase/, webrsa/, nova_dpas/, iodas_dpas/,
 iodas_mdph/) with the files the contracts (src/pipase/contracts/*.yml) name. Each file becomes
 raw.<source>__<table>: the contract's columns, typed, in contract order, plus _fichier (file
-name) and _ligne (line in the file, header = line 1; spreadsheet row for XLSX).
+name) and _ligne (line in the file, header = line 1; spreadsheet row for XLSX). A table the
+contract declares split (`parts: name_{n}.xlsx`, as an export above Excel's row limit comes)
+continues in the files numbered n = 2, 3, ..., read while they exist, one at a time: their rows
+join the same raw table, each with its own _fichier and _ligne, and each file has its own row of
+raw.load_report. A part missing while a later one is present stops the source (missing_part).
 
 Whole-file problems stop the file's source, which stays as the previous load left it, and the
 command exits 1 after loading the other sources: missing file or sheet, empty file, wrong

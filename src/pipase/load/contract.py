@@ -28,6 +28,7 @@ DUCKDB_TYPES = {
 FILE_TYPES = ("csv", "xlsx")
 FORMAT_KEYS = ("type", "delimiter", "encoding", "quote", "decimal_separator", "date_formats")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
+PART_NUMBER = "{n}"  # where a part's number goes in the `parts` pattern
 
 # strptime directive -> RE2 pattern of what it may read. A value that fits a format's pattern
 # but that try_strptime refuses "looks like a date but is not one" (rule date_impossible).
@@ -96,6 +97,7 @@ class FileSpec:
     encoding: str = "utf-8"
     quote: str = '"'
     decimal_separator: str = ","
+    parts: str | None = None  # a split export: file names of parts 2, 3, ... ("{n}" = number)
 
     @property
     def raw_table(self) -> str:
@@ -106,6 +108,29 @@ class FileSpec:
     def display_name(self) -> str:
         """How the file is named in messages and reports: relative to the extraction folder."""
         return f"{self.source}/{self.file}"
+
+    def part_file(self, n: int) -> str:
+        """File name of part `n` of the table: part 1 is `file`, parts 2, 3, ... follow the
+        `parts` pattern (a split export, e.g. a table above Excel's row limit)."""
+        if n == 1:
+            return self.file
+        if self.parts is None:
+            raise ValueError(f"{self.display_name}: the contract declares no parts")
+        return self.parts.replace(PART_NUMBER, str(n))
+
+    def part_display_name(self, n: int) -> str:
+        """Part `n` as messages and reports name it: relative to the extraction folder."""
+        return f"{self.source}/{self.part_file(n)}"
+
+    def part_number(self, name: str) -> int | None:
+        """The number n >= 2 if `name` is a part file name of the pattern, else None."""
+        if self.parts is None:
+            return None
+        before, after = self.parts.split(PART_NUMBER)
+        match = re.fullmatch(re.escape(before) + "([1-9][0-9]*)" + re.escape(after), name)
+        if match is None or int(match.group(1)) < 2:
+            return None
+        return int(match.group(1))
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -146,6 +171,28 @@ def _normalise_encoding(encoding: str, where: str) -> str:
     if len("\n".encode(name)) != 1 or len("é".encode(name, errors="replace")) != 1:
         raise ContractError(where, None, f"encoding {encoding!r} is not a single-byte encoding")
     return name
+
+
+def _parts(raw_file: dict, file: str, where: str) -> str | None:
+    """The `parts` pattern of a file entry, checked: one "{n}", the extension of `file`, a file
+    name (no folder)."""
+    if raw_file.get("parts") in (None, ""):
+        return None
+    parts = raw_file["parts"]
+    if not isinstance(parts, str):
+        raise ContractError(where, None, "parts: expected a file name pattern such as 'x_{n}.csv'")
+    if parts.count(PART_NUMBER) != 1:
+        raise ContractError(
+            where, None, f"parts: {parts!r} must contain {PART_NUMBER} (the part number) once"
+        )
+    if "/" in parts or "\\" in parts:
+        raise ContractError(where, None, f"parts: {parts!r} is a file name, without a folder")
+    extension = Path(file).suffix.lower()
+    if Path(parts.replace(PART_NUMBER, "2")).suffix.lower() != extension or not extension:
+        raise ContractError(
+            where, None, f"parts: {parts!r} must have the extension of file {file!r}"
+        )
+    return parts
 
 
 def _column(raw: dict, default_formats: tuple[str, ...], where: str) -> Column:
@@ -228,11 +275,14 @@ def read_contract(path: Path) -> Contract:
         names = [c.name for c in columns]
         if len(set(names)) != len(names):
             raise ContractError(file_where, None, "column names must be unique")
+        file = str(raw_file.get("file") or "")
+        if not file:
+            raise ContractError(file_where, None, "each file needs a file name")
         files.append(
             FileSpec(
                 source=source,
                 table=table,
-                file=str(raw_file["file"]),
+                file=file,
                 type=file_type,
                 columns=columns,
                 sheet=str(raw_file["sheet"]) if raw_file.get("sheet") else None,
@@ -240,6 +290,7 @@ def read_contract(path: Path) -> Contract:
                 encoding=_normalise_encoding(str(fmt.get("encoding", "utf-8")), file_where),
                 quote=quote,
                 decimal_separator=decimal_separator,
+                parts=_parts(raw_file, file, file_where),
             )
         )
     return Contract(source, str(data.get("description", "")).strip(), tuple(files), path)

@@ -383,7 +383,8 @@ def scan_csv(
     work_dir: Path,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> CsvScan:
-    out_path = work_dir / f"{spec.source}__{spec.table}.utf8.csv"
+    # one name per file: the parts of a split export are files of the same table
+    out_path = work_dir / f"{spec.source}__{spec.table}__{path.stem}.utf8.csv"
     try:
         return _Scanner(path, spec, display, out_path).scan(on_progress)
     except BaseException:

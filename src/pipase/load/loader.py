@@ -1,11 +1,13 @@
 """Load an extraction folder into the `raw` schema, one DuckDB transaction per source.
 
 For each source (contract), every file is checked and read (csv_source / xlsx_source) and typed
-in SQL (rules) into a temporary table. Only when every file of the source passed the whole-file
-checks does one transaction replace the tables `raw.<source>__<table>` and append the rows of
-`raw.load_rejects` and `raw.load_report`. A whole-file problem in any file of a source leaves
-the whole source as the previous load left it (a failure inside the transaction rolls back).
-The other sources are still loaded, and the run ends with status `partial`.
+in SQL (rules) into a temporary table; a table split into parts (contract key `parts`) has one
+such file per part, in number order, all feeding the same raw table. Only when every file of
+the source passed the whole-file checks does one transaction replace the tables
+`raw.<source>__<table>` and append the rows of `raw.load_rejects` and `raw.load_report`. A
+whole-file problem in any file of a source leaves the whole source as the previous load left it
+(a failure inside the transaction rolls back). The other sources are still loaded, and the run
+ends with status `partial`.
 
 Bookkeeping tables (created if needed, appended to, never replaced):
 
@@ -167,8 +169,40 @@ class _Prepared:
     report: FileReport
     staged: StagedFile
     typed_table: str
+    number: int = 1  # part number: 1 for the contract's `file`, 2, 3, ... for its parts
     typed_from: str = ""
     line: str = ""
+
+
+@dataclass
+class _Part:
+    """One file of a table: the contract's `file` (number 1) or a part of a split export."""
+
+    spec: FileSpec
+    number: int
+    path: Path
+    report: FileReport
+    error: LoadError | None = None  # known before reading (a part missing before others)
+    read: bool = True  # False: not read (it follows a missing part)
+
+
+def table_parts(spec: FileSpec, folder: Path) -> tuple[list[int], int | None, list[str]]:
+    """The parts of a table present in `folder` (the source's folder): the numbers to load
+    (1, then 2, 3, ... while the files exist), the first missing number if later parts exist
+    (a gap), and the names of those later parts."""
+    numbers = [1]
+    if spec.parts is None:
+        return numbers, None, []
+    while (folder / spec.part_file(numbers[-1] + 1)).is_file():
+        numbers.append(numbers[-1] + 1)
+    try:
+        names = [entry.name for entry in folder.iterdir() if entry.is_file()]
+    except OSError:
+        names = []
+    later = sorted((n, name) for name in names if (n := spec.part_number(name) or 0) > numbers[-1])
+    if not later:
+        return numbers, None, []
+    return numbers, numbers[-1] + 1, [name for _, name in later]
 
 
 class _SourceLoader:
@@ -190,9 +224,8 @@ class _SourceLoader:
         self.result = result
         self.progress = progress
 
-    def _prepare(self, spec: FileSpec, report: FileReport, tag: str) -> _Prepared:
-        path = self.extraction_dir / spec.source / spec.file
-        display = spec.display_name
+    def _prepare(self, part: _Part, tag: str) -> _Prepared:
+        spec, report, path, display = part.spec, part.report, part.path, part.report.file
         if spec.type == "xlsx":
             staged = stage_xlsx(self.con, path, spec, display, tag)
         else:
@@ -200,7 +233,7 @@ class _SourceLoader:
                 self.con, path, spec, display, self.work_dir, tag, self.progress.update
             )
         report.file_sha256 = staged.sha256
-        prepared = _Prepared(spec, report, staged, f"{TYPED_TABLE}_{tag}")
+        prepared = _Prepared(spec, report, staged, f"{TYPED_TABLE}_{tag}", part.number)
         con = self.con
         try:
             self.progress.phase("reading and typing")
@@ -237,13 +270,15 @@ class _SourceLoader:
         prepared.staged.cleanup()
 
     def _write(self, prepared: _Prepared) -> None:
-        """Inside the source's transaction: rejects, then the raw table; check the counts."""
+        """Inside the source's transaction: rejects, then the raw table (created by the first
+        part, appended to by the others); check the counts of the file."""
         con, spec, report = self.con, prepared.spec, prepared.report
+        file_name = spec.part_file(prepared.number)
         constants = {
             "load_id": self.result.load_id,
             "source": spec.source,
             "table": spec.table,
-            "file": spec.display_name,
+            "file": report.file,
         }
         rejects = rejects_select(spec, prepared.typed_from, prepared.line, constants)
         if rejects is not None:
@@ -252,21 +287,24 @@ class _SourceLoader:
                 f'"column", rule, message, valeur) {rejects}'
             )
         target = f"{SCHEMA}.{quote_ident(spec.raw_table)}"
-        con.execute(
-            f"create or replace table {target} as "
-            + loaded_select(
-                spec,
-                prepared.typed_from,
-                prepared.line,
-                spec.file,
-                sort=" join " in prepared.typed_from,
-            )
+        select = loaded_select(
+            spec,
+            prepared.typed_from,
+            prepared.line,
+            file_name,
+            sort=" join " in prepared.typed_from,
         )
-        rows_loaded = con.execute(f"select count(*) from {target}").fetchone()[0]
+        if prepared.number == 1:
+            con.execute(f"create or replace table {target} as {select}")
+        else:
+            con.execute(f"insert into {target} {select}")
+        rows_loaded = con.execute(
+            f"select count(*) from {target} where _fichier = ?", [file_name]
+        ).fetchone()[0]
         rejected_lines = con.execute(
             f"select count(distinct line) from {SCHEMA}.load_rejects where load_id = ? "
-            'and source = ? and "table" = ?',
-            [self.result.load_id, spec.source, spec.table],
+            'and source = ? and "table" = ? and file = ?',
+            [self.result.load_id, spec.source, spec.table, report.file],
         ).fetchone()[0]
         # Counts must reconcile; a mismatch is a bug in the loader, never a data problem.
         if (
@@ -274,27 +312,61 @@ class _SourceLoader:
             or rejected_lines != report.rows_rejected
         ):
             raise AssertionError(
-                f"{spec.display_name}: rows_read {report.rows_read} != rows_loaded "
+                f"{report.file}: rows_read {report.rows_read} != rows_loaded "
                 f"{rows_loaded} + rows_rejected {report.rows_rejected} "
                 f"(rejected lines {rejected_lines})"
             )
         report.rows_loaded = rows_loaded
         report.status = STATUS_REJECTS if report.rows_rejected else STATUS_LOADED
 
+    def _parts(self, contract: Contract) -> list[_Part]:
+        """Every file of the source to report on, in contract order, each table's parts in
+        number order; a part missing before others carries its error."""
+        folder = self.extraction_dir / contract.source
+        out: list[_Part] = []
+        for spec in contract.files:
+
+            def part(n: int, spec: FileSpec = spec) -> _Part:
+                report = FileReport(spec.source, spec.table, spec.part_display_name(n))
+                return _Part(spec, n, folder / spec.part_file(n), report)
+
+            numbers, missing, later = table_parts(spec, folder)
+            out.extend(part(n) for n in numbers)
+            if missing is None:
+                continue
+            gap = part(missing)
+            gap.error = LoadError(
+                gap.report.file,
+                None,
+                None,
+                "missing_part",
+                f"file not found, but later parts of the table are present "
+                f"({', '.join(later)}): parts are numbered 2, 3, ... without a gap",
+            )
+            out.append(gap)
+            for name in later:
+                skipped = part(spec.part_number(name) or 0)
+                skipped.read = False
+                out.append(skipped)
+        return out
+
     def load(self, contract: Contract) -> list[FileReport]:
-        reports = [
-            FileReport(contract.source, spec.table, spec.display_name) for spec in contract.files
-        ]
+        parts = self._parts(contract)
+        reports = [part.report for part in parts]
         errors: list[LoadError] = []
         prepared: list[_Prepared] = []
         in_transaction = False
         try:
-            for index, (spec, report) in enumerate(zip(contract.files, reports, strict=True)):
-                path = self.extraction_dir / spec.source / spec.file
-                self.progress.start_file(spec.display_name, _size(path))
+            for index, part in enumerate(parts):
+                report = part.report
+                if not part.read:
+                    continue  # a part after a missing one: reported as not loaded
+                self.progress.start_file(report.file, _size(part.path))
                 started = time.perf_counter()
                 try:
-                    prepared.append(self._prepare(spec, report, str(index)))
+                    if part.error is not None:
+                        raise part.error
+                    prepared.append(self._prepare(part, str(index)))
                 except LoadError as exc:
                     errors.append(exc)
                     report.status = STATUS_FAILED

@@ -237,13 +237,18 @@ def _stage(con, rows, spec, display, tag, sha256, size, on_progress) -> StagedFi
             arrays[name] = pa.chunked_array(chunks[name], type=pa.timestamp("us"))
     view = f"{XLSX_VIEW}_{tag}"
     con.register(view, pa.table(arrays))
+    staged_rows = len(lines)
+    del arrays, chunks, lines
 
     def cleanup() -> None:
         con.unregister(view)  # a no-op when already gone
 
     def resolve_lines(records: int) -> tuple[str, str]:
-        if records != len(lines):
-            raise AssertionError(f"{display}: {len(lines)} rows staged, {records} typed")
+        # The typed table holds everything now (the row number too): free the sheet's Arrow
+        # copy at once, so that the parts of a split export are held one at a time.
+        cleanup()
+        if records != staged_rows:
+            raise AssertionError(f"{display}: {staged_rows} rows staged, {records} typed")
         return "", "t._ord"  # the spreadsheet row number
 
     names = ["_ord"] + [quote_ident(c.name) for c in spec.columns]

@@ -7,9 +7,16 @@ src/pipase/contracts/ declare them, DIR/ground_truth/ (never read by the pipelin
 DIR/manifest.json. The same seed and number of youths give byte-identical files.
 
 The youths are generated in chunks of at most 50,000 (--chunk-youths), each appended to the
-files, so memory stays bounded whatever the number of youths (about 1 GB). The Iodas-DPAS
-workbook must fit in one Excel sheet (1,048,576 rows): beyond about 1.2 million youths the
-command stops with an error instead of writing a sheet Excel cannot open.
+files, so memory stays bounded whatever the number of youths (about 1 GB). An Excel sheet
+holds 1,048,576 rows (header included): beyond about 1.2 million youths the Iodas-DPAS table
+no longer fits in aides_financieres.xlsx and, as its contract declares (`parts`), goes on in
+aides_financieres_2.xlsx, aides_financieres_3.xlsx... (each part a full workbook with the same
+sheet and header, listed in the manifest; the ground truth names each row's part and line),
+as a department's export above Excel's limit comes. Below the limit the output is unchanged.
+A contract without `parts` still stops the command at the limit.
+
+Hidden option, for tests only: --xlsx-max-rows N lowers the rows per sheet (header included),
+so that a few hundred youths give a workbook split into several parts.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import time
 from pathlib import Path
 
 from pipase.synth.generator import CHUNK_YOUTHS, MIN_YOUTHS, generate
-from pipase.synth.xlsx import ExcelRowLimitError
+from pipase.synth.xlsx import EXCEL_MAX_ROWS, ExcelRowLimitError
 
 DEFAULT_YOUTHS = 2000
 DEFAULT_SEED = 93
@@ -46,6 +53,13 @@ def _chunk_youths(text: str) -> int:
     value = int(text)
     if value < 2 * MIN_YOUTHS:
         raise argparse.ArgumentTypeError(f"at least {2 * MIN_YOUTHS} youths")
+    return value
+
+
+def _max_rows(text: str) -> int:
+    value = int(text)
+    if not 2 <= value <= EXCEL_MAX_ROWS:
+        raise argparse.ArgumentTypeError(f"between 2 and {EXCEL_MAX_ROWS:,}")
     return value
 
 
@@ -79,10 +93,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"youths generated at once (default {CHUNK_YOUTHS:,}; about 20 KB of memory "
         "each); the files depend on it when the youths do not fit in one chunk",
     )
+    # For tests only (not in --help): rows per sheet, header included, instead of Excel's
+    # 1,048,576, so that a small extraction splits the Iodas-DPAS workbook into parts.
+    parser.add_argument("--xlsx-max-rows", type=_max_rows, default=None, help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    max_rows = getattr(args, "xlsx_max_rows", None)
     try:
         counts = generate(
             args.out,
@@ -90,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             extraction_date=args.extraction_date,
             chunk_youths=getattr(args, "chunk_youths", CHUNK_YOUTHS),
+            **({} if max_rows is None else {"xlsx_max_rows": max_rows}),
         )
     except ExcelRowLimitError as error:
         sys.stderr.write(

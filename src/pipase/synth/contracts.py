@@ -34,11 +34,20 @@ class FileSpec:
     quote: str
     decimal_separator: str
     columns: tuple[Column, ...]
+    parts: str | None = None  # a split export: names of parts 2, 3, ... ("{n}" = number)
 
     @property
     def path(self) -> str:
         """Path of the file relative to the extraction folder."""
         return f"{self.source}/{self.file}"
+
+    def part_path(self, n: int) -> str:
+        """Path of part `n` (1: the file itself; 2, 3, ...: the `parts` pattern)."""
+        if n == 1:
+            return self.path
+        if self.parts is None:
+            raise ValueError(f"{self.path}: the contract declares no parts")
+        return f"{self.source}/{self.parts.replace('{n}', str(n))}"
 
     @property
     def column_names(self) -> list[str]:
@@ -75,6 +84,9 @@ def load_contracts(contracts_dir: Path = CONTRACTS_DIR) -> dict[tuple[str, str],
                         accepted_values=None if accepted is None else tuple(map(str, accepted)),
                     )
                 )
+            parts = entry.get("parts") or None
+            if parts is not None and str(parts).count("{n}") != 1:
+                raise ValueError(f"{path}: parts {parts!r} must contain {{n}} once")
             spec = FileSpec(
                 source=source,
                 table=entry["table"],
@@ -86,6 +98,7 @@ def load_contracts(contracts_dir: Path = CONTRACTS_DIR) -> dict[tuple[str, str],
                 quote=fmt.get("quote", '"'),
                 decimal_separator=fmt.get("decimal_separator", "."),
                 columns=tuple(cols),
+                parts=parts,
             )
             specs[(source, spec.table)] = spec
     return specs

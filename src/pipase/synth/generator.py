@@ -95,13 +95,17 @@ def generate(
     Returns the number of data rows of every file written (path relative to `out_dir`).
     The same arguments always give byte-identical files. The youths are generated in chunks of
     at most `chunk_youths` (each chunk from its own random streams, appended to the files), so
-    memory stays bounded whatever `youths`; up to `chunk_youths` youths, one chunk. A sheet of
-    more than `xlsx_max_rows` rows (header included; Excel's limit) raises ExcelRowLimitError.
+    memory stays bounded whatever `youths`; up to `chunk_youths` youths, one chunk. A sheet
+    holds at most `xlsx_max_rows` rows (header included; Excel's limit, lowered by tests only):
+    a table whose contract declares `parts` goes on in its next part file (returned and listed
+    in the manifest like any file), any other raises ExcelRowLimitError.
     """
     if youths < MIN_YOUTHS:
         raise ValueError(f"youths must be at least {MIN_YOUTHS}")
     if chunk_youths < 2 * MIN_YOUTHS:
         raise ValueError(f"chunk_youths must be at least {2 * MIN_YOUTHS}")
+    if xlsx_max_rows < 2:
+        raise ValueError("xlsx_max_rows must be at least 2 (the header and one row)")
     with _object_strings():
         return _generate(
             Path(out_dir), youths, seed, extraction_date, contracts_dir, chunk_youths, xlsx_max_rows
@@ -164,7 +168,7 @@ def _generate(
                 _check_projected_rows(sinks, done, youths)
         for sink in sinks.values():
             sink.close()
-        counts = {spec.path: sinks[key].rows for key, spec in specs.items()}
+        counts = {path: n for sink in sinks.values() for path, n in sink.files().items()}
         counts.update(truth.close(extraction))
     except BaseException:
         for sink in sinks.values():
@@ -248,9 +252,10 @@ def _chunk(
 
 
 def _check_projected_rows(sinks: dict, done: int, youths: int) -> None:
-    """Stop early when a sheet clearly cannot hold the whole extraction: its rows so far,
-    scaled to all the youths, exceed the limit by more than the chunks' spread (the exact
-    check, when the rows are written, catches a projection just under it)."""
+    """Stop early when a sheet that cannot be split (no `parts` in its contract) clearly cannot
+    hold the whole extraction: its rows so far, scaled to all the youths, exceed the limit by
+    more than the chunks' spread (the exact check, when the rows are written, catches a
+    projection just under it)."""
     for sink in sinks.values():
         if sink.max_rows is None or not sink.rows:
             continue

@@ -356,7 +356,8 @@ def write_table(
     protected_persons: np.ndarray,
 ) -> Written:
     """Append `df` (typed values, hidden columns starting with '_') to `sink`, the file `spec`
-    declares, after the rows of the earlier chunks (line numbers go on from theirs)."""
+    declares, after the rows of the earlier chunks (line numbers go on from theirs; in a split
+    export, rows beyond a full sheet go to the next part, from its line 2)."""
     extra = [c for c in df.columns if not c.startswith("_") and c not in spec.column_names]
     missing = [c for c in spec.column_names if c not in df.columns]
     if extra or missing:
@@ -366,7 +367,7 @@ def write_table(
     df, is_dup = prepare_rows(spec, df, rng, protected_persons)
     n = len(df)
     sink.check(n)
-    first_line = sink.rows + 2  # header = line 1
+    files, lines = sink.locate(n)  # file and line (header = line 1) where each row will be
     persons = df["_person"].to_numpy()
     tags = df["_tag"].to_numpy(dtype=object).copy() if "_tag" in df else np.full(n, "", object)
 
@@ -426,8 +427,8 @@ def write_table(
                 {
                     "source": spec.source,
                     "table": spec.table,
-                    "file": spec.path,
-                    "line": int(row) + first_line,
+                    "file": files[row],
+                    "line": int(lines[row]),
                     "column": column,
                     "rule": rule,
                     "bad_value": bad,
@@ -447,8 +448,8 @@ def write_table(
     ground = {
         "source": np.full(n, spec.source, dtype=object),
         "table": np.full(n, spec.table, dtype=object),
-        "file": np.full(n, spec.path, dtype=object),
-        "line": np.arange(n, dtype=np.int64) + first_line,
+        "file": files,
+        "line": lines,
         "record_id": record_ids,
         "person_uid": np.where(persons >= 0, person_uid[np.maximum(persons, 0)], ""),
         "difficulties": difficulties,
@@ -571,8 +572,16 @@ class CsvSink:
     def check(self, n: int) -> None:
         """Nothing: a CSV file has no row limit."""
 
+    def locate(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """File (path relative to the extraction) and line of each of the next `n` rows."""
+        return _segments([(self.spec.path, self.rows + 2, n)])
+
     def append(self, cols: dict[str, np.ndarray], n: int) -> None:
         self._csv.append([cols[c] for c in self.spec.column_names])
+
+    def files(self) -> dict[str, int]:
+        """Data rows of every file written (one: a CSV file never needs parts)."""
+        return {self.spec.path: self.rows}
 
     def close(self) -> None:
         self._csv.close()
@@ -582,37 +591,121 @@ class CsvSink:
 
 
 class XlsxSink:
-    """The XLSX workbook of a contract: rows streamed to the sheet, zipped by `close`."""
+    """The XLSX workbook of a contract: rows streamed to the sheet, zipped when it is complete.
+
+    A sheet holds at most `max_rows` rows, header included (Excel's limit). When the contract
+    declares `parts` (a split export), a full sheet is closed and the rows go on in the next
+    part (aides_financieres_2.xlsx, ...), one part in memory at a time; otherwise rows beyond
+    the limit raise ExcelRowLimitError before anything is written."""
 
     def __init__(self, spec: FileSpec, out_dir: Path, max_rows: int) -> None:
+        if max_rows < 2:
+            raise ValueError("a sheet holds at least the header and one row (max_rows >= 2)")
+        self.spec = spec
+        self.out_dir = Path(out_dir)
+        self.sheet_rows = max_rows
+        # the generator's early projection applies to a sheet that cannot roll over only
+        self.max_rows: int | None = None if spec.parts else max_rows
+        self._closed: dict[str, int] = {}  # parts written, with their data rows
+        self._number = 1
+        self._sheet = self._open(1)
+
+    def _open(self, number: int):
         from pipase.synth.xlsx import SheetWriter
 
-        self.spec = spec
-        self.max_rows = max_rows
-        self._sheet = SheetWriter(
-            Path(out_dir) / spec.path,
-            spec.sheet or spec.table,
-            spec.column_names,
-            max_rows=max_rows,
-            name=spec.path,
+        path = self.spec.part_path(number)
+        return SheetWriter(
+            self.out_dir / path,
+            self.spec.sheet or self.spec.table,
+            self.spec.column_names,
+            max_rows=self.sheet_rows,
+            name=path,
         )
 
     @property
     def rows(self) -> int:
-        return self._sheet.rows
+        """Data rows written, every part together."""
+        return sum(self._closed.values()) + self._sheet.rows
 
     def check(self, n: int) -> None:
-        """Raise ExcelRowLimitError, before anything is written, if `n` more rows do not fit."""
-        self._sheet.check(n)
+        """Raise ExcelRowLimitError, before anything is written, if `n` more rows do not fit
+        (never for a split export: the next part takes them)."""
+        if not self.spec.parts:
+            self._sheet.check(n)
+
+    def locate(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """File (path relative to the extraction) and line of each of the next `n` rows."""
+        room = self.sheet_rows - 1 - self._sheet.rows
+        if not self.spec.parts or n <= room:
+            return _segments([(self.spec.part_path(self._number), self._sheet.rows + 2, n)])
+        segments = [(self.spec.part_path(self._number), self._sheet.rows + 2, room)]
+        number, left = self._number, n - room
+        while left:
+            number += 1
+            take = min(left, self.sheet_rows - 1)
+            segments.append((self.spec.part_path(number), 2, take))
+            left -= take
+        return _segments(segments)
 
     def append(self, cols: dict[str, np.ndarray], n: int) -> None:
-        self._sheet.write_rows(zip(*(cols[c] for c in self.spec.column_names), strict=True))
+        names = self.spec.column_names
+        if not self.spec.parts:
+            self._sheet.write_rows(zip(*(cols[c] for c in names), strict=True))
+            return
+        done = 0
+        while done < n:
+            room = self.sheet_rows - 1 - self._sheet.rows
+            if not room:  # the sheet is full: the next rows open the next part
+                self._roll_over()
+                continue
+            take = min(room, n - done)
+            self._sheet.write_rows(zip(*(cols[c][done : done + take] for c in names), strict=True))
+            done += take
+
+    def _roll_over(self) -> None:
+        self._sheet.close()
+        self._closed[self.spec.part_path(self._number)] = self._sheet.rows
+        self._number += 1
+        self._sheet = self._open(self._number)
+
+    def files(self) -> dict[str, int]:
+        """Data rows of every part written (the first is the contract's `file`)."""
+        return {**self._closed, self.spec.part_path(self._number): self._sheet.rows}
 
     def close(self) -> None:
         self._sheet.close()
 
     def abort(self) -> None:
+        """Give up: no workbook of an incomplete table is left, not even a full part."""
         self._sheet.abort()
+        for path in self._closed:
+            (self.out_dir / path).unlink(missing_ok=True)
+
+
+def _segments(segments: list[tuple[str, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(file of each row, line of each row) from runs of (file, first line, rows)."""
+    files = np.repeat(
+        np.array([path for path, _, _ in segments], dtype=object),
+        [count for _, _, count in segments],
+    )
+    lines = np.concatenate(
+        [np.arange(count, dtype=np.int64) + first for _, first, count in segments]
+    )
+    return files, lines
+
+
+def remove_stale_parts(spec: FileSpec, out_dir: Path) -> None:
+    """Delete the parts an earlier, larger run left in the folder: the loader would read them
+    as parts of this extraction."""
+    if not spec.parts:
+        return
+    before, after = spec.parts.split("{n}")
+    pattern = re.compile(re.escape(before) + "[0-9]+" + re.escape(after))
+    folder = Path(out_dir) / spec.source
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if pattern.fullmatch(entry.name) and entry.is_file():
+                entry.unlink()
 
 
 TableSink = CsvSink | XlsxSink
@@ -620,6 +713,7 @@ TableSink = CsvSink | XlsxSink
 
 def open_sink(spec: FileSpec, out_dir: Path, xlsx_max_rows: int) -> TableSink:
     """The file of `spec` under `out_dir`, opened for chunks of rows (header written)."""
+    remove_stale_parts(spec, out_dir)
     if spec.type == "xlsx":
         return XlsxSink(spec, out_dir, xlsx_max_rows)
     return CsvSink(spec, out_dir)

@@ -8,7 +8,8 @@ timestamps, fixed document properties, no random ids. Tests read its output back
 
 The rows are streamed to a temporary file as they come (the generator appends one chunk of
 youths at a time) and zipped at the end; a sheet that would exceed Excel's 1,048,576 rows raises
-ExcelRowLimitError instead of being truncated.
+ExcelRowLimitError instead of being truncated (writer.XlsxSink starts the next part of a split
+export before that happens).
 """
 
 from __future__ import annotations
