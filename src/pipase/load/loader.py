@@ -38,7 +38,7 @@ from pipase.load.errors import LoadError
 from pipase.load.progress import Progress
 from pipase.load.rules import any_error, loaded_select, rejects_select, typed_select
 from pipase.load.sql import quote_ident
-from pipase.load.xlsx_source import stage_xlsx
+from pipase.load.xlsx_source import SheetPrefetcher, stage_xlsx
 
 SCHEMA = "raw"
 TYPED_TABLE = "_pipase_typed"
@@ -217,17 +217,27 @@ class _SourceLoader:
         work_dir: Path,
         result: LoadResult,
         progress: Progress,
+        prefetcher: SheetPrefetcher | None = None,
     ) -> None:
         self.con = con
         self.extraction_dir = extraction_dir
         self.work_dir = work_dir
         self.result = result
         self.progress = progress
+        self.prefetcher = prefetcher
+
+    def workbooks(self, contract: Contract) -> list[tuple[Path, FileSpec, str]]:
+        """The XLSX files of the source that load() will read, in its order (to read ahead)."""
+        return [
+            (part.path, part.spec, part.report.file)
+            for part in self._parts(contract)
+            if part.spec.type == "xlsx" and part.read and part.error is None
+        ]
 
     def _prepare(self, part: _Part, tag: str) -> _Prepared:
         spec, report, path, display = part.spec, part.report, part.path, part.report.file
         if spec.type == "xlsx":
-            staged = stage_xlsx(self.con, path, spec, display, tag)
+            staged = stage_xlsx(self.con, path, spec, display, tag, prefetcher=self.prefetcher)
         else:
             staged = stage_csv(
                 self.con, path, spec, display, self.work_dir, tag, self.progress.update
@@ -529,8 +539,19 @@ def _run(
             [result.load_id, extraction_date, started],
         )
         loader = _SourceLoader(con, extraction_dir, work_dir, result, Progress(progress))
+        # Sources with workbooks last, their sheets read ahead in a thread meanwhile (reading
+        # XLSX is Python work, DuckDB's CSV reading runs outside the GIL); the report keeps
+        # the contracts' order.
+        order = sorted(chosen, key=lambda c: any(spec.type == "xlsx" for spec in c.files))
+        loader.prefetcher = SheetPrefetcher(
+            [job for contract in order for job in loader.workbooks(contract)]
+        )
+        try:
+            files = {contract.source: loader.load(contract) for contract in order}
+        finally:
+            loader.prefetcher.close()
         for contract in chosen:
-            result.files.extend(loader.load(contract))
+            result.files.extend(files[contract.source])
         failed = set(result.failed_sources)
         if not failed:
             result.status = "loaded"

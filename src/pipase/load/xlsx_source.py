@@ -18,6 +18,8 @@ import hashlib
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from itertools import islice, zip_longest
 from pathlib import Path
 
@@ -138,6 +140,75 @@ def read_rows(path: Path, sheet: str, display: str) -> Iterator[tuple[int, list]
         yield number, lead + row if lead else row
 
 
+@dataclass
+class Sheet:
+    """A sheet read into Arrow: `_ord` (spreadsheet row), the contract's columns as text and
+    `_nat_<column>` native dates; `records` rows (empty rows skipped)."""
+
+    sha256: str
+    size: int
+    table: pa.Table
+    dated: set[str]
+    records: int
+
+
+def read_sheet(
+    path: Path,
+    spec: FileSpec,
+    display: str,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Sheet:
+    """Read and check the sheet into Arrow (raise LoadError for a whole-file problem). Touches
+    no database: it may run in a thread while DuckDB loads other files (SheetPrefetcher)."""
+    if not path.is_file():
+        raise missing_file_error(path, display)
+    sha256 = _sha256(path)
+    size = path.stat().st_size
+    rows = read_rows(path, spec.sheet, display)
+    try:
+        table, dated, records = _sheet_table(rows, spec, display, on_progress)
+    finally:
+        rows.close()  # frees calamine's copy of the sheet even when a whole-file error stopped
+    return Sheet(sha256, size, table, dated, records)
+
+
+class SheetPrefetcher:
+    """Reads the workbooks of a load ahead, one at a time, in a thread, while the main thread
+    loads the CSV files: reading a sheet is Python work (calamine, then cells to Arrow), and
+    DuckDB's CSV reading releases the GIL, so the two overlap on two cores. At most one sheet
+    waits in memory beyond the one being loaded (a split export's parts are read in turn).
+    `take` gives a sheet (or raises its LoadError) in the order of `jobs`; a file asked out of
+    order is read on the spot."""
+
+    def __init__(self, jobs: list[tuple[Path, FileSpec, str]]) -> None:
+        self._jobs = list(jobs)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipase-xlsx")
+        self._pending: tuple[Path, Future[Sheet]] | None = None
+        self._submit_next()
+
+    def _submit_next(self) -> None:
+        if self._jobs:
+            path, spec, display = self._jobs.pop(0)
+            self._pending = (path, self._executor.submit(read_sheet, path, spec, display))
+        else:
+            self._pending = None
+
+    def take(self, path: Path, spec: FileSpec, display: str) -> Sheet:
+        if self._pending is None or self._pending[0] != path:
+            return read_sheet(path, spec, display)
+        future = self._pending[1]
+        try:
+            return future.result()
+        finally:
+            self._submit_next()
+
+    def close(self) -> None:
+        """Stop: a sheet being read is finished in the thread and dropped."""
+        self._jobs.clear()
+        self._pending = None
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
 def stage_xlsx(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -145,17 +216,15 @@ def stage_xlsx(
     display: str,
     tag: str,
     on_progress: Callable[[int, int], None] | None = None,
+    prefetcher: SheetPrefetcher | None = None,
 ) -> StagedFile:
-    """Read the sheet and register it in DuckDB (raise LoadError for a whole-file problem)."""
-    if not path.is_file():
-        raise missing_file_error(path, display)
-    sha256 = _sha256(path)
-    size = path.stat().st_size
-    rows = read_rows(path, spec.sheet, display)
-    try:
-        return _stage(con, rows, spec, display, tag, sha256, size, on_progress)
-    finally:
-        rows.close()  # frees calamine's copy of the sheet even when a whole-file error stopped
+    """Read the sheet (or take it from `prefetcher`) and register it in DuckDB (raise LoadError
+    for a whole-file problem)."""
+    if prefetcher is not None:
+        sheet = prefetcher.take(path, spec, display)
+    else:
+        sheet = read_sheet(path, spec, display, on_progress)
+    return _register(con, sheet, spec, display, tag)
 
 
 def _blank(row: list) -> bool:
@@ -163,7 +232,7 @@ def _blank(row: list) -> bool:
     return not any(v is not None and (v.__class__ is not str or v.strip()) for v in row)
 
 
-def _stage(con, rows, spec, display, tag, sha256, size, on_progress) -> StagedFile:
+def _sheet_table(rows, spec, display, on_progress) -> tuple[pa.Table, set[str], int]:
     header: list[str] | None = None
     header_line = 0
     for number, row in rows:
@@ -235,10 +304,16 @@ def _stage(con, rows, spec, display, tag, sha256, size, on_progress) -> StagedFi
         if column.name in dated:
             name = native_name(column)
             arrays[name] = pa.chunked_array(chunks[name], type=pa.timestamp("us"))
+    return pa.table(arrays), dated, len(lines)
+
+
+def _register(con, sheet: Sheet, spec: FileSpec, display: str, tag: str) -> StagedFile:
+    by_name = {c.name: c for c in spec.columns}
+    dated = sheet.dated
     view = f"{XLSX_VIEW}_{tag}"
-    con.register(view, pa.table(arrays))
-    staged_rows = len(lines)
-    del arrays, chunks, lines
+    con.register(view, sheet.table)
+    staged_rows, sha256_, size_ = sheet.records, sheet.sha256, sheet.size
+    del sheet  # the view holds the only reference: unregistering frees the Arrow copy
 
     def cleanup() -> None:
         con.unregister(view)  # a no-op when already gone
@@ -254,4 +329,4 @@ def _stage(con, rows, spec, display, tag, sha256, size, on_progress) -> StagedFi
     names = ["_ord"] + [quote_ident(c.name) for c in spec.columns]
     names += [quote_ident(native_name(by_name[n])) for n in sorted(dated)]
     relation = f"(select {', '.join(names)} from {view})"
-    return StagedFile(sha256, size, relation, dated, "_ord", resolve_lines, cleanup)
+    return StagedFile(sha256_, size_, relation, dated, "_ord", resolve_lines, cleanup)
