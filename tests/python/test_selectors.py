@@ -24,7 +24,7 @@ def _listed(tmp: Path, *selection: str) -> set[str]:
     }
 
 
-def test_main_job_keeps_every_node_but_non_leaving_unit_tests(tmp_path: Path) -> None:
+def test_main_job_leaves_out_only_ci_tests(tmp_path: Path) -> None:
     everything = _listed(tmp_path, "--exclude-resource-type", "source")
     main_job = _listed(tmp_path, "--selector", "main_job")
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
