@@ -226,14 +226,6 @@ class _SourceLoader:
         self.progress = progress
         self.prefetcher = prefetcher
 
-    def workbooks(self, contract: Contract) -> list[tuple[Path, FileSpec, str]]:
-        """The XLSX files of the source that load() will read, in its order (to read ahead)."""
-        return [
-            (part.path, part.spec, part.report.file)
-            for part in self._parts(contract)
-            if part.spec.type == "xlsx" and part.read and part.error is None
-        ]
-
     def _prepare(self, part: _Part, tag: str) -> _Prepared:
         spec, report, path, display = part.spec, part.report, part.path, part.report.file
         if spec.type == "xlsx":
@@ -329,7 +321,7 @@ class _SourceLoader:
         report.rows_loaded = rows_loaded
         report.status = STATUS_REJECTS if report.rows_rejected else STATUS_LOADED
 
-    def _parts(self, contract: Contract) -> list[_Part]:
+    def parts(self, contract: Contract) -> list[_Part]:
         """Every file of the source to report on, in contract order, each table's parts in
         number order; a part missing before others carries its error."""
         folder = self.extraction_dir / contract.source
@@ -360,8 +352,8 @@ class _SourceLoader:
                 out.append(skipped)
         return out
 
-    def load(self, contract: Contract) -> list[FileReport]:
-        parts = self._parts(contract)
+    def load(self, contract: Contract, parts: list[_Part]) -> list[FileReport]:
+        """Load the source's files, `parts(contract)`."""
         reports = [part.report for part in parts]
         errors: list[LoadError] = []
         prepared: list[_Prepared] = []
@@ -543,11 +535,19 @@ def _run(
         # XLSX is Python work, DuckDB's CSV reading runs outside the GIL); the report keeps
         # the contracts' order.
         order = sorted(chosen, key=lambda c: any(spec.type == "xlsx" for spec in c.files))
+        parts = {contract.source: loader.parts(contract) for contract in order}
         loader.prefetcher = SheetPrefetcher(
-            [job for contract in order for job in loader.workbooks(contract)]
+            [
+                (part.path, part.spec, part.report.file)
+                for contract in order
+                for part in parts[contract.source]
+                if part.spec.type == "xlsx" and part.read and part.error is None
+            ]
         )
         try:
-            files = {contract.source: loader.load(contract) for contract in order}
+            files = {
+                contract.source: loader.load(contract, parts[contract.source]) for contract in order
+            }
         finally:
             loader.prefetcher.close()
         for contract in chosen:
