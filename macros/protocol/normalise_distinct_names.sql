@@ -51,48 +51,50 @@
 {% macro duckdb__normalise_distinct_names(relation, columns) -%}
     with
 
-    listed_values as (
+    -- the value itself when it is ASCII, else its accents and punctuation stripped
+    distinct_values as (
         select
             listed.valeur_brute,
-            strlen(listed.valeur_brute) = length(listed.valeur_brute) as est_ascii
+            case
+                when strlen(listed.valeur_brute) = length(listed.valeur_brute) then listed.valeur_brute
+                else {{ pipase._accents_stripped('listed.valeur_brute') }}
+            end as texte
         from ({{ _distinct_name_values(relation, columns) }}) as listed
     ),
 
-    distinct_values as (
+    -- that text when it is ASCII (the fast path); NULL: the value goes through the letter map
+    ascii_values as (
         select
-            listed_values.valeur_brute,
-            listed_values.est_ascii,
+            distinct_values.valeur_brute,
             case
-                when not listed_values.est_ascii
-                    then {{ pipase._accents_stripped('listed_values.valeur_brute') }}
-            end as sans_accents
-        from listed_values
+                when strlen(distinct_values.texte) = length(distinct_values.texte) then distinct_values.texte
+            end as texte_ascii
+        from distinct_values
     ),
 
     folded as (
         select
-            distinct_values.valeur_brute,
+            ascii_values.valeur_brute,
             string_agg(letter_map.lettres, '' order by code_points.position) as lettres
-        from distinct_values,
-            unnest(string_split(distinct_values.valeur_brute, '')) with ordinality as code_points (caractere, position)
+        from ascii_values,
+            unnest(string_split(ascii_values.valeur_brute, '')) with ordinality as code_points (caractere, position)
         inner join {{ ref('ref_letter_map') }} as letter_map
             on code_points.caractere = letter_map.caractere
-        where not distinct_values.est_ascii and strlen(distinct_values.sans_accents) <> length(distinct_values.sans_accents)
-        group by distinct_values.valeur_brute
+        where ascii_values.texte_ascii is null
+        group by ascii_values.valeur_brute
     )
 
     select
-        distinct_values.valeur_brute,
+        ascii_values.valeur_brute,
         nullif(
             case
-                when distinct_values.est_ascii then regexp_replace(upper(distinct_values.valeur_brute), '[^A-Z]+', '', 'g')
-                when strlen(distinct_values.sans_accents) = length(distinct_values.sans_accents)
-                    then regexp_replace(upper(distinct_values.sans_accents), '[^A-Z]+', '', 'g')
+                when ascii_values.texte_ascii is not null
+                    then regexp_replace(upper(ascii_values.texte_ascii), '[^A-Z]+', '', 'g')
                 else folded.lettres
             end,
             ''
         ) as valeur_normalisee
-    from distinct_values
+    from ascii_values
     left join folded
-        on distinct_values.valeur_brute = folded.valeur_brute
+        on ascii_values.valeur_brute = folded.valeur_brute
 {%- endmacro %}
