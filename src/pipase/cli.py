@@ -1,6 +1,8 @@
 """The `pipase` command: one sub-command per step of the convention's journey.
 
-Each sub-command lives in its own module exposing add_arguments(parser) and run(args).
+Each sub-command lives in its own module exposing add_arguments(parser) and run(args). The
+messages are French by default (``pipase.i18n``); a :class:`pipase.errors.PipaseError` is one
+line on stderr and exit code 1; a usage error is exit code 2 (argparse).
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ import importlib
 import os
 import sys
 
-# command -> (module, one-line help)
+import pipase
+from pipase.errors import EXIT_REFUSED, PipaseError
+from pipase.i18n import _, install_argparse
+
+# command -> (module, one-line help). The help is an English message id, shown translated.
 COMMANDS = {
     "hash": ("pipase.hashkit", "partners' kit: replace identities in a CSV/XLSX by the keys"),
     "synth": ("pipase.synth", "write realistic synthetic exports of the five sources"),
@@ -23,24 +29,48 @@ COMMANDS = {
     "purge": ("pipase.transmission.purge_cmd", "delete the study's data, write a deletion record"),
     "bench": ("pipase.bench", "time every stage of the main job at several scales"),
 }
+# Marked for the catalogue extraction (scripts/compile_messages.py) without translating here.
+_HELP_IDS = [
+    _("partners' kit: replace identities in a CSV/XLSX by the keys"),
+    _("write realistic synthetic exports of the five sources"),
+    _("load an extraction into the identifying zone, row by row checked"),
+    _("encrypted 7-zip archive of the leaving tables"),
+    _("Association: check and load an archive and partners' files"),
+    _("delete the study's data, write a deletion record"),
+    _("time every stage of the main job at several scales"),
+]
+
+
+def version_text() -> str:
+    return _("pipase {version} (hashing protocol {protocol})").format(
+        version=pipase.__version__, protocol=pipase.PROTOCOL_VERSION
+    )
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only the named command's module is imported (each has heavy imports)."""
+    install_argparse()
     parser = argparse.ArgumentParser(
         prog="pipase",
-        description="Pseudonymise the Department's extracts for the PIPASE study.",
+        description=_("Pseudonymise the Department's extracts for the PIPASE study."),
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=version_text(),
+        help=_("show the version of pipase and of its hashing protocol, then exit"),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar=_("COMMAND"))
     for name, (module_name, help_text) in COMMANDS.items():
         if name != command:
-            sub.add_parser(name, help=help_text)
+            sub.add_parser(name, help=_(help_text))
             continue
         module = importlib.import_module(module_name)
         sub_parser = sub.add_parser(
             name,
-            help=help_text,
-            description=module.__doc__,
+            help=_(help_text),
+            # a module's description() gives its French help text; else its docstring
+            description=module.description() if hasattr(module, "description") else module.__doc__,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(sub_parser)
@@ -53,7 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(command if command in COMMANDS else None).parse_args(argv)
-    return args._module.run(args)
+    try:
+        return args._module.run(args)
+    except PipaseError as error:
+        print(f"pipase {args.command} : {_('error')} : {error}", file=sys.stderr)
+        return EXIT_REFUSED
 
 
 if __name__ == "__main__":
