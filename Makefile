@@ -59,7 +59,7 @@ demo: $(STAMP) ## run the main job end to end on synthetic data (everything unde
 	$(BIN)/python scripts/measure_hash_rate.py --database $(DEMO_DIR)/pipase.duckdb
 	@echo "== 3/6 dbt build: keys, cohort, crossing, minimisation, annex 2, privacy tests"
 	PIPASE_DUCKDB_PATH=$(DEMO_DIR)/pipase.duckdb $(DBT) build --selector main_job
-	$(BIN)/python scripts/check_privacy_coverage.py --manifest target/manifest.json \
+	$(BIN)/python -m pipase.privacy_check --manifest target/manifest.json \
 	  --run-results target/run_results.json --min-leaving 10
 	@echo "== 4/6 encrypted package for the Association"
 	$(DEMO_ARCHIVE_ENV) $(BIN)/pipase export --database $(DEMO_DIR)/pipase.duckdb \
@@ -103,7 +103,7 @@ dbt-test: $(STAMP) ## dbt build (models, data and unit tests) on a small synthet
 	  --extraction-date $(EXTRACTION_DATE)
 	$(BIN)/python scripts/measure_hash_rate.py --database $(TEST_DIR)/pipase.duckdb
 	PIPASE_DUCKDB_PATH=$(TEST_DIR)/pipase.duckdb $(DBT) build
-	$(BIN)/python scripts/check_privacy_coverage.py --manifest target/manifest.json \
+	$(BIN)/python -m pipase.privacy_check --manifest target/manifest.json \
 	  --run-results target/run_results.json --min-leaving 10
 	$(DEMO_ARCHIVE_ENV) $(BIN)/pipase export --database $(TEST_DIR)/pipase.duckdb \
 	  --out $(TEST_DIR)/export --extraction-date $(EXTRACTION_DATE)

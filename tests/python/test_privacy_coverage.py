@@ -1,6 +1,6 @@
 """Prove that no direct identifier leaves: the coverage checker, the privacy tests, mutations.
 
-1. scripts/check_privacy_coverage.py on small hand-written manifests: each rule names its
+1. src/pipase/privacy_check.py on small hand-written manifests: each rule names its
    offender, and a fully covered manifest passes.
 2. The generic privacy tests (tests/generic/) on a tiny dbt project with planted violations:
    each test fails on its violation and passes on a clean model (labels that are also names,
@@ -33,7 +33,7 @@ from conftest import run_dbt
 
 REPO = Path(__file__).resolve().parents[2]
 DBT = REPO / ".venv" / "bin" / "dbt"
-CHECKER = REPO / "scripts" / "check_privacy_coverage.py"
+CHECKER = REPO / "src" / "pipase" / "privacy_check.py"
 SCANNER = REPO / "scripts" / "scan_canaries.py"
 MODEL_TESTS = (
     "has_only_documented_columns",
