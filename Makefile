@@ -111,8 +111,8 @@ dbt-test: $(STAMP) ## dbt build (models, data and unit tests) on a small synthet
 	$(BIN)/python scripts/scan_canaries.py --canaries $(TEST_DIR)/extraction/ground_truth/canaries.csv \
 	  --database $(TEST_DIR)/pipase.duckdb target logs $(TEST_DIR)/export
 
-protocol-keyed: $(STAMP) ## the conformance vectors through the SQL macros, keyed variant
-	PIPASE_DUCKDB_PATH=$(TEST_DIR)/pipase.duckdb PIPASE_HASH_KEY=pipase-test-key-not-secret \
+protocol-keyed: $(STAMP) ## the conformance vectors through the SQL macros, keyed with a random key (SQL = Python hmac)
+	PIPASE_DUCKDB_PATH=$(TEST_DIR)/pipase.duckdb PIPASE_HASH_KEY="$$($(BIN)/python -c "import secrets; print(secrets.token_hex(24))")" \
 	  $(DBT) build --select conformance_vectors ref_letter_map tag:protocol --vars '{pipase_keyed: true}'
 
 docs: $(STAMP) ## French data-dictionary site (site/index.html) from a synthetic run

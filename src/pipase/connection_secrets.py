@@ -8,6 +8,7 @@ module re-exports these names.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import re
 from collections.abc import Mapping
@@ -49,6 +50,29 @@ def set_hmac_key(
     inner, outer = pads or hmac_pads(key)
     connection.execute(f"set variable {name}_ipad = ?::blob", [inner])
     connection.execute(f"set variable {name}_opad = ?::blob", [outer])
+
+
+REFERENCE_HMAC_FUNCTION = "pipase_reference_hmac"
+
+
+def register_reference_hmac(connection: object, key: bytes | None) -> None:
+    """Python's own HMAC-SHA-256 under the run's key, as a SQL function for the keyed
+    conformance test: the SQL macros' keys are compared with it, so a keyed build proves
+    SQL = Python with its own key, which is never written in SQL, target/ or the logs
+    (it lives in this closure). Without a key the function is not registered."""
+    if key is None:
+        return
+
+    def reference_hmac(message: str) -> str:
+        return hmac.new(key, message.encode("ascii"), hashlib.sha256).hexdigest()
+
+    try:
+        connection.create_function(  # type: ignore[attr-defined]
+            REFERENCE_HMAC_FUNCTION, reference_hmac, ["VARCHAR"], "VARCHAR", side_effects=False
+        )
+    except Exception as error:  # noqa: BLE001  already registered on this database instance
+        if "already" not in str(error).lower():
+            raise
 
 
 MEMORY_LIMIT_ENV = "PIPASE_DUCKDB_MEMORY_LIMIT"

@@ -20,6 +20,7 @@ from pipase.connection_secrets import (
     HASH_KEY_ENV,
     apply_memory_limit,
     hmac_pads,
+    register_reference_hmac,
     set_hmac_key,
 )
 
@@ -44,6 +45,7 @@ class Plugin(BasePlugin):
     def configure_connection(self, conn):
         apply_memory_limit(conn)  # PIPASE_DUCKDB_MEMORY_LIMIT, when set
         self._configure(conn)
+        register_reference_hmac(conn, self._hash_key)  # the keyed conformance test's reference
 
     def configure_cursor(self, cursor):
         self._configure(cursor)

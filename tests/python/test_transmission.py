@@ -25,6 +25,8 @@ import py7zr
 import pytest
 
 import pipase
+from pipase import gate
+from pipase.errors import EXIT_REFUSED, PipaseError
 from pipase.transmission import (
     TransmissionError,
     archive,
@@ -231,9 +233,27 @@ def study(tmp_path, monkeypatch):
 
 
 def run_command(module, argv: list[str]) -> int:
+    """As the CLI runs a command: a PipaseError is one line on stderr and exit code 1."""
     parser = argparse.ArgumentParser()
     module.add_arguments(parser)
-    return module.run(parser.parse_args(argv))
+    try:
+        return module.run(parser.parse_args(argv))
+    except PipaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def _gate_passes(artifacts, con, extraction_date, **_options):
+    """The export's gate (tested in test_gate.py) as passed: these tests are about the archive,
+    the manifest and the checks export_cmd makes itself, on hand-made artifacts."""
+    load = gate.LoadProvenance("load-1", extraction_date, datetime.now(UTC), [])
+    return gate.GateReport(load=load, warnings=[], build={})
+
+
+@pytest.fixture(autouse=True)
+def _english_and_gate(monkeypatch):
+    monkeypatch.setenv("PIPASE_LANG", "en")  # the assertions read the English message ids
+    monkeypatch.setattr(gate, "check", _gate_passes)
 
 
 def export(study: Path, *extra: str) -> int:
@@ -377,7 +397,7 @@ def test_export_refused_when_a_leaving_or_privacy_test_did_not_pass(
 ):
     write_artifacts(study / "target", statuses={test_name: status})
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
-    assert export(study) == 2
+    assert export(study) == 1
     err = capsys.readouterr().err
     assert "export refused" in err
     assert f"{test_name} " in err and (status or "not run") in err
@@ -387,7 +407,7 @@ def test_export_refused_when_a_leaving_or_privacy_test_did_not_pass(
 def test_export_refused_without_run_results(study, monkeypatch, capsys):
     (study / "target" / "run_results.json").unlink()
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
-    assert export(study) == 2
+    assert export(study) == 1
     assert "run_results.json is missing" in capsys.readouterr().err
 
 
@@ -397,7 +417,7 @@ def test_export_refused_when_a_leaving_table_is_missing(study, monkeypatch, caps
     con.close()
     write_artifacts(study / "target")
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
-    assert export(study) == 2
+    assert export(study) == 1
     err = capsys.readouterr().err
     assert "missing from the database" in err and "leaving.annexe2_iodas_ase__placement" in err
     assert not any((study / "data" / "export").glob("*.7z"))
@@ -421,7 +441,7 @@ def test_export_refused_when_the_database_changed_after_the_tests(study, monkeyp
     tested = datetime.now(UTC) - timedelta(hours=2)
     write_artifacts(study / "target", generated_at=tested)
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
-    assert export(study) == 2
+    assert export(study) == 1
     assert "modified" in capsys.readouterr().err
     # the same database, tested after its last write, is accepted
     database = study / "data" / "pipase.duckdb"
@@ -434,15 +454,15 @@ def test_export_refused_when_columns_differ_from_the_model(study, monkeypatch, c
     tables["annexe2_iodas_ase__individu"]["circonscription"] = "VARCHAR"
     write_artifacts(study / "target", tables=tables)
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
-    assert export(study) == 2
+    assert export(study) == 1
     assert "circonscription" in capsys.readouterr().err
 
 
 def test_export_password_rules(study, monkeypatch, capsys):
-    assert export(study) == 2  # no variable and no terminal: nobody to ask
+    assert export(study) == 1  # no variable and no terminal: nobody to ask
     assert "PIPASE_ARCHIVE_PASSWORD" in capsys.readouterr().err
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", "short-pass1")  # 11 characters
-    assert export(study) == 2
+    assert export(study) == 1
     assert "shorter than 12" in capsys.readouterr().err
     assert not any((study / "data" / "export").glob("*.7z"))
 
@@ -454,7 +474,7 @@ def test_clear_parquet_removed_when_packing_fails(study, monkeypatch, capsys):
 
     monkeypatch.setattr(archive, "write_archive", broken)
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
-    assert export(study) == 2
+    assert export(study) == 1
     assert "disk full" in capsys.readouterr().err
     assert list((study / "data" / "export").rglob("*")) == []
 
@@ -949,7 +969,7 @@ def test_dbt_builds_an_encrypted_database_and_export_reads_it(tmp_path, monkeypa
     run_only = [str(DBT), "run", "--project-dir", str(project)]
     assert subprocess.run(run_only, cwd=project, env=env, capture_output=True).returncode == 0
     capsys.readouterr()
-    assert run_command(export_cmd, argv) == 2
+    assert run_command(export_cmd, argv) == 1
     assert "assert_no_identity (annexe2_iodas_ase__individu, privacy): not run" in (
         capsys.readouterr().err
     )

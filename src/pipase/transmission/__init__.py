@@ -19,6 +19,8 @@ prompt, never from an argument or a file, and are never printed.
 
 from __future__ import annotations
 
+from pipase.errors import PipaseError
 
-class TransmissionError(Exception):
+
+class TransmissionError(PipaseError):
     """A refusal with a message for the operator (never a secret, never an identity)."""

@@ -7,9 +7,12 @@ counts, columns and types, SHA-256 of each file, pipase and protocol versions, p
 keys, extraction date, summary of the dbt test results) and packed into
 `pipase_<extraction-date>.7z`, encrypted with AES-256 with its file names hidden.
 
-The export is refused (exit code 2) when the last dbt run has no test results, when a test of a
-leaving model or a privacy test did not pass or was not run, when a leaving table is missing
-from the database, or when the database changed after the tests were run.
+The export is refused (exit code 1), naming every reason, unless the gate (`pipase.gate`)
+holds: every node and test of the build passed, the structural privacy check passes on its
+manifest, the tables come from one complete load of the requested extraction (every source
+loaded or declared absent, none empty, no file with more rejected rows than the threshold unless
+accepted by name), the cohort is not empty; and unless every leaving table is in the database
+with its model's columns and the database was not written after the build.
 
 Password: environment variable PIPASE_ARCHIVE_PASSWORD, else asked twice at the terminal; at
 least 12 characters. Send it to the Association by another channel than the archive.
@@ -29,7 +32,8 @@ from pathlib import Path
 import duckdb
 
 import pipase
-from pipase import paths
+from pipase import gate, paths
+from pipase.errors import PipaseError
 from pipase.transmission import TransmissionError, archive, encryption
 from pipase.transmission.artifacts import DbtArtifacts, LeavingTable
 from pipase.transmission.passwords import MIN_PASSWORD_LENGTH, archive_password
@@ -68,6 +72,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="replace an archive of the same name"
     )
+    parser.add_argument(
+        "--accept-rejects",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="accept the rejected rows of this file of the load (as named in raw.load_report, "
+        "e.g. iodas_ase/individus.csv) above the threshold; repeatable; recorded in the manifest",
+    )
+    parser.add_argument(
+        "--reject-threshold",
+        type=_percent,
+        default=gate.DEFAULT_REJECT_THRESHOLD,
+        metavar="PERCENT",
+        help="largest share of a file's rows that may be rejected without --accept-rejects "
+        "(default 1)",
+    )
+
+
+def _percent(value: str) -> float:
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a percentage: {value!r}") from None
+    if not 0 <= number <= 100:
+        raise argparse.ArgumentTypeError(f"not a percentage between 0 and 100: {value!r}")
+    return number / 100
 
 
 def _iso_date(value: str) -> date:
@@ -248,7 +278,10 @@ def write_parquet(
 
 
 def build_manifest(
-    artifacts: DbtArtifacts, tables: list[ExportedTable], extraction_date: date
+    artifacts: DbtArtifacts,
+    tables: list[ExportedTable],
+    extraction_date: date,
+    checked: gate.GateReport | None = None,
 ) -> dict:
     keyed = artifacts.keyed()
     return {
@@ -266,6 +299,10 @@ def build_manifest(
             {"name": t.name, "models": t.models, "privacy_tag": t.privacy, "status": t.status}
             for t in artifacts.gating_tests()
         ],
+        "construction": checked.build if checked else None,
+        "controle_structurel": "ok" if checked else None,
+        "chargement": checked.load.as_manifest() if checked else None,
+        "avertissements": checked.warnings if checked else [],
         "tables": [
             {
                 "name": t.name,
@@ -288,20 +325,29 @@ def export(
     extraction_date: date,
     password: str | None = None,
     overwrite: bool = False,
+    accept_rejects: tuple[str, ...] = (),
+    reject_threshold: float = gate.DEFAULT_REJECT_THRESHOLD,
 ) -> ExportReport:
-    """Check, write, pack. `password=None` reads it from the environment or the terminal."""
+    """Check (the gate), write, pack. `password=None` reads it from the environment or the
+    terminal, once every check has passed."""
     artifacts = DbtArtifacts(target_dir)
     tables = artifacts.leaving_tables()
     check_test_results(artifacts, tables)
     if not database.is_file():
         raise TransmissionError(f"export refused: no database {database}")
     check_fresh(artifacts, database)
-    warnings = []
-    if not artifacts.same_invocation:
-        warnings.append(
-            "manifest.json and run_results.json come from different dbt commands; the tables "
-            "and tests were checked against both"
+    con = encryption.connect(database, read_only=True)
+    try:
+        checked = gate.check(
+            artifacts,
+            con,
+            extraction_date,
+            accept_rejects=tuple(accept_rejects),
+            reject_threshold=reject_threshold,
         )
+        warnings = list(checked.warnings) + check_tables(con, tables)
+    finally:
+        con.close()
     archive_path = out_dir / f"pipase_{extraction_date.isoformat()}.7z"
     manifest_copy = out_dir / f"pipase_{extraction_date.isoformat()}.manifest.json"
     if archive_path.exists() and not overwrite:
@@ -319,11 +365,10 @@ def export(
     try:
         con = encryption.connect(database, read_only=True)
         try:
-            warnings += check_tables(con, tables)
             exported = [write_parquet(con, table, workdir) for table in tables]
         finally:
             con.close()
-        manifest = build_manifest(artifacts, exported, extraction_date)
+        manifest = build_manifest(artifacts, exported, extraction_date, checked)
         (workdir / MANIFEST_NAME).write_text(
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -372,10 +417,13 @@ def run(args: argparse.Namespace) -> int:
             out_dir=out_dir,
             extraction_date=extraction_date,
             overwrite=args.overwrite,
+            accept_rejects=tuple(args.accept_rejects),
+            reject_threshold=args.reject_threshold,
         )
-    except (TransmissionError, encryption.EncryptionError, duckdb.Error, OSError) as error:
-        print(f"pipase export: error: {error}", file=sys.stderr)
-        return 2
+    except PipaseError:
+        raise
+    except (encryption.EncryptionError, duckdb.Error, OSError) as error:
+        raise PipaseError(str(error), rule="export") from None
     for warning in report.warnings:
         print(f"pipase export: warning: {warning}", file=sys.stderr)
     width = max(len(t.name) for t in report.tables)
