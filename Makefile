@@ -67,7 +67,9 @@ system-deps: ## install Debian's 7zip and chromium when missing (apt-get, as roo
 	echo "system-deps: installing $${missing[*]}: $${sudo:+sudo }apt-get update && $${sudo:+sudo }$$install"; \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
 	$$sudo env DEBIAN_FRONTEND=noninteractive $$install -qq; \
-	command -v 7zz >/dev/null && command -v chromium >/dev/null && echo "system-deps: 7zz and chromium installed"
+	if ! command -v 7zz >/dev/null || ! command -v chromium >/dev/null; then \
+	  echo "system-deps: 7zz or chromium still missing after apt-get" >&2; exit 1; fi; \
+	echo "system-deps: 7zz and chromium installed"
 
 # Synthetic runs only: the archive password of the demo (a real export prompts for it or reads
 # PIPASE_ARCHIVE_PASSWORD from the data office's environment).
