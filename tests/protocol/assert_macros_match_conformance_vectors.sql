@@ -1,6 +1,6 @@
 {{ config(tags=['protocol']) }}
 {#
-  Every row and column of shared/spec/conformance_vectors.csv (copied into the seed
+  Every row and column of tests/fixtures/protocol/conformance_vectors.csv (the dbt seed
   conformance_vectors) through the SQL macros: normalised names, primary and secondary keys,
   plain or HMAC depending on the var pipase_keyed. Returns the rows that differ.
 #}
