@@ -3,7 +3,8 @@
 #               why:  see the whole chain run on the embedded DuckDB default
 #   make test   what: every check (ruff, sqlfluff, pytest, dbt build with its tests)
 #               why:  the gate that CI (.ci/run) and pre-commit rely on
-# Both create .venv and install the pinned dependencies on first use.
+# Both create .venv and install the pinned dependencies on first use; make test also installs
+# the two Debian packages its tests call (system-deps below) when they are missing.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -31,7 +32,7 @@ DOCS_YOUTHS ?= 300
 EXTRACTION_DATE ?= 2026-06-30
 DBT := $(BIN)/dbt
 
-.PHONY: help install demo test lint format pytest dbt-test protocol-keyed docs docs-serve bench clean
+.PHONY: help install system-deps demo test lint format pytest dbt-test protocol-keyed docs docs-serve bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -43,6 +44,32 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv with the pinned dependencies
+
+# system-deps
+#   what: the Debian packages the tests call outside Python: 7zip (7zz, the standard tool that
+#         must open the archive with the right password only) and chromium (the docs site is
+#         checked in a real headless browser, driven by Playwright, never `playwright install`).
+#   why:  make test must work on a fresh machine; pip cannot install these two.
+#   when: before pytest (make test, make pytest); does nothing when both are on PATH. Installs
+#         them with apt-get as root, or through sudo; otherwise stops and names the command.
+#         make demo and make docs do not need them (py7zr writes and reads the archive).
+system-deps: ## install Debian's 7zip and chromium when missing (apt-get, as root or with sudo)
+	@missing=(); \
+	command -v 7zz >/dev/null 2>&1 || missing+=(7zip); \
+	command -v chromium >/dev/null 2>&1 || missing+=(chromium); \
+	if [ $${#missing[@]} -eq 0 ]; then echo "system-deps: 7zz and chromium present"; exit 0; fi; \
+	install="apt-get install -y $${missing[*]}"; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "system-deps: $${missing[*]} missing and no apt-get: install the Debian packages $${missing[*]} (7zz and chromium on PATH)" >&2; exit 1; \
+	elif [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "system-deps: $${missing[*]} missing; run as root: apt-get update && $$install" >&2; exit 1; fi; \
+	echo "system-deps: installing $${missing[*]}: $${sudo:+sudo }apt-get update && $${sudo:+sudo }$$install"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive $$install -qq; \
+	if ! command -v 7zz >/dev/null || ! command -v chromium >/dev/null; then \
+	  echo "system-deps: 7zz or chromium still missing after apt-get" >&2; exit 1; fi; \
+	echo "system-deps: 7zz and chromium installed"
 
 # Synthetic runs only: the archive password of the demo (a real export prompts for it or reads
 # PIPASE_ARCHIVE_PASSWORD from the data office's environment).
@@ -92,7 +119,7 @@ format: $(STAMP) ## fix what ruff and sqlfluff can fix
 	mkdir -p $(TEST_DIR)
 	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff fix models tests/protocol --processes 2
 
-pytest: $(STAMP) ## the Python test suite
+pytest: $(STAMP) system-deps ## the Python test suite
 	$(BIN)/pytest -q
 
 dbt-test: $(STAMP) ## dbt build (models, data and unit tests) on a small synthetic extraction
@@ -129,7 +156,7 @@ BENCH_ARGS ?= --scales 10000,100000,1000000
 bench: $(STAMP) ## time every stage at several scales and the keys four ways (data/bench/)
 	$(BIN)/pipase bench $(BENCH_ARGS)
 
-test: lint pytest dbt-test protocol-keyed ## every check: what CI runs
+test: system-deps lint pytest dbt-test protocol-keyed ## every check: what CI runs (installs what it needs)
 	@echo "make test: all checks passed"
 
 clean: ## remove generated data, dbt artefacts and the venv

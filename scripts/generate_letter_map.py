@@ -1,6 +1,6 @@
 """Generate the protocol's letter map: every Unicode character whose normalisation gives letters.
 
-The hashing protocol (shared/spec/hashing_protocol.md, section 1) normalises a name character by
+The hashing protocol (docs/protocole_hachage.md, section 1) normalises a name character by
 character: NFKD, fold the letters that do not decompose (Œ→OE, ß→SS, Ø→O...), drop combining
 marks, upper-case, keep A-Z. Each step works on one character at a time, so the result for a
 whole name is the concatenation of the results for its characters. This script applies the

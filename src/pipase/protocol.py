@@ -1,4 +1,4 @@
-"""The hashing protocol (annex 1 of the convention, closed by shared/spec/hashing_protocol.md).
+"""The hashing protocol (annex 1 of the convention, closed by docs/protocole_hachage.md).
 
 Two layers:
 

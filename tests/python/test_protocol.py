@@ -35,11 +35,23 @@ def vectors() -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_fixture_is_the_shared_spec_copy():
-    shared = REPO.parent / "shared/spec/conformance_vectors.csv"
-    if shared.exists():  # the copy in the repository must not drift from the spec
-        assert VECTORS.read_bytes() == shared.read_bytes()
+def test_fixture_is_the_documented_one():
+    """The vectors are part of the protocol: their SHA-256 is recorded in the README beside them."""
+    readme = (VECTORS.parent / "README.md").read_text(encoding="utf-8")
+    assert f"SHA-256: `{hashlib.sha256(VECTORS.read_bytes()).hexdigest()}`" in readme
     assert len(vectors()) >= 13
+
+
+def test_vectors_are_consistent_with_hashlib():
+    """Each key is SHA-256 / HMAC of its row's normalised columns (hashlib only, no pipase)."""
+    for row in vectors():
+        year, month, day = row["date_naissance"].split("-")
+        primary = (row["nom_normalise"] + row["prenom_normalise"] + day + month + year).encode()
+        secondary = (row["nom_normalise"] + month + year).encode()
+        assert hashlib.sha256(primary).hexdigest() == row["cle_primaire"]
+        assert hashlib.sha256(secondary).hexdigest() == row["cle_secondaire"]
+        assert hmac.new(TEST_KEY, primary, hashlib.sha256).hexdigest() == row["cle_primaire_hmac"]
+        assert hmac.new(TEST_KEY, secondary, "sha256").hexdigest() == row["cle_secondaire_hmac"]
 
 
 @pytest.mark.parametrize("row", vectors(), ids=lambda r: r["nom_normalise"])

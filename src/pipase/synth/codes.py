@@ -1,6 +1,6 @@
 """Reference data and code lists used to fill the synthetic exports.
 
-Sources of the lists: shared/spec/sources/*.md (OLINPE annex 2-8 CASF for the ASE, WebRSA schema
+Sources of the lists: docs/sources/*.md (OLINPE annex 2-8 CASF for the ASE, WebRSA schema
 and .po files, CNSA nomenclature for the MDPH, FSL règlement for the DPAS). Communes,
 circonscriptions and ROME codes are read from the project's seeds (seeds/reference/) when they
 exist, with a built-in copy of the same content otherwise.
@@ -27,7 +27,7 @@ class Commune:
     weight: float
 
 
-# Communes of Seine-Saint-Denis (shared/spec/sources/reference_data.md §1); Pierrefitte-sur-Seine
+# Communes of Seine-Saint-Denis (docs/sources/donnees_reference.md §1); Pierrefitte-sur-Seine
 # (93059) merged into Saint-Denis on 2025-01-01, weight = its former population.
 _COMMUNES_93 = """93001,Aubervilliers,93300,88365
 93005,Aulnay-sous-Bois,93600,87599
@@ -377,7 +377,7 @@ STREET_NAMES = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# Iodas-ASE labels (OLINPE-derived, shared/spec/sources/iodas_ase.md)
+# Iodas-ASE labels (OLINPE-derived, docs/sources/iodas_ase.md)
 
 # TRANSIP (who transmitted the IP), label, weight
 PRESCRIPTEURS = [
@@ -619,7 +619,7 @@ EU_NATIONALITY_LABELS = {
 }
 
 # --------------------------------------------------------------------------------------------
-# WebRSA codes (shared/spec/sources/webrsa.md)
+# WebRSA codes (docs/sources/webrsa.md)
 
 SITFAM_SINGLE = [
     ("CEL", 55),
@@ -677,7 +677,7 @@ STATUT_ORIENT = [("Orienté", 85), ("En attente", 10), ("Non orienté", 5)]
 ETAT_PE = ["inscription", "cessation", "radiation"]
 
 # --------------------------------------------------------------------------------------------
-# Nova-DPAS (shared/spec/sources/nova_dpas.md)
+# Nova-DPAS (docs/sources/nova_dpas.md)
 
 STATUT_RDV = [
     ("Honoré", 65),
@@ -690,7 +690,7 @@ STATUT_RDV = [
 TYPE_RDV = [("Entretien", 50), ("Accueil", 25), ("Visite à domicile", 10), ("Permanence", 15)]
 
 # --------------------------------------------------------------------------------------------
-# Iodas-DPAS (shared/spec/sources/iodas_dpas.md)
+# Iodas-DPAS (docs/sources/iodas_dpas.md)
 
 DPAS_TYPES = {
     "FSL": [
@@ -800,7 +800,7 @@ DPAS_PRO = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# Iodas-MDPH (shared/spec/sources/iodas_mdph.md): code -> (label before 2017, label since 2017)
+# Iodas-MDPH (docs/sources/iodas_mdph.md): code -> (label before 2017, label since 2017)
 
 MDPH_RIGHTS = {
     "AAH": ("Allocation aux adultes handicapés", None),
