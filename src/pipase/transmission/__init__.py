@@ -19,6 +19,11 @@ prompt, never from an argument or a file, and are never printed.
 
 from __future__ import annotations
 
+from pipase.errors import PipaseError
 
-class TransmissionError(Exception):
-    """A refusal with a message for the operator (never a secret, never an identity)."""
+
+class TransmissionError(PipaseError):
+    """A refusal with a message for the operator (never a secret, never an identity).
+
+    A :class:`pipase.errors.PipaseError`: the CLI prints it on one line and exits with code 1.
+    """
