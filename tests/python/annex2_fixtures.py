@@ -9,8 +9,10 @@ Nothing here is a person.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -137,11 +139,20 @@ def build_archive(
     edit: Callable[[Path, dict, duckdb.DuckDBPyConnection], None] | None = None,
     individuals: int = 50,
     marker: str = "V",
+    base: tuple[Path, dict] | None = None,
 ) -> Path:
-    """A valid annex 2 archive; `edit(folder, manifest, con)` plants a fault before packing."""
+    """A valid annex 2 archive; `edit(folder, manifest, con)` plants a fault before packing.
+
+    `base`: a (folder, manifest) from write_parquet_folder to copy instead of writing the
+    tables again (the tests build many archives).
+    """
     with tempfile.TemporaryDirectory(dir=destination.parent) as work:
         folder = Path(work) / "members"
-        manifest = write_parquet_folder(folder, individuals, marker)
+        if base is None:
+            manifest = write_parquet_folder(folder, individuals, marker)
+        else:
+            shutil.copytree(base[0], folder)
+            manifest = copy.deepcopy(base[1])
         if edit is not None:
             con = duckdb.connect()
             try:
