@@ -101,10 +101,13 @@ def read_contracts(path: Path, canonical_type) -> dict[str, list[ExpectedColumn]
             shapes = sorted({_SHAPE_TESTS[t] for t in tests & set(_SHAPE_TESTS)})
             if len(shapes) > 1:
                 raise SchemaError(f"{path}: {name}.{column_name}: two value shapes {shapes}")
+            duckdb_type = canonical_type(data_type)
+            if shapes and duckdb_type != "VARCHAR":
+                raise SchemaError(f"{path}: {name}.{column_name}: a value shape needs a varchar")
             columns.append(
                 ExpectedColumn(
                     name=column_name,
-                    data_type=canonical_type(data_type),
+                    data_type=duckdb_type,
                     not_null="not_null" in constraints or "not_null" in tests,
                     shape=shapes[0] if shapes else None,
                 )
