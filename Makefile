@@ -111,6 +111,7 @@ lint: $(STAMP) ## ruff and sqlfluff (dbt templater)
 	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff lint models tests/protocol tests/privacy --processes 2
 	$(BIN)/python scripts/generate_sources.py --check
 	$(BIN)/python scripts/generate_letter_map.py --check
+	$(BIN)/python scripts/generate_annexe2_schema.py --check
 	$(BIN)/python scripts/compile_messages.py --check
 
 format: $(STAMP) ## fix what ruff and sqlfluff can fix

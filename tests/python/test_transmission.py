@@ -20,19 +20,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import annex2_fixtures as fx
 import duckdb
 import py7zr
 import pytest
 
 import pipase
-from pipase import gate
+from pipase import cli, gate
 from pipase.errors import EXIT_REFUSED, PipaseError
 from pipase.transmission import (
     TransmissionError,
     archive,
     encryption,
     export_cmd,
-    import_cmd,
     partners,
     purge_cmd,
 )
@@ -223,6 +223,7 @@ def study(tmp_path, monkeypatch):
     """A département side: database with leaving tables, tested dbt artifacts, no secrets set."""
     for name in ("PIPASE_ARCHIVE_PASSWORD", "PIPASE_DB_KEY"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PIPASE_LANG", "fr")  # the users' language (import and purge messages)
     monkeypatch.setattr(sys, "stdin", io.StringIO())  # not a terminal
     (tmp_path / "dbt_project.yml").write_text("name: pipase\nvars:\n  pipase_keyed: false\n")
     database = tmp_path / "data" / "pipase.duckdb"
@@ -251,8 +252,7 @@ def _gate_passes(artifacts, con, extraction_date, **_options):
 
 
 @pytest.fixture(autouse=True)
-def _english_and_gate(monkeypatch):
-    monkeypatch.setenv("PIPASE_LANG", "en")  # the assertions read the English message ids
+def _gate_stubbed(monkeypatch):
     monkeypatch.setattr(gate, "check", _gate_passes)
 
 
@@ -278,9 +278,10 @@ def archive_of(study: Path) -> Path:
 
 
 def do_import(study: Path, archive_path: Path | None, *extra: str) -> int:
+    """Through the real CLI: a refusal is one line of stderr and exit code 1."""
     argv = [str(archive_path)] if archive_path else []
-    return run_command(
-        import_cmd, [*argv, "--database", str(study / "association" / "asso.duckdb"), *extra]
+    return cli.main(
+        ["import", *argv, "--database", str(study / "association" / "asso.duckdb"), *extra]
     )
 
 
@@ -289,6 +290,37 @@ def exported(study, monkeypatch):
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
     assert export(study) == 0
     return archive_of(study)
+
+
+ANNEX2_TABLES = fx.annex2_types()
+ANNEX2_INDIVIDU = "annexe2_iodas_ase__individu"
+ANNEX2_PLACEMENT = "annexe2_iodas_ase__placement"
+
+
+def build_annex2_database(path: Path, individuals: int = 50) -> dict[str, int]:
+    """The ten annex 2 tables (the only ones `pipase import` accepts), MARKER in free text."""
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    counts = fx.create_annex2_tables(con, "leaving", individuals, marker=MARKER)
+    con.execute("create schema crossing")
+    con.execute("create table crossing.int_not_exported as select 1 as x")
+    con.close()
+    return counts
+
+
+@pytest.fixture
+def annex2_study(study):
+    """The département side with annex 2 exactly: what a real `dbt build` leaves."""
+    build_annex2_database(study / "data" / "pipase.duckdb")
+    write_artifacts(study / "target", tables=ANNEX2_TABLES)
+    return study
+
+
+@pytest.fixture
+def annex2_exported(annex2_study, monkeypatch):
+    monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
+    assert export(annex2_study) == 0
+    return archive_of(annex2_study)
 
 
 def table_rows(database: Path, query: str, key_env: str = "PIPASE_DB_KEY") -> list[tuple]:
@@ -300,7 +332,8 @@ def table_rows(database: Path, query: str, key_env: str = "PIPASE_DB_KEY") -> li
 
 
 # --------------------------------------------------------------------------- export
-def test_round_trip_gives_the_same_tables(study, exported, capsys):
+def test_round_trip_gives_the_same_tables(annex2_study, annex2_exported, capsys):
+    study, exported = annex2_study, annex2_exported
     assert do_import(study, exported) == 0
     output = capsys.readouterr()
     assert PASSWORD not in output.out + output.err
@@ -309,7 +342,7 @@ def test_round_trip_gives_the_same_tables(study, exported, capsys):
     con = duckdb.connect()
     con.execute(f"attach '{source}' as src (read_only)")
     con.execute(f"attach '{target}' as dst (read_only)")
-    for name, columns in TABLES.items():
+    for name, columns in ANNEX2_TABLES.items():
         left, right = f"src.leaving.{name}", f"dst.annexe2.{name}"
         assert (
             con.execute(f"select count(*) from {left}").fetchone()
@@ -327,15 +360,25 @@ def test_round_trip_gives_the_same_tables(study, exported, capsys):
         "select table_schema, table_name from information_schema.tables "
         "where table_catalog = 'dst' and table_schema = 'annexe2' order by 2"
     ).fetchall()
-    assert exported_tables == [("annexe2", name) for name in sorted(TABLES)]
+    assert exported_tables == [("annexe2", name) for name in sorted(ANNEX2_TABLES)]
     log = con.execute(
         "select kind, table_name, rows, extraction_date::varchar, keys from dst.main.import_log "
         "order by table_name"
     ).fetchall()
     assert log == [
-        ("departement", "annexe2_iodas_ase__individu", 50, EXTRACTION, "plain"),
-        ("departement", "annexe2_iodas_ase__placement", 150, EXTRACTION, "plain"),
+        ("departement", name, 50 if name == ANNEX2_INDIVIDU else 150, EXTRACTION, "plain")
+        for name in sorted(ANNEX2_TABLES)
     ]
+
+
+def test_archive_of_other_tables_than_annex_2_is_refused(study, exported, capsys):
+    """The two-table fixture of the export tests is not annex 2: the import refuses it."""
+    assert do_import(study, exported) == 1
+    err = capsys.readouterr().err
+    assert (
+        "[annexe2_table]" in err and "la table annexe2_iodas_ase__cjm de l'annexe 2 manque" in err
+    )
+    assert not (study / "association" / "asso.duckdb").exists()
 
 
 def test_export_leaves_only_the_archive_and_a_manifest(study, monkeypatch, capsys):
@@ -524,27 +567,29 @@ def test_archive_extracted_by_7zz_matches_the_manifest(exported, tmp_path):
 
 # --------------------------------------------------------------------------- import refusals
 @pytest.mark.parametrize("wrong", WRONG_PASSWORDS)
-def test_wrong_password_is_named(study, exported, monkeypatch, capsys, wrong):
+def test_wrong_password_is_named(annex2_study, annex2_exported, monkeypatch, capsys, wrong):
+    study, exported = annex2_study, annex2_exported
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", wrong)
-    assert do_import(study, exported) == 2
+    assert do_import(study, exported) == 1
     output = capsys.readouterr()
-    assert "wrong password" in output.err
+    assert "[mot_de_passe] mot de passe erroné" in output.err
     assert wrong not in output.out + output.err
     assert not (study / "association" / "asso.duckdb").exists()
 
 
-def test_flipped_byte_is_refused(study, exported, monkeypatch, capsys):
+def test_flipped_byte_is_refused(annex2_study, annex2_exported, monkeypatch, capsys):
+    study, exported = annex2_study, annex2_exported
     data = bytearray(exported.read_bytes())
     data[len(data) // 2] ^= 0x01  # inside the encrypted Parquet data
     tampered = exported.with_name("tampered.7z")
     tampered.write_bytes(bytes(data))
-    assert do_import(study, tampered) == 2
-    assert "damaged or altered" in capsys.readouterr().err
+    assert do_import(study, tampered) == 1
+    assert "endommagée ou altérée" in capsys.readouterr().err
     assert not (study / "association" / "asso.duckdb").exists()
     # the sender's SHA-256 catches it before decryption
     expected = hashlib.sha256(exported.read_bytes()).hexdigest()
-    assert do_import(study, tampered, "--expected-sha256", expected) == 2
-    assert "SHA-256 differs" in capsys.readouterr().err
+    assert do_import(study, tampered, "--expected-sha256", expected) == 1
+    assert "son SHA-256 diffère de celui donné par l'expéditeur" in capsys.readouterr().err
     assert do_import(study, exported, "--expected-sha256", expected) == 0
 
 
@@ -562,48 +607,57 @@ def repack(exported: Path, tmp_path: Path, edit) -> Path:
     return result
 
 
-def test_checksum_mismatch_names_the_table(study, exported, tmp_path, capsys):
-    def edit(folder, manifest):
-        manifest["tables"][1]["sha256"] = "0" * 64
+def entry_of(manifest: dict, name: str) -> dict:
+    return next(t for t in manifest["tables"] if t["name"] == name)
 
-    assert do_import(study, repack(exported, tmp_path, edit)) == 2
+
+def test_checksum_mismatch_names_the_table(annex2_study, annex2_exported, tmp_path, capsys):
+    def edit(folder, manifest):
+        entry_of(manifest, ANNEX2_PLACEMENT)["sha256"] = "0" * 64
+
+    assert do_import(annex2_study, repack(annex2_exported, tmp_path, edit)) == 1
     err = capsys.readouterr().err
-    assert "table annexe2_iodas_ase__placement: SHA-256" in err
+    assert f"table {ANNEX2_PLACEMENT} : le SHA-256 de son fichier diffère du manifeste" in err
 
 
-def test_row_count_mismatch_names_the_table(study, exported, tmp_path, capsys):
+def test_row_count_mismatch_names_the_table(annex2_study, annex2_exported, tmp_path, capsys):
     def edit(folder, manifest):
-        manifest["tables"][0]["rows"] += 1
+        entry_of(manifest, ANNEX2_INDIVIDU)["rows"] += 1
 
-    assert do_import(study, repack(exported, tmp_path, edit)) == 2
-    assert "table annexe2_iodas_ase__individu: 50 rows, the manifest says 51" in (
+    assert do_import(annex2_study, repack(annex2_exported, tmp_path, edit)) == 1
+    assert f"table {ANNEX2_INDIVIDU} : 50 lignes, le manifeste en annonce 51" in (
         capsys.readouterr().err
     )
 
 
-def test_missing_table_file_is_refused(study, exported, tmp_path, capsys):
+def test_missing_table_file_is_refused(annex2_study, annex2_exported, tmp_path, capsys):
     def edit(folder, manifest):
-        (folder / "annexe2_iodas_ase__individu.parquet").unlink()
+        (folder / f"{ANNEX2_INDIVIDU}.parquet").unlink()
 
-    assert do_import(study, repack(exported, tmp_path, edit)) == 2
+    assert do_import(annex2_study, repack(annex2_exported, tmp_path, edit)) == 1
     err = capsys.readouterr().err
-    assert "table annexe2_iodas_ase__individu: its file" in err and "missing" in err
-    assert not (study / "association" / "asso.duckdb").exists()
+    assert f"table {ANNEX2_INDIVIDU} : son fichier {ANNEX2_INDIVIDU}.parquet manque" in err
+    assert not (annex2_study / "association" / "asso.duckdb").exists()
 
 
-def test_failed_import_leaves_the_previous_one_intact(study, exported, tmp_path, capsys):
-    assert do_import(study, exported) == 0
+def test_failed_import_leaves_the_previous_one_intact(
+    annex2_study, annex2_exported, tmp_path, capsys
+):
+    study = annex2_study
+    assert do_import(study, annex2_exported) == 0
+    database = study / "association" / "asso.duckdb"
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
 
     def edit(folder, manifest):
-        manifest["tables"][1]["columns"][0]["type"] = "INTEGER"  # checked after loading
+        entry_of(manifest, ANNEX2_PLACEMENT)["columns"][0]["type"] = "INTEGER"
 
-    assert do_import(study, repack(exported, tmp_path, edit)) == 2
-    assert "columns and types differ" in capsys.readouterr().err
-    database = study / "association" / "asso.duckdb"
-    assert table_rows(database, "select count(*) from main.import_log") == [(2,)]
-    assert table_rows(database, "select count(*) from annexe2.annexe2_iodas_ase__placement") == [
-        (150,)
-    ]
+    assert do_import(study, repack(annex2_exported, tmp_path, edit)) == 1
+    assert "(manifest.json) : la colonne cle_hachage est de type INTEGER" in (
+        capsys.readouterr().err
+    )
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+    assert table_rows(database, "select count(*) from main.import_log") == [(10,)]
+    assert table_rows(database, f"select count(*) from annexe2.{ANNEX2_PLACEMENT}") == [(150,)]
 
 
 # --------------------------------------------------------------------------- partners
@@ -625,7 +679,8 @@ def partner_row(i: int, **extra: str) -> dict[str, str]:
     }
 
 
-def test_partner_file_is_imported_and_linked(study, exported, tmp_path):
+def test_partner_file_is_imported_and_linked(annex2_study, annex2_exported, tmp_path):
+    study, exported = annex2_study, annex2_exported
     rows = [
         partner_row(1),  # primary key of an ASE individual
         partner_row(999) | {"cle_hachage_secondaire": key("secondaire-10")},  # secondary, but
@@ -642,11 +697,12 @@ def test_partner_file_is_imported_and_linked(study, exported, tmp_path):
     # an ASE individual alone on its secondary key: the 4th row links to it through that key
     con = duckdb.connect(str(study / "data" / "pipase.duckdb"))
     con.execute(
-        "insert into leaving.annexe2_iodas_ase__individu values "
-        "(sha256('individu-solo'), sha256('secondaire-solo-ase'), '2001-01', 'F', false)"
+        "insert into leaving.annexe2_iodas_ase__individu (cle_hachage, cle_hachage_secondaire, "
+        "code_dossier_familial, mois_naissance, genre, statut_mna) values "
+        "(sha256('individu-solo'), sha256('secondaire-solo-ase'), 'F1', '2001-01', 'F', 'non')"
     )
     con.close()
-    write_artifacts(study / "target")
+    write_artifacts(study / "target", tables=ANNEX2_TABLES)
     assert export(study, "--overwrite") == 0
     assert do_import(study, exported, "--partner", str(path)) == 0
     database = study / "association" / "asso.duckdb"
@@ -690,7 +746,7 @@ def test_partner_file_is_imported_and_linked(study, exported, tmp_path):
 )
 def test_partner_file_with_an_identifying_column_is_refused(study, tmp_path, capsys, column):
     path = write_partner(tmp_path / "partenaire.csv", [partner_row(1, **{column: "x"})])
-    assert do_import(study, None, "--partner", str(path)) == 2
+    assert do_import(study, None, "--partner", str(path)) == 1
     err = capsys.readouterr().err
     assert "looking identifying by their name" in err and column in err
     assert not (study / "association" / "asso.duckdb").exists()
@@ -709,7 +765,7 @@ def test_partner_file_with_an_identifying_column_is_refused(study, tmp_path, cap
 def test_partner_values_that_look_identifying_are_refused(study, tmp_path, capsys, value, rule):
     rows = [partner_row(1, evenement="2020-01"), partner_row(2, evenement=value)]
     path = write_partner(tmp_path / "partenaire.csv", rows)
-    assert do_import(study, None, "--partner", str(path)) == 2
+    assert do_import(study, None, "--partner", str(path)) == 1
     err = capsys.readouterr().err
     assert f"column evenement: 1 value(s) look like a {rule}" in err
     assert "line 3" in err
@@ -723,7 +779,7 @@ def test_partner_values_that_look_identifying_are_refused(study, tmp_path, capsy
 def test_partner_file_with_bad_keys_is_refused(study, tmp_path, capsys, bad_key):
     rows = [partner_row(1), partner_row(2, cle_hachage=bad_key)]
     path = write_partner(tmp_path / "partenaire.csv", rows)
-    assert do_import(study, None, "--partner", str(path)) == 2
+    assert do_import(study, None, "--partner", str(path)) == 1
     err = capsys.readouterr().err
     assert "column cle_hachage: 1 key(s) are not 64 lower-case hexadecimal" in err
     assert "line 3" in err
@@ -835,10 +891,11 @@ def test_encrypt_copy_converts_a_plain_database(tmp_path, monkeypatch):
     assert table_rows(encrypted, "select s from t") == [(MARKER,)]
 
 
-def test_import_into_an_encrypted_database(study, exported, monkeypatch, capsys):
+def test_import_into_an_encrypted_database(annex2_study, annex2_exported, monkeypatch, capsys):
+    study, exported = annex2_study, annex2_exported
     monkeypatch.setenv("PIPASE_DB_KEY", DB_KEY)
     assert do_import(study, exported) == 0
-    assert "encrypted (AES-256)" in capsys.readouterr().out
+    assert "chiffrée (AES-256)" in capsys.readouterr().out
     folder = study / "association"
     content = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
     assert MARKER.encode() not in content and b"annexe2_iodas" not in content
@@ -976,6 +1033,11 @@ def test_dbt_builds_an_encrypted_database_and_export_reads_it(tmp_path, monkeypa
 
 
 # --------------------------------------------------------------------------- purge
+def do_purge(argv: list[str]) -> int:
+    """Through the real CLI: a refusal is one line of stderr and exit code 1."""
+    return cli.main(["purge", *argv])
+
+
 def make_study_to_purge(root: Path, monkeypatch) -> tuple[Path, Path]:
     study = root / "study"
     (study / "extraction_2026-10" / "webrsa").mkdir(parents=True)
@@ -1021,22 +1083,22 @@ def test_purge_deletes_everything_and_records_it(tmp_path, monkeypatch, capsys):
         str(records),
         "--yes",
     ]
-    assert run_command(purge_cmd, argv) == 0
+    assert do_purge(argv) == 0
     assert [p for p in study.rglob("*")] == []
     assert not (project / "target").exists() and not (project / "logs").exists()
     assert (project / "models" / "keep.sql").exists()  # the project itself stays
     (json_path,) = records.glob("*.json")
     record = json.loads(json_path.read_text())
-    assert {f["path"]: (f["bytes"], f["sha256"]) for f in record["files"]} == expected
-    assert record["remaining"] == [] and record["status"] == "suppression complète"
-    assert record["operator"] == os.environ.get("USER", record["operator"])
-    databases = {Path(d["path"]).name: d for d in record["databases"]}
-    assert [(t["schema"], t["table"], t["rows"]) for t in databases["pipase.duckdb"]["tables"]] == [
-        ("leaving", "a", 7),
-        ("main", "b", 3),
-    ]
-    assert databases["asso.duckdb"]["encrypted"] is True
-    assert [(t["table"], t["rows"]) for t in databases["asso.duckdb"]["tables"]] == [("c", 11)]
+    assert {f["chemin"]: (f["octets"], f["sha256"]) for f in record["fichiers"]} == expected
+    assert all(f["supprime"] for f in record["fichiers"])
+    assert record["restants"] == [] and record["statut"] == "suppression complète"
+    assert record["operateur"] == os.environ.get("USER", record["operateur"])
+    databases = {Path(d["chemin"]).name: d for d in record["bases_de_donnees"]}
+    assert [
+        (t["schema"], t["table"], t["lignes"]) for t in databases["pipase.duckdb"]["tables"]
+    ] == [("leaving", "a", 7), ("main", "b", 3)]
+    assert databases["asso.duckdb"]["chiffree"] is True
+    assert [(t["table"], t["lignes"]) for t in databases["asso.duckdb"]["tables"]] == [("c", 11)]
     (md_path,) = records.glob("*.md")
     text = md_path.read_text()
     assert "Date de la suppression" in text and "| leaving | a | 7 |" in text
@@ -1049,10 +1111,10 @@ def test_purge_records_an_unreadable_database(tmp_path, monkeypatch):
     monkeypatch.delenv("PIPASE_DB_KEY")
     records = tmp_path / "records"
     argv = ["--study-dir", str(study), "--no-dbt", "--record-dir", str(records), "--yes"]
-    assert run_command(purge_cmd, argv) == 0
+    assert do_purge(argv) == 0
     record = json.loads(next(records.glob("*.json")).read_text())
-    asso = next(d for d in record["databases"] if d["path"].endswith("asso.duckdb"))
-    assert asso["readable"] is False and "encrypted" in asso["note"]
+    asso = next(d for d in record["bases_de_donnees"] if d["chemin"].endswith("asso.duckdb"))
+    assert asso["lisible"] is False and "encrypted" in asso["note"]
     assert list(study.rglob("*")) == []
     assert (project / "target").exists()  # --no-dbt
 
@@ -1068,35 +1130,34 @@ def test_purge_refuses_without_yes_off_a_terminal(tmp_path, monkeypatch, capsys)
         "--record-dir",
         str(tmp_path / "records"),
     ]
-    assert run_command(purge_cmd, argv) == 2
-    assert "--yes" in capsys.readouterr().err
+    assert do_purge(argv) == 1
+    assert "sans --yes" in capsys.readouterr().err
     assert (study / "pipase.duckdb").exists() and not (tmp_path / "records").exists()
 
 
 def test_purge_refuses_a_record_inside_the_purged_folder(tmp_path, monkeypatch, capsys):
     study, project = make_study_to_purge(tmp_path, monkeypatch)
     argv = ["--study-dir", str(study), "--no-dbt", "--record-dir", str(study / "records"), "--yes"]
-    assert run_command(purge_cmd, argv) == 2
-    assert "inside a folder to purge" in capsys.readouterr().err
+    assert do_purge(argv) == 1
+    assert "choisir --record-dir ailleurs" in capsys.readouterr().err
     assert (study / "pipase.duckdb").exists()
 
 
 def test_purge_reports_what_could_not_be_deleted(tmp_path, monkeypatch, capsys):
     study, _ = make_study_to_purge(tmp_path, monkeypatch)
     stubborn = study / "export" / "pipase_2026-10-31.7z"
-    real_unlink = Path.unlink
+    real_unlink = os.unlink
 
-    def unlink(self, missing_ok=False):
-        if self == stubborn:
+    def unlink(path, *args, **kwargs):
+        if Path(path) == stubborn:
             return None  # simulates a file that survives (another process, a mount...)
-        return real_unlink(self, missing_ok=missing_ok)
+        return real_unlink(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "unlink", unlink)
-    monkeypatch.setattr(Path, "rmdir", lambda self: None)
+    monkeypatch.setattr(purge_cmd.os, "unlink", unlink)
     records = tmp_path / "records"
     argv = ["--study-dir", str(study), "--no-dbt", "--record-dir", str(records), "--yes"]
-    assert run_command(purge_cmd, argv) == 1
+    assert do_purge(argv) == 1
     record = json.loads(next(records.glob("*.json")).read_text())
-    assert record["remaining"] == [str(stubborn)]
-    assert record["status"] == "suppression incomplète"
+    assert record["restants"] == [str(stubborn.parent), str(stubborn)]  # and its folder
+    assert record["statut"] == "suppression incomplète"
     assert str(stubborn) in capsys.readouterr().err

@@ -23,4 +23,7 @@ from pipase.errors import PipaseError
 
 
 class TransmissionError(PipaseError):
-    """A refusal with a message for the operator (never a secret, never an identity)."""
+    """A refusal with a message for the operator (never a secret, never an identity).
+
+    A :class:`pipase.errors.PipaseError`: the CLI prints it on one line and exits with code 1.
+    """

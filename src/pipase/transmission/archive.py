@@ -19,6 +19,7 @@ from pathlib import Path
 import py7zr
 from py7zr.io import Py7zIO, WriterFactory
 
+from pipase.i18n import _
 from pipase.transmission import TransmissionError
 
 FILTERS = [{"id": py7zr.FILTER_COPY}, {"id": py7zr.FILTER_CRYPTO_AES256_SHA256}]
@@ -94,21 +95,27 @@ def list_names(path: Path, password: str) -> list[str]:
 
 def _open(path: Path, password: str) -> py7zr.SevenZipFile:
     if not path.is_file():
-        raise TransmissionError(f"{path}: no such file")
+        raise TransmissionError(_("no such file"), rule="fichier_absent", file=str(path))
     if not py7zr.is_7zfile(path):
-        raise DamagedArchive(f"{path}: not a 7-zip archive")
+        raise DamagedArchive(_("not a 7-zip archive"), rule="archive", file=str(path))
     try:
         archive = py7zr.SevenZipFile(path, "r", password=password)
         archive.getnames()
     except py7zr.exceptions.PasswordRequired:
-        raise WrongPassword(f"{path}: the archive needs a password") from None
+        raise WrongPassword(
+            _("the archive needs a password"), rule="mot_de_passe", file=str(path)
+        ) from None
     except Exception:  # noqa: BLE001 - py7zr raises TypeError, Bad7zFile, LZMAError... here
         # AES without authentication: a wrong password and a damaged encrypted header look the
         # same (the decrypted header fails its CRC or does not parse).
         raise WrongPassword(
-            f"{path}: wrong password (the archive's encrypted file list cannot be decrypted; if "
-            "the password is right, the archive is damaged: compare its SHA-256 with the one "
-            "the sender printed)"
+            _(
+                "wrong password (the archive's encrypted file list cannot be decrypted; if the "
+                "password is right, the archive is damaged: compare its SHA-256 with the one the "
+                "sender printed)"
+            ),
+            rule="mot_de_passe",
+            file=str(path),
         ) from None
     return archive
 
@@ -122,11 +129,17 @@ def read_archive(path: Path, password: str) -> dict[str, Member]:
     except py7zr.exceptions.CrcError as error:
         name = error.args[2] if len(error.args) > 2 else "a member"
         raise DamagedArchive(
-            f"{path}: damaged or altered archive: {name} fails its CRC check"
+            _("damaged or altered archive: {member} fails its CRC check").format(member=name),
+            rule="integrite",
+            file=str(path),
         ) from None
     except Exception as error:  # noqa: BLE001 - any decoding failure means a damaged archive
         raise DamagedArchive(
-            f"{path}: damaged or altered archive ({type(error).__name__} while reading)"
+            _("damaged or altered archive ({error} while reading)").format(
+                error=type(error).__name__
+            ),
+            rule="integrite",
+            file=str(path),
         ) from None
     finally:
         archive.close()

@@ -1,33 +1,55 @@
-"""`pipase purge`: delete a study's data and write the deletion record.
+"""`pipase purge`: delete a study's data, and only that, and write the deletion record.
 
 Convention, "3.3. Suppression des données": at the end of the convention the personal data are
 deleted and the Département is notified "via un document spécifiant : la date de la suppression ;
-le détail des bases de données supprimées". This command deletes everything under the study
-folder (DuckDB databases and their .wal, exports .7z and Parquet, extraction folders, temporary
-files) and the `target/` and `logs/` folders of the study's dbt project(s), then writes that
-document, outside the purged folders, as JSON and as a short French text (Markdown):
+le détail des bases de données supprimées". This command empties the study folder (DuckDB
+databases and their .wal, exports .7z and Parquet, extraction folders, temporary files), removes
+the `target/` and `logs/` folders of the study's dbt project(s) and any `--also` path, then
+writes that document, the "procès-verbal de suppression", outside the purged folders, as JSON and
+as French text (Markdown), under a name of its own (date, time and a random suffix: two purges
+in the same second write two records, and a record is never overwritten):
 
-* date and time, operator (USER), host;
-* each deleted file: path, size, SHA-256 computed before deletion;
+* date and time, operator (USER), host, the folders purged;
+* each deleted file: path, size, SHA-256 computed before deletion; each symbolic link: the link
+  and the target it pointed to, which is kept;
 * each database: its tables with their row counts, read before deletion (encrypted databases
   are read with PIPASE_DB_KEY when set; otherwise marked unreadable);
-* the check, after deletion, that nothing listed remains.
+* what could not be deleted, and the check, after deletion, that nothing listed remains. Any
+  failure makes the record say "suppression incomplète" and the command exit with code 1.
+
+What the purge owns, and nothing else:
+
+* the study folder, which must exist, must not be a symbolic link (give its target), and must not
+  be `/`, a system folder, the home folder or one of its parents, the repository the command is
+  run from or one of its parents, nor hold a repository or a project (`.git`, `dbt_project.yml`,
+  `pyproject.toml`...): a study folder holds data, never code;
+* `<dbt project>/target` and `<dbt project>/logs`;
+* each `--also` path, which must exist and, unless it is inside the study folder, must not be
+  inside a repository or a project.
+
+Nothing is followed: the folders are walked with `os.scandir` without following links; a
+symbolic link (a `target/` that is a link, a link inside a folder, an `--also` link) is removed
+as a link and its target is left alone; each entry is checked again just before it is removed
+(same file, same real folder). Everything is checked before anything is deleted.
 
 The files are unlinked, not overwritten: on SSDs and journaled or copy-on-write file systems an
 overwrite does not reach the old blocks; the protection of what remains on disk is the volume's
 encryption (convention article 4: AES-256 storage).
 
 Refused without --yes when the standard input is not a terminal; in a terminal, asks to type
-the word DELETE.
+the word SUPPRIMER.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import json
 import os
+import secrets
 import socket
+import stat
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -36,10 +58,65 @@ from pathlib import Path
 import duckdb
 
 from pipase import paths
-from pipase.transmission import TransmissionError, archive, encryption
+from pipase.errors import PipaseError
+from pipase.i18n import _
+from pipase.transmission import TransmissionError, encryption
 
 DATABASE_SUFFIXES = (".duckdb", ".db")
-CONFIRMATION_WORD = "DELETE"
+CONFIRMATION_WORD = "SUPPRIMER"
+RECORD_PREFIX = "proces_verbal_suppression_pipase"
+# Names that mark a repository or a project: a folder holding one is never purged.
+PROJECT_MARKERS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "dbt_project.yml",
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "profiles.yml",
+        "packages.yml",
+    }
+)
+SYSTEM_FOLDERS = frozenset(
+    Path(p)
+    for p in (
+        "/",
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/lib64",
+        "/media",
+        "/mnt",
+        "/opt",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/srv",
+        "/sys",
+        "/tmp",  # noqa: S108 - a folder a purge must never empty, not a file written
+        "/usr",
+        "/var",
+    )
+)
+STATUS_RUNNING = "en cours"
+STATUS_DONE = "suppression complète"
+STATUS_PARTIAL = "suppression incomplète"
+RULE = "purge"
+
+
+def description() -> str:
+    return _(
+        "End of the study (convention article 3.3): delete the study folder's content, the dbt "
+        "projects' target/ and logs/ and the --also paths, never following a symbolic link, and "
+        "write the deletion record (procès-verbal de suppression) with each deleted file's size "
+        "and SHA-256 and each database's tables."
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +124,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--study-dir",
         type=Path,
         default=None,
-        help="the study's data folder, emptied entirely (default: PIPASE_DATA_DIR or data)",
+        help=_("the study's data folder, emptied entirely (default: PIPASE_DATA_DIR or data)"),
     )
     parser.add_argument(
         "--dbt-project",
@@ -55,11 +132,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=None,
         metavar="DIR",
-        help="dbt project whose target/ and logs/ are deleted too (default: the pipase project; "
-        "repeat for several)",
+        help=_(
+            "dbt project whose target/ and logs/ are deleted too (default: the pipase project; "
+            "repeat for several)"
+        ),
     )
     parser.add_argument(
-        "--no-dbt", action="store_true", help="leave the dbt projects' target/ and logs/ alone"
+        "--no-dbt",
+        action="store_true",
+        help=_("leave the dbt projects' target/ and logs/ alone"),
     )
     parser.add_argument(
         "--also",
@@ -67,87 +148,318 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH",
-        help="another file or folder of the study to delete (an export kept elsewhere...)",
+        help=_(
+            "another file or folder of the study to delete (an export kept elsewhere...); a "
+            "symbolic link is removed, not its target"
+        ),
     )
     parser.add_argument(
         "--record-dir",
         type=Path,
         default=None,
-        help="where to write the deletion record, outside the purged folders "
-        "(default: ~/pipase_suppressions)",
+        help=_(
+            "where to write the deletion record, outside the purged folders "
+            "(default: ~/pipase_suppressions)"
+        ),
     )
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
 
 
+# --------------------------------------------------------------------------- record types
 @dataclass
-class DeletedFile:
-    path: str
-    bytes: int
-    sha256: str
+class DeletedEntry:
+    chemin: str
+    nature: str  # fichier, lien symbolique, autre
+    octets: int
+    sha256: str | None  # None for a link, or a file that could not be read (see note)
+    cible_lien: str | None = None  # a link's target, kept
+    note: str | None = None
+    supprime: bool = False  # set after the deletion: the entry is gone
 
 
 @dataclass
 class TableCount:
     schema: str
     table: str
-    rows: int
+    lignes: int
 
 
 @dataclass
 class DatabaseDetail:
-    path: str
-    readable: bool
-    encrypted: bool | None
+    chemin: str
+    lisible: bool
+    chiffree: bool | None
     tables: list[TableCount] = field(default_factory=list)
     note: str | None = None
 
 
 @dataclass
+class Failure:
+    chemin: str
+    raison: str
+
+
+@dataclass
 class PurgeRecord:
-    date: str
-    operator: str
-    host: str
-    roots: list[str]
-    files: list[DeletedFile]
-    databases: list[DatabaseDetail]
-    remaining: list[str]
-    status: str
-    total_bytes: int = 0
+    document: str
+    date_suppression: str
+    operateur: str
+    machine: str
+    dossiers: list[str]
+    fichiers: list[DeletedEntry]
+    dossiers_supprimes: list[str]
+    bases_de_donnees: list[DatabaseDetail]
+    echecs: list[Failure]
+    restants: list[str]
+    statut: str
+    octets_total: int = 0
+
+
+# --------------------------------------------------------------------------- owned roots
+@dataclass
+class Root:
+    path: Path  # absolute; its parent resolved, its last component not followed
+    keep: bool  # the study folder is emptied and kept; the others are removed
+
+
+@dataclass
+class _Entry:
+    path: Path
+    is_dir: bool
+    is_link: bool
+    dev: int
+    ino: int
+    real_parent: str
+    size: int
+
+
+def _refuse(message: str, path: Path | None = None) -> TransmissionError:
+    return TransmissionError(
+        _("purge refused: {reason}").format(reason=message),
+        rule=RULE,
+        file=str(path) if path is not None else None,
+    )
+
+
+def _unfollowed(path: Path) -> Path:
+    """Absolute path with every parent resolved but the last component itself not followed."""
+    path = Path(os.path.abspath(path))
+    return path.parent.resolve() / path.name if path.name else path
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or below it (both absolute, already resolved as needed)."""
+    return path == folder or folder in path.parents
+
+
+def _repository_of(folder: Path) -> Path | None:
+    """The nearest folder at or above `folder` holding a project marker (.git, pyproject...)."""
+    for candidate in (folder, *folder.parents):
+        try:
+            if any((candidate / marker).exists() for marker in (".git", ".hg", ".svn")):
+                return candidate
+        except OSError:
+            return None
+    return None
+
+
+def _project_above(path: Path) -> Path | None:
+    """The nearest parent of `path` that is a repository or a project (any marker)."""
+    for candidate in path.parents:
+        try:
+            if any(os.path.lexists(candidate / marker) for marker in PROJECT_MARKERS):
+                return candidate
+        except OSError:
+            return None
+    return None
+
+
+def protected_folders() -> list[tuple[Path, str]]:
+    """Folders a purge root may neither be nor contain: (folder, why)."""
+    home = Path.home().resolve()
+    protected = [(home, _("the home folder"))]
+    cwd = Path.cwd().resolve()
+    repository = _repository_of(cwd)
+    if repository is not None:
+        protected.append((repository, _("the repository the command is run from")))
+    project = paths.project_dir().resolve()
+    if (project / "dbt_project.yml").exists() or (project / "pyproject.toml").exists():
+        protected.append((project, _("the pipase project")))
+    return protected
+
+
+def check_root_folder(folder: Path) -> None:
+    """Refuse a folder that is a system folder, or is or contains a protected folder."""
+    if folder in SYSTEM_FOLDERS or len(folder.parts) < 2:
+        raise _refuse(_("it is a system folder"), folder)
+    for protected, why in protected_folders():
+        if _inside(protected, folder):
+            raise _refuse(
+                _("it is or contains {what} ({path})").format(what=why, path=protected), folder
+            )
+
+
+def study_root(study_dir: Path) -> Root:
+    """The study folder: it exists, it is a folder, not a link, and not a protected place."""
+    given = Path(os.path.abspath(study_dir))
+    if not os.path.lexists(given):
+        raise _refuse(_("the study folder does not exist (nothing deleted)"), given)
+    folder = _unfollowed(given)
+    if folder.is_symlink():
+        raise _refuse(
+            _(
+                "the study folder is a symbolic link to {target}: give that folder itself "
+                "(nothing deleted)"
+            ).format(target=os.path.realpath(folder)),
+            given,
+        )
+    if not folder.is_dir():
+        raise _refuse(_("the study folder is not a folder"), given)
+    check_root_folder(folder)
+    return Root(path=folder, keep=True)
+
+
+def other_roots(study: Root, dbt_projects: list[Path], also: list[Path]) -> list[Root]:
+    """dbt's target/ and logs/ of each project, and the --also paths (see the module doc)."""
+    roots = []
+    for project in dbt_projects:
+        project = Path(os.path.abspath(project))
+        if not project.is_dir():
+            raise _refuse(_("the dbt project folder does not exist"), project)
+        for name in ("target", "logs"):
+            path = _unfollowed(project.resolve() / name)
+            if os.path.lexists(path):
+                roots.append(Root(path=path, keep=False))
+    for extra in also:
+        path = _unfollowed(extra)
+        if not os.path.lexists(path):
+            raise _refuse(_("--also: no such file or folder (nothing deleted)"), path)
+        if _inside(study.path, path):
+            raise _refuse(_("--also: it contains the study folder"), path)
+        if not _inside(path, study.path):
+            above = _project_above(path)
+            if above is not None:
+                raise _refuse(
+                    _(
+                        "--also: it is inside a repository or project ({project}), outside the "
+                        "study folder"
+                    ).format(project=above),
+                    path,
+                )
+        if path.is_dir() and not path.is_symlink():
+            check_root_folder(path)
+        roots.append(Root(path=path, keep=False))
+    return roots
+
+
+def _without_nested(roots: list[Root]) -> list[Root]:
+    """A root inside another one is purged through it (the study folder stays first)."""
+    kept: list[Root] = []
+    for root in roots:
+        if any(_inside(root.path, other.path) for other in kept):
+            continue
+        kept = [other for other in kept if not _inside(other.path, root.path) or other.keep]
+        kept.append(root)
+    return kept
 
 
 # --------------------------------------------------------------------------- inventory
-def _is_inside(path: Path, folder: Path) -> bool:
+def _entry(path: Path, st: os.stat_result) -> _Entry:
+    return _Entry(
+        path=path,
+        is_dir=stat.S_ISDIR(st.st_mode),
+        is_link=stat.S_ISLNK(st.st_mode),
+        dev=st.st_dev,
+        ino=st.st_ino,
+        real_parent=os.path.realpath(path.parent),
+        size=st.st_size if stat.S_ISREG(st.st_mode) else 0,
+    )
+
+
+def inventory(root: Root) -> list[_Entry]:
+    """Every entry under the root, children before their folder, no link followed.
+
+    Refuses (before anything is deleted) a folder it cannot read, and any project marker.
+    """
+    top = os.lstat(root.path)
+    if not stat.S_ISDIR(top.st_mode):  # a file or a link given as a root
+        return [_entry(root.path, top)]
+    entries: list[_Entry] = []
+    folders: list[_Entry] = []
+    stack = [root.path]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                children = list(listing)
+        except OSError as error:
+            raise _refuse(
+                _("cannot list a folder ({error}): nothing deleted").format(
+                    error=error.strerror or error
+                ),
+                folder,
+            ) from None
+        for child in children:
+            path = Path(child.path)
+            if child.name in PROJECT_MARKERS:
+                raise _refuse(
+                    _(
+                        "{name} found: the folder holds a repository or a project, not only the "
+                        "study's data (nothing deleted)"
+                    ).format(name=child.name),
+                    path,
+                )
+            entry = _entry(path, child.stat(follow_symlinks=False))
+            if entry.is_dir:
+                folders.append(entry)
+                stack.append(path)
+            else:
+                entries.append(entry)
+    if not root.keep:
+        folders.insert(0, _entry(root.path, top))
+    # deepest folders last, so that each folder is removed after its content
+    folders.sort(key=lambda e: len(e.path.parts))
+    return sorted(entries, key=lambda e: str(e.path)) + list(reversed(folders))
+
+
+def _sha256_no_follow(path: Path) -> str:
+    digest = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def describe_entry(entry: _Entry) -> DeletedEntry:
+    if entry.is_link:
+        try:
+            target = os.readlink(entry.path)
+        except OSError:
+            target = None
+        return DeletedEntry(
+            chemin=str(entry.path),
+            nature="lien symbolique",
+            octets=0,
+            sha256=None,
+            cible_lien=target,
+            note="lien supprimé, cible conservée",
+        )
     try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
+        digest, note = _sha256_no_follow(entry.path), None
+    except OSError as error:
+        digest, note = None, f"SHA-256 non calculé ({error.strerror or type(error).__name__})"
+    nature = "fichier" if entry.size or _is_regular(entry.path) else "autre"
+    return DeletedEntry(
+        chemin=str(entry.path), nature=nature, octets=entry.size, sha256=digest, note=note
+    )
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
         return False
-
-
-def roots_to_purge(study_dir: Path, dbt_projects: list[Path], also: list[Path]) -> list[Path]:
-    roots = [study_dir]
-    for project in dbt_projects:
-        roots += [project / "target", project / "logs"]
-    roots += also
-    unique: list[Path] = []
-    for root in (r.resolve() for r in roots):
-        if root.exists() and root not in unique:
-            unique.append(root)
-    # A folder inside another one is listed once, through its parent.
-    return [r for r in unique if not any(r != o and _is_inside(r, o) for o in unique)]
-
-
-def files_under(roots: list[Path]) -> list[Path]:
-    files = []
-    for root in roots:
-        if root.is_file() or root.is_symlink():
-            files.append(root)
-            continue
-        for folder, dirs, names in os.walk(root):
-            files += [Path(folder) / name for name in names]
-            # os.walk does not enter a link to a folder: the link itself is deleted, not its target
-            files += [Path(folder) / name for name in dirs if (Path(folder) / name).is_symlink()]
-    return sorted(files)
 
 
 def describe_database(path: Path) -> DatabaseDetail:
@@ -163,7 +475,7 @@ def describe_database(path: Path) -> DatabaseDetail:
         reason = (
             str(error) if isinstance(error, encryption.EncryptionError) else type(error).__name__
         )
-        return DatabaseDetail(path=str(path), readable=False, encrypted=None, note=reason)
+        return DatabaseDetail(chemin=str(path), lisible=False, chiffree=None, note=reason)
     try:
         encrypted = encryption.is_encrypted(con)
         tables = con.execute(
@@ -174,18 +486,19 @@ def describe_database(path: Path) -> DatabaseDetail:
             TableCount(
                 schema=schema,
                 table=name,
-                rows=int(
+                lignes=int(
                     con.execute(
-                        f'select count(*) from "{schema}"."{name.replace(chr(34), chr(34) * 2)}"'
+                        f'select count(*) from "{schema.replace(chr(34), chr(34) * 2)}".'
+                        f'"{name.replace(chr(34), chr(34) * 2)}"'
                     ).fetchone()[0]
                 ),
             )
             for schema, name in tables
         ]
-        return DatabaseDetail(path=str(path), readable=True, encrypted=encrypted, tables=counts)
+        return DatabaseDetail(chemin=str(path), lisible=True, chiffree=encrypted, tables=counts)
     except duckdb.Error as error:
         return DatabaseDetail(
-            path=str(path), readable=False, encrypted=None, note=type(error).__name__
+            chemin=str(path), lisible=False, chiffree=None, note=type(error).__name__
         )
     finally:
         con.close()
@@ -198,78 +511,145 @@ def _operator() -> str:
         return "unknown"
 
 
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
 # --------------------------------------------------------------------------- record
 def record_markdown(record: PurgeRecord) -> str:
     lines = [
-        "# Attestation de suppression des données — étude PIPASE",
+        "# Procès-verbal de suppression des données — étude PIPASE",
         "",
         "Convention, article 3.3 « Suppression des données » : date de la suppression et détail "
         "des bases de données supprimées.",
         "",
-        f"- Date de la suppression : {record.date}",
-        f"- Opérateur : {record.operator}",
-        f"- Machine : {record.host}",
-        f"- Dossiers supprimés : {', '.join(record.roots)}",
-        f"- Fichiers supprimés : {len(record.files)} ({record.total_bytes} octets)",
-        f"- Résultat : {record.status}",
+        f"- Date de la suppression : {record.date_suppression}",
+        f"- Opérateur : {record.operateur}",
+        f"- Machine : {record.machine}",
+        f"- Dossiers traités : {', '.join(record.dossiers) or 'aucun'}",
+        f"- Fichiers supprimés : {sum(f.supprime for f in record.fichiers)} sur "
+        f"{len(record.fichiers)} ({record.octets_total} octets inventoriés)",
+        f"- Dossiers supprimés : {len(record.dossiers_supprimes)}",
+        f"- Résultat : **{record.statut}**",
         "",
         "## Bases de données supprimées",
         "",
     ]
-    if not record.databases:
-        lines.append("Aucune base de données DuckDB.")
-    for database in record.databases:
-        lines.append(f"### {database.path}")
+    if not record.bases_de_donnees:
+        lines += ["Aucune base de données DuckDB.", ""]
+    for database in record.bases_de_donnees:
+        lines.append(f"### {database.chemin}")
         lines.append("")
-        if not database.readable:
+        if not database.lisible:
             lines.append(f"Contenu non lisible avant suppression ({database.note}).")
         else:
-            state = "chiffrée (AES-256)" if database.encrypted else "non chiffrée"
+            state = "chiffrée (AES-256)" if database.chiffree else "non chiffrée"
             lines.append(f"Base {state}, {len(database.tables)} tables :")
             lines.append("")
             lines.append("| schéma | table | lignes |")
             lines.append("|---|---|---:|")
-            lines += [f"| {t.schema} | {t.table} | {t.rows} |" for t in database.tables]
+            lines += [f"| {t.schema} | {t.table} | {t.lignes} |" for t in database.tables]
         lines.append("")
     lines += [
         "## Fichiers supprimés",
         "",
-        "| fichier | octets | SHA-256 (avant suppression) |",
-        "|---|---:|---|",
+        "| fichier | nature | octets | SHA-256 (avant suppression) | supprimé |",
+        "|---|---|---:|---|---|",
     ]
-    lines += [f"| {f.path} | {f.bytes} | `{f.sha256}` |" for f in record.files]
+    for entry in record.fichiers:
+        if entry.nature == "lien symbolique":
+            detail = f"lien vers `{entry.cible_lien}` (cible conservée)"
+        elif entry.sha256:
+            detail = f"`{entry.sha256}`"
+        else:
+            detail = entry.note or ""
+        done = "oui" if entry.supprime else "non"
+        lines.append(f"| {entry.chemin} | {entry.nature} | {entry.octets} | {detail} | {done} |")
     lines.append("")
-    if record.remaining:
-        lines += ["## Éléments restants (suppression incomplète)", ""]
-        lines += [f"- {path}" for path in record.remaining]
+    if record.echecs:
+        lines += ["## Échecs", ""]
+        lines += [f"- {f.chemin} : {f.raison}" for f in record.echecs]
         lines.append("")
-    else:
-        lines += ["Vérification après suppression : aucun des fichiers listés ne subsiste.", ""]
+    if record.statut == STATUS_RUNNING:
+        lines += ["Suppression en cours : ce document est remplacé à la fin de la suppression.", ""]
+    elif record.restants:
+        lines += ["## Éléments restants (suppression incomplète)", ""]
+        lines += [f"- {path}" for path in record.restants]
+        lines.append("")
+    elif record.statut == STATUS_DONE:
+        lines += ["Vérification après suppression : aucun des éléments listés ne subsiste.", ""]
     return "\n".join(lines)
 
 
-def write_record(record: PurgeRecord, record_dir: Path, stem: str) -> tuple[Path, Path]:
-    json_path = record_dir / f"{stem}.json"
-    md_path = record_dir / f"{stem}.md"
+def reserve_record(record_dir: Path, started: datetime) -> tuple[Path, Path]:
+    """Two new files (.json, .md) under a name no other record has: never overwrite one."""
+    record_dir.mkdir(parents=True, exist_ok=True)
+    for _attempt in range(20):
+        stem = f"{RECORD_PREFIX}_{started.strftime('%Y%m%dT%H%M%S')}_{secrets.token_hex(4)}"
+        json_path, md_path = record_dir / f"{stem}.json", record_dir / f"{stem}.md"
+        try:
+            with json_path.open("x", encoding="utf-8"):
+                pass
+        except FileExistsError:
+            continue
+        try:
+            with md_path.open("x", encoding="utf-8"):
+                pass
+        except FileExistsError:
+            json_path.unlink()
+            continue
+        return json_path, md_path
+    raise _refuse(_("cannot find a free name for the record"), record_dir)
+
+
+def write_record(record: PurgeRecord, json_path: Path, md_path: Path) -> None:
+    """Write (again) this purge's own two files, reserved by reserve_record."""
     json_path.write_text(
         json.dumps(asdict(record), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     md_path.write_text(record_markdown(record), encoding="utf-8")
-    return json_path, md_path
 
 
 # --------------------------------------------------------------------------- purge
-def _confirm(yes: bool, count: int, roots: list[Path]) -> None:
+def _confirm(yes: bool, count: int, roots: list[Root]) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise TransmissionError(
-            "refusing to delete without --yes when the standard input is not a terminal"
+        raise _refuse(
+            _("refusing to delete without --yes when the standard input is not a terminal")
         )
-    print(f"{count} files will be deleted under: {', '.join(map(str, roots))}")
-    answer = input(f"Type {CONFIRMATION_WORD} to confirm: ")
+    print(
+        _("{count} entries will be deleted under: {roots}").format(
+            count=count, roots=", ".join(str(r.path) for r in roots)
+        )
+    )
+    answer = input(_("Type {word} to confirm: ").format(word=CONFIRMATION_WORD))
     if answer.strip() != CONFIRMATION_WORD:
-        raise TransmissionError("not confirmed: nothing deleted")
+        raise _refuse(_("not confirmed: nothing deleted"))
+
+
+def _remove(entry: _Entry) -> str | None:
+    """Remove one entry if it is still the one inventoried; the reason when it is not removed."""
+    try:
+        now = os.lstat(entry.path)
+    except FileNotFoundError:
+        return None  # already gone
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    if (now.st_dev, now.st_ino) != (entry.dev, entry.ino) or os.path.realpath(
+        entry.path.parent
+    ) != entry.real_parent:
+        return "modifié depuis l'inventaire : non supprimé"
+    try:
+        if entry.is_dir:
+            os.rmdir(entry.path)
+        else:
+            os.unlink(entry.path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    return None
 
 
 def purge(
@@ -280,63 +660,66 @@ def purge(
     record_dir: Path,
     yes: bool,
 ) -> tuple[PurgeRecord, Path, Path]:
-    study_dir = study_dir.resolve()
-    record_dir = record_dir.resolve()
-    if study_dir in (Path("/"), Path.home().resolve()):
-        raise TransmissionError(f"refusing to purge {study_dir}")
-    roots = roots_to_purge(study_dir, dbt_projects, also)
-    if any(_is_inside(record_dir, root) for root in roots):
-        raise TransmissionError(
-            f"the record folder {record_dir} is inside a folder to purge: choose --record-dir "
-            "elsewhere"
-        )
-    files = files_under(roots)
-    _confirm(yes, len(files), roots)
+    """Check everything, inventory, record, delete, check, record again (module doc)."""
+    study = study_root(study_dir)
+    roots = _without_nested([study, *other_roots(study, dbt_projects, also)])
+    record_dir = Path(os.path.abspath(record_dir)).resolve()
+    for root in roots:
+        if _inside(record_dir, root.path) or _inside(record_dir, Path(os.path.realpath(root.path))):
+            raise _refuse(
+                _("the record folder is inside a folder to purge: choose --record-dir elsewhere"),
+                record_dir,
+            )
+    planned = [(root, inventory(root)) for root in roots]
+    entries = [e for _root, listed in planned for e in listed]
+    files = [e for e in entries if not e.is_dir]
+    _confirm(yes, len(entries), roots)
 
-    # The record folder must be writable before anything is deleted.
-    record_dir.mkdir(parents=True, exist_ok=True)
-    started = datetime.now().astimezone()
-    stem = f"suppression_pipase_{started.strftime('%Y%m%dT%H%M%S')}"
-    deleted = [
-        DeletedFile(path=str(f), bytes=0, sha256="lien symbolique (cible non supprimée)")
-        if f.is_symlink()
-        else DeletedFile(path=str(f), bytes=f.stat().st_size, sha256=archive.sha256_file(f))
-        for f in files
-    ]
+    started = _now()
+    json_path, md_path = reserve_record(record_dir, started)  # before anything is deleted
+    deleted = [describe_entry(e) for e in files]
     databases = [
-        describe_database(f)
-        for f in files
-        if f.suffix.lower() in DATABASE_SUFFIXES and not f.is_symlink()
+        describe_database(e.path)
+        for e in files
+        if e.path.suffix.lower() in DATABASE_SUFFIXES and not e.is_link
     ]
     record = PurgeRecord(
-        date=started.isoformat(timespec="seconds"),
-        operator=_operator(),
-        host=socket.gethostname(),
-        roots=[str(r) for r in roots],
-        files=deleted,
-        databases=databases,
-        remaining=[],
-        status="en cours",
-        total_bytes=sum(f.bytes for f in deleted),
+        document="Procès-verbal de suppression des données (convention PIPASE, article 3.3)",
+        date_suppression=started.isoformat(timespec="seconds"),
+        operateur=_operator(),
+        machine=socket.gethostname(),
+        dossiers=[str(r.path) for r in roots],
+        fichiers=deleted,
+        dossiers_supprimes=[str(e.path) for e in entries if e.is_dir],
+        bases_de_donnees=databases,
+        echecs=[],
+        restants=[],
+        statut=STATUS_RUNNING,
+        octets_total=sum(f.octets for f in deleted),
     )
-    write_record(record, record_dir, stem)  # a trace even if the deletion stops half-way
+    write_record(record, json_path, md_path)  # a trace even if the deletion stops half-way
 
-    for path in files:
-        path.unlink(missing_ok=True)
-    for root in roots:
-        if root.is_dir():
-            for folder, _dirs, _names in sorted(os.walk(root), key=lambda w: -len(w[0])):
-                if Path(folder) != study_dir:
-                    Path(folder).rmdir()
-    remaining = [str(f) for f in files if f.exists() or f.is_symlink()]
-    remaining += [str(f) for f in files_under([r for r in roots if r.exists()])]
-    record.remaining = sorted(set(remaining))
-    record.status = "suppression complète" if not record.remaining else "suppression incomplète"
-    json_path, md_path = write_record(record, record_dir, stem)
+    failures = []
+    for entry in entries:  # files first, then folders deepest first
+        reason = _remove(entry)
+        if reason is not None:
+            failures.append(Failure(chemin=str(entry.path), raison=reason))
+    remaining = {str(e.path) for e in entries if os.path.lexists(e.path)}
+    for root in roots:  # anything that appeared meanwhile, or was never listed
+        if root.keep and os.path.isdir(root.path):
+            for folder, dirs, names in os.walk(root.path):
+                remaining.update(str(Path(folder) / n) for n in dirs + names)
+    for described in record.fichiers:
+        described.supprime = not os.path.lexists(described.chemin)
+    record.echecs = failures
+    record.restants = sorted(remaining)
+    record.statut = STATUS_DONE if not remaining and not failures else STATUS_PARTIAL
+    write_record(record, json_path, md_path)
     return record, json_path, md_path
 
 
 def run(args: argparse.Namespace) -> int:
+    """Refusals are PipaseError (exit code 1, nothing deleted); a partial deletion exits 1."""
     study_dir = args.study_dir or paths.data_dir()
     projects = [] if args.no_dbt else (args.dbt_project or [paths.project_dir()])
     record_dir = args.record_dir or Path.home() / "pipase_suppressions"
@@ -348,23 +731,44 @@ def run(args: argparse.Namespace) -> int:
             record_dir=record_dir,
             yes=args.yes,
         )
-    except (TransmissionError, OSError) as error:
-        print(f"pipase purge: error: {error}", file=sys.stderr)
-        return 2
+    except OSError as error:
+        raise PipaseError(
+            _("cannot read or write a file ({error})").format(error=error.strerror or error),
+            rule=RULE,
+            file=error.filename and str(error.filename),
+        ) from None
     print(
-        f"{len(record.files)} files deleted ({record.total_bytes} bytes), "
-        f"{len(record.databases)} databases:"
-    )
-    for database in record.databases:
-        rows = sum(t.rows for t in database.tables)
-        detail = (
-            f"{len(database.tables)} tables, {rows} rows" if database.readable else "unreadable"
+        _("{files} files deleted ({bytes} bytes), {databases} databases:").format(
+            files=sum(f.supprime for f in record.fichiers),
+            bytes=record.octets_total,
+            databases=len(record.bases_de_donnees),
         )
-        print(f"  {database.path}: {detail}")
-    print(f"deletion record: {md_path} and {json_path}")
-    if record.remaining:
-        print(f"pipase purge: error: {len(record.remaining)} file(s) remain:", file=sys.stderr)
-        for path in record.remaining:
+    )
+    for database in record.bases_de_donnees:
+        if database.lisible:
+            detail = _("{tables} tables, {rows} rows").format(
+                tables=len(database.tables), rows=sum(t.lignes for t in database.tables)
+            )
+        else:
+            detail = _("unreadable")
+        print(f"  {database.chemin}: {detail}")
+    for entry in record.fichiers:
+        if entry.nature == "lien symbolique":
+            print(
+                _("  {link}: symbolic link removed, its target {target} is kept").format(
+                    link=entry.chemin, target=entry.cible_lien
+                )
+            )
+    print(_("deletion record: {md} and {json}").format(md=md_path, json=json_path))
+    if record.statut != STATUS_DONE:
+        print(
+            _(
+                "pipase purge: error: incomplete deletion: {failures} failure(s), {remaining} "
+                "entry(ies) remain (see the record)"
+            ).format(failures=len(record.echecs), remaining=len(record.restants)),
+            file=sys.stderr,
+        )
+        for path in record.restants:
             print(f"  {path}", file=sys.stderr)
         return 1
     return 0
