@@ -5,18 +5,18 @@ with
 
 codes as (
     select
-        'decision_accord' as variable,
+        'decision_accord' as code_configure,
         count(*) filter (where accord_refus = '{{ var("decision_accord") }}') as lignes,
         count(*) as total
     from {{ source('annexe2', 'annexe2_iodas_dpas__aide') }}
     union all
     select
-        'statut_rendez_vous_honore' as variable,
+        'statut_rendez_vous_honore' as code_configure,
         count(*) filter (where statut_rendez_vous = '{{ var("statut_rendez_vous_honore") }}') as lignes,
         count(*) as total
     from {{ source('annexe2', 'annexe2_nova_dpas__rendez_vous') }}
 )
 
-select variable
+select code_configure
 from codes
 where total > 0 and lignes = 0

@@ -534,7 +534,9 @@ def test_verifier_without_its_recoverability_rule_misses_the_recoverable_cell(
     _reseal(package_copy)
     assert "recoverable_from_margins" in {p.rule for p in verify.verify(package_copy)}
     monkeypatch.setattr(verify, "_check_recoverable", lambda tables, problems: None)
-    assert verify.verify(package_copy) == []
+    # what is left to see is the chart or report that still shows the cell's neighbours
+    left = {p.rule for p in verify.verify(package_copy)}
+    assert not left & {"recoverable_from_margins", "recoverable_by_combination"}
 
 
 # --------------------------------------------------------------------------- small cases

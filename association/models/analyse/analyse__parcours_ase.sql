@@ -138,12 +138,17 @@ assemble as (
         {{ mois_date('individus.mois_naissance') }} as naissance,
         mesures_agregees.debut_premiere_mesure,
         mesures_agregees.cloture_derniere_mesure,
+        mesures_agregees.types_mesure,
+        type_principal.type_mesure_principal,
+        cjm.montant_cjm,
+        cjm.debut_cjm,
+        cjm.fin_cjm,
+        extraction.date_extraction,
+        extraction.mois_extraction,
         coalesce(mesures_agregees.mesure_en_cours, false) as mesure_en_cours,
         coalesce(placements_agreges.placement_en_cours, false) as placement_en_cours,
         coalesce(mesures_agregees.nombre_mesures, 0) as nombre_mesures,
         coalesce(mesures_agregees.nombre_types_mesure, 0) as nombre_types_mesure,
-        mesures_agregees.types_mesure,
-        type_principal.type_mesure_principal,
         coalesce(mesures_agregees.duree_mesures_jours, 0) as duree_mesures_jours,
         coalesce(placements_agreges.nombre_placements, 0) as nombre_placements,
         coalesce(duree_placee.nombre_mois_places, 0) as nombre_mois_places,
@@ -152,12 +157,7 @@ assemble as (
         coalesce(hors_placement.nombre_types_hors_placement, 0) as nombre_types_hors_placement,
         coalesce(hors_placement.duree_hors_placement_jours, 0) as duree_hors_placement_jours,
         cjm.cle_hachage is not null as a_cjm,
-        coalesce(cjm.nombre_versements_cjm, 0) as nombre_versements_cjm,
-        cjm.montant_cjm,
-        cjm.debut_cjm,
-        cjm.fin_cjm,
-        extraction.date_extraction,
-        extraction.mois_extraction
+        coalesce(cjm.nombre_versements_cjm, 0) as nombre_versements_cjm
     from individus
     cross join extraction
     left join mesures_agregees on individus.cle_hachage = mesures_agregees.cle_hachage
@@ -168,21 +168,31 @@ assemble as (
     left join cjm on individus.cle_hachage = cjm.cle_hachage
 ),
 
+sorties as (
+    -- out of child welfare: no measure and no placement open at the extraction; the exit is
+    -- the closing month of the last measure, or the last CJM payment when it is later
+    select
+        *,
+        coalesce(nombre_mesures > 0 and not mesure_en_cours and not placement_en_cours, false) as est_sorti,
+        case
+            when nombre_mesures > 0 and not mesure_en_cours and not placement_en_cours
+                then greatest(cloture_derniere_mesure, coalesce(fin_cjm, cloture_derniere_mesure))
+        end as sortie
+    from assemble
+),
+
 final as (
     select
         cle_hachage,
         genre,
         statut_mna,
         mois_naissance,
-        strftime(debut_premiere_mesure, '%Y-%m') as mois_premiere_mesure,
-        date_diff('month', naissance, debut_premiere_mesure) // 12 as age_premiere_mesure,
         nombre_mesures,
         nombre_types_mesure,
         types_mesure,
         type_mesure_principal,
         duree_mesures_jours,
         nombre_placements,
-        greatest(nombre_placements - 1, 0) as nombre_changements_placement,
         nombre_mois_places,
         duree_placement_jours,
         nombre_periodes_hors_placement,
@@ -191,32 +201,18 @@ final as (
         a_cjm,
         nombre_versements_cjm,
         montant_cjm,
+        est_sorti,
+        date_extraction,
+        strftime(debut_premiere_mesure, '%Y-%m') as mois_premiere_mesure,
+        date_diff('month', naissance, debut_premiere_mesure) // 12 as age_premiere_mesure,
+        greatest(nombre_placements - 1, 0) as nombre_changements_placement,
         strftime(debut_cjm, '%Y-%m') as mois_debut_cjm,
         strftime(fin_cjm, '%Y-%m') as mois_fin_cjm,
         case when a_cjm then date_diff('month', debut_cjm, fin_cjm) + 1 end as duree_cjm_mois,
-        -- out of child welfare: no measure and no placement open at the extraction
-        (nombre_mesures > 0 and not mesure_en_cours and not placement_en_cours) as est_sorti,
-        case
-            when nombre_mesures > 0 and not mesure_en_cours and not placement_en_cours
-                then strftime(greatest(cloture_derniere_mesure, coalesce(fin_cjm, cloture_derniere_mesure)), '%Y-%m')
-        end as mois_sortie,
-        case
-            when nombre_mesures > 0 and not mesure_en_cours and not placement_en_cours
-                then
-                    date_diff(
-                        'month', naissance, greatest(cloture_derniere_mesure, coalesce(fin_cjm, cloture_derniere_mesure))
-                    )
-                    // 12
-        end as age_sortie,
-        case
-            when nombre_mesures > 0 and not mesure_en_cours and not placement_en_cours
-                then
-                    date_diff(
-                        'month', greatest(cloture_derniere_mesure, coalesce(fin_cjm, cloture_derniere_mesure)), mois_extraction
-                    )
-        end as recul_mois,
-        date_extraction
-    from assemble
+        strftime(sortie, '%Y-%m') as mois_sortie,
+        date_diff('month', naissance, sortie) // 12 as age_sortie,
+        date_diff('month', sortie, mois_extraction) as recul_mois
+    from sorties
 )
 
 select * from final

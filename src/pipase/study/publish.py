@@ -555,7 +555,7 @@ def publish(
     ranks: dict[str, dict[str, int]] = {}
     if "ref_modalites" in relations:
         for variable, value, rank in con.execute(
-            f"select variable, modalite, rang from {relations['ref_modalites']}"
+            f"select nom_variable, modalite, rang from {relations['ref_modalites']}"
         ).fetchall():
             ranks.setdefault(variable, {})[value] = rank
     extraction = con.execute(

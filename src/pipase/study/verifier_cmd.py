@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from pipase.errors import PipaseError
-from pipase.i18n import _, ngettext
+from pipase.i18n import _
 from pipase.study.model import MINIMUM_THRESHOLD
 
 
@@ -43,11 +43,9 @@ def run(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"pipase verifier-publication : {problem}", file=sys.stderr)
         raise PipaseError(
-            ngettext(
-                "package refused: {n} problem",
-                "package refused: {n} problems",
-                len(problems),
-            ).format(n=len(problems)),
+            # one message, not ngettext: the compiled catalogue takes Babel's three French
+            # plural forms, and a two-form plural falls back to English from n = 2 on
+            _("package refused: {n} problem(s)").format(n=len(problems)),
             rule="publication_refused",
             file=str(args.dossier),
         )
