@@ -476,10 +476,15 @@ def test_report_or_chart_showing_a_suppressed_value_is_refused(package_copy, cap
     close = text.index("</td>", start)
     cell_open = text.rindex(">", start, close)
     report.write_text(text[: cell_open + 1] + "3" + text[close:], encoding="utf-8")
+    svg = package_copy / next(f for f in chart["fichiers"] if f.endswith(".svg"))
+    drawn = svg.read_text(encoding="utf-8")
+    assert " %</text>" in drawn
+    svg.write_text(drawn.replace(" %</text>", "7 %</text>", 1), encoding="utf-8")
     _reseal(package_copy)
     code, err = _verify_cli(package_copy, capsys)
     assert code == 1
     assert "[chart_shows_unpublished_value]" in err
+    assert f"{svg.relative_to(package_copy).as_posix()}: [chart_shows_unpublished_value]" in err
     assert "[report_differs_from_table]" in err
 
 

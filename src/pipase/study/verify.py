@@ -422,8 +422,30 @@ def _check_files(folder: Path, manifest: dict, problems: list[Problem]) -> None:
             )
 
 
-def _check_charts(manifest: dict, tables: dict[str, _Table], problems: list[Problem]) -> None:
+SVG_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.S)
+SVG_SHARE = re.compile(r"(\d+(?:,\d+)?)\s*%")
+
+
+def _check_charts(
+    folder: Path, manifest: dict, tables: dict[str, _Table], problems: list[Problem]
+) -> None:
     for chart in manifest.get("graphiques", []):
+        declared = {v["valeur"] for v in chart.get("valeurs", [])}
+        for name in chart.get("fichiers", []):
+            path = folder / name
+            if path.suffix.lower() != ".svg" or not path.is_file():
+                continue
+            # the SVG keeps its text as text: every percentage it writes is a declared value
+            for text in SVG_TEXT.findall(path.read_text(encoding="utf-8")):
+                for share in SVG_SHARE.findall(text):
+                    if share not in declared:
+                        problems.append(
+                            Problem(
+                                _("the chart writes a percentage that is not declared"),
+                                rule="chart_shows_unpublished_value",
+                                file=name,
+                            )
+                        )
         table = tables.get(chart.get("tableau"))
         name = (chart.get("fichiers") or ["?"])[0]
         if table is None:
@@ -530,6 +552,6 @@ def verify(folder: Path, threshold: int = FLOOR) -> list[Problem]:
             _check_cells(table, threshold, problems)
             _check_margins(table, problems)
     _check_recoverable(list(tables.values()), problems)
-    _check_charts(manifest, tables, problems)
+    _check_charts(folder, manifest, tables, problems)
     _check_report(folder, manifest, tables, problems)
     return problems
