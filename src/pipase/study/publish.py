@@ -208,7 +208,7 @@ def read_specs(manifest: dict) -> tuple[list[dict], dict[str, str]]:
                     **meta["publication"],
                 }
             )
-    specs.sort(key=lambda s: s["modele"])
+    specs.sort(key=lambda s: report.order(s["modele"]))
     return specs, relations
 
 
@@ -698,6 +698,18 @@ def publish(
             "controle_secret.json)",
         )
     acro_session.finalise(out / CONTROL_DIR / "acro")
+    (out / CONTROL_DIR / "LISEZMOI.txt").write_text(
+        "Relevé du contrôle de sortie (article 5.3 de la convention), pour le Département "
+        "seulement : NE PAS DIFFUSER.\n\n"
+        "- acro/ : le relevé de l'outil ACRO (results.json, sommes de contrôle). Ses propres "
+        "tableaux ont des marges recalculées sans les cases masquées : rapprochés des tableaux "
+        "publiés, ils redonneraient des cases masquées.\n"
+        "- controle_secret.json : chaque case masquée et son motif (primaire : effectif sous le "
+        "seuil ou nul ; secondaire : case qui permettrait de la recalculer).\n\n"
+        "Ce qui peut être diffusé après l'accord du Département : tableaux/, graphiques/, "
+        "rapport.html, contrôlés par « pipase verifier-publication ».\n",
+        encoding="utf-8",
+    )
     audit_left = suppression.recomputable(relations_all, set(hidden))
     (out / CONTROL_DIR / "controle_secret.json").write_text(
         json.dumps(

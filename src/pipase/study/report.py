@@ -12,7 +12,10 @@ import re
 
 from pipase.study.model import TOTAL, format_percentage
 
+# table-name prefix -> section of the report, in the report's order
 SECTIONS = [
+    ("ind__cohorte_genre", "Profils et parcours à l'ASE"),
+    ("ind__cohorte_age", "Profils et parcours à l'ASE"),
     ("ind__cohorte", "Profils et parcours à l'ASE"),
     ("ind__sortis", "Profils et parcours à l'ASE"),
     ("ind__rsa", "Insertion après la sortie : le RSA"),
@@ -46,6 +49,12 @@ def _section(table_id: str) -> str:
         if table_id.startswith(prefix):
             return title
     return OTHER
+
+
+def order(table_id: str) -> tuple[int, str]:
+    """Where a table comes in the report (and the package): by section, then by name."""
+    rank = next((i for i, (p, _t) in enumerate(SECTIONS) if table_id.startswith(p)), 99)
+    return (rank, table_id)
 
 
 def _inline_svg(path) -> str:
