@@ -126,6 +126,8 @@ def _problem(message: str, rule: str, table: _Table | None = None, cell=None) ->
     line, column = (None, None)
     if cell is not None:
         line, column = table.where.get(cell, (None, None))
+    # a CSV header holds " : " itself: quoted, so that the message reads clearly
+    column = None if column is None else f"« {column} »"
     return Problem(message, rule=rule, file=table.file, line=line, column=column)
 
 
