@@ -97,12 +97,18 @@ demo: $(STAMP) ## run the main job end to end on synthetic data (everything unde
 	PIPASE_ASSOCIATION_DB=$(CURDIR)/$(DEMO_DIR)/association/pipase_association.duckdb \
 	  $(DBT) build --project-dir association --profiles-dir association \
 	  --target-path $(CURDIR)/$(DEMO_DIR)/association/target --log-path $(CURDIR)/$(DEMO_DIR)/association/logs
+	@echo "== 5b/6 the study: checked tables, charts, report for the Department (pipase publier)"
+	$(BIN)/python -c "import acro" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[association]'
+	$(BIN)/pipase publier --database $(DEMO_DIR)/association/pipase_association.duckdb \
+	  --dbt-target $(DEMO_DIR)/association/target --out $(DEMO_DIR)/association/publication
+	$(BIN)/pipase verifier-publication $(DEMO_DIR)/association/publication
 	@echo "== 6/6 no canary identity anywhere in what the run produced"
 	$(BIN)/python scripts/scan_canaries.py --canaries $(DEMO_DIR)/extraction/ground_truth/canaries.csv \
 	  --database $(DEMO_DIR)/pipase.duckdb target logs $(DEMO_DIR)/export $(DEMO_DIR)/association
 	$(BIN)/python scripts/evaluate_linkage.py --extraction $(DEMO_DIR)/extraction \
 	  --database $(DEMO_DIR)/pipase.duckdb
 	@echo "demo: identifying zone $(DEMO_DIR)/pipase.duckdb; package $(DEMO_DIR)/export/; Association $(DEMO_DIR)/association/"
+	@echo "study: $(DEMO_DIR)/association/publication/ (rapport.html, tableaux/, graphiques/, controle/)"
 
 lint: $(STAMP) ## ruff and sqlfluff (dbt templater)
 	$(BIN)/ruff check src scripts tests

@@ -28,6 +28,14 @@ COMMANDS = {
     ),
     "purge": ("pipase.transmission.purge_cmd", "delete the study's data, write a deletion record"),
     "bench": ("pipase.bench", "time every stage of the main job at several scales"),
+    "publier": (
+        "pipase.study.publier_cmd",
+        "Association: the study's checked tables, charts and report",
+    ),
+    "verifier-publication": (
+        "pipase.study.verifier_cmd",
+        "Department: re-check a publication package before its release",
+    ),
 }
 # Marked for the catalogue extraction (scripts/compile_messages.py) without translating here.
 _HELP_IDS = [
@@ -38,6 +46,8 @@ _HELP_IDS = [
     _("Association: check and load an archive and partners' files"),
     _("delete the study's data, write a deletion record"),
     _("time every stage of the main job at several scales"),
+    _("Association: the study's checked tables, charts and report"),
+    _("Department: re-check a publication package before its release"),
 ]
 
 

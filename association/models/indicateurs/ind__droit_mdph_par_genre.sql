@@ -1,0 +1,1 @@
+{{ indicateur(ref('analyse__jeunes')) }}
