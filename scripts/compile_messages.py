@@ -28,6 +28,7 @@ MO_PATH = PO_DIR / "LC_MESSAGES" / "pipase.mo"
 # argparse's own messages are translated in argparse.po but not marked in our code.
 KEYWORDS = {"_": None, "ngettext": (1, 2)}
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+PLURAL_FORMS = "nplurals=2; plural=(n > 1);"
 
 
 def merged_catalogue() -> Catalog:
@@ -40,6 +41,8 @@ def merged_catalogue() -> Catalog:
         creation_date=FIXED_DATE,
         revision_date=FIXED_DATE,
     )
+    # The .po files' plural rule (two forms, n > 1), not the CLDR one Babel would derive.
+    merged.mime_headers = [("Plural-Forms", PLURAL_FORMS)]
     for po in sorted(PO_DIR.glob("*.po")):
         with po.open("rb") as handle:
             catalogue = read_po(handle, locale="fr")

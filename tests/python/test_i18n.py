@@ -71,3 +71,11 @@ def test_catalogue_is_compiled_and_complete():
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_plural_messages_follow_the_french_rule(monkeypatch):
+    """Two forms, singular for 0 and 1 (the .po files' rule, not a three-form CLDR one)."""
+    monkeypatch.setenv("PIPASE_LANG", "fr")
+    one = i18n.ngettext("expected %s argument", "expected %s arguments", 1) % 1
+    many = i18n.ngettext("expected %s argument", "expected %s arguments", 3) % 3
+    assert (one, many) == ("1 valeur attendue", "3 valeurs attendues")
