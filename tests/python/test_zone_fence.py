@@ -409,7 +409,7 @@ def anomaly(tmp_path_factory) -> dict:
     with duckdb.connect(str(database), read_only=True) as con:
         report = con.execute(
             "select table_source, lignes_chargees, lignes_conservees, motif, lignes_ecartees"
-            " from reports.rpt_reconciliation__lignes where source = 'iodas_ase'"
+            " from reports.rpt_reconciliation__lignes where base_source = 'iodas_ase'"
         ).fetchall()
         concordance = con.execute(
             "select table_sortante, concordent from reports.rpt_reconciliation__sorties"

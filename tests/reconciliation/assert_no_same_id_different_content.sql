@@ -9,7 +9,7 @@
 {{ config(severity='warn', fail_calc='coalesce(sum(lignes_ecartees), 0)') }}
 
 select
-    source,
+    base_source,
     table_source,
     lignes_ecartees
 from {{ ref('rpt_reconciliation__lignes') }}

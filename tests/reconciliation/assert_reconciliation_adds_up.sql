@@ -10,7 +10,7 @@ with
 
 tables as (
     select
-        source,
+        base_source,
         table_source,
         count(distinct lignes_chargees) as nombre_valeurs_chargees,
         count(distinct lignes_conservees) as nombre_valeurs_conservees,
@@ -18,11 +18,11 @@ tables as (
         max(lignes_conservees) as lignes_conservees,
         sum(lignes_ecartees) as lignes_ecartees
     from {{ ref('rpt_reconciliation__lignes') }}
-    group by source, table_source
+    group by base_source, table_source
 )
 
 select
-    source,
+    base_source,
     table_source,
     lignes_chargees,
     lignes_conservees,

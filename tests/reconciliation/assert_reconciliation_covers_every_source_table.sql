@@ -16,33 +16,33 @@ with
 expected as (
     {%- if expected | length == 0 %}
     select
-        cast(null as varchar) as source,
+        cast(null as varchar) as base_source,
         cast(null as varchar) as table_source
     where false
     {%- else %}
         select
-            expected_tables.source,
+            expected_tables.base_source,
             expected_tables.table_source
         from (
             values
             {%- for source_name, table_name in expected | sort %}
                 ('{{ source_name }}', '{{ table_name }}'){{ ',' if not loop.last }}
             {%- endfor %}
-        ) as expected_tables (source, table_source)
+        ) as expected_tables (base_source, table_source)
     {%- endif %}
 ),
 
 reported as (
     select distinct
-        source,
+        base_source,
         table_source
     from {{ ref('rpt_reconciliation__lignes') }}
 )
 
 select
-    expected.source,
+    expected.base_source,
     expected.table_source
 from expected
 left join reported
-    on expected.source = reported.source and expected.table_source = reported.table_source
+    on expected.base_source = reported.base_source and expected.table_source = reported.table_source
 where reported.table_source is null

@@ -31,7 +31,7 @@ known_ids as (
 
 individus as (
     select
-        'iodas_ase' as source,
+        'iodas_ase' as base_source,
         'individus' as table_source,
         doors._fichier,
         doors._ligne,
@@ -47,7 +47,7 @@ individus as (
 {% for table_name in id_tables %}
     {{ table_name }} as (
         select
-            'iodas_ase' as source,
+            'iodas_ase' as base_source,
             '{{ table_name }}' as table_source,
             doors._fichier,
             doors._ligne,
@@ -68,7 +68,7 @@ individus as (
 {% endfor %}
 detenteurs_autorite_parentale as (
     select
-        'iodas_ase' as source,
+        'iodas_ase' as base_source,
         'detenteurs_autorite_parentale' as table_source,
         doors._fichier,
         doors._ligne,

@@ -16,7 +16,7 @@ kept as (
 
 aides as (
     select
-        'iodas_dpas' as source,
+        'iodas_dpas' as base_source,
         'aides' as table_source,
         doors._fichier,
         doors._ligne,

@@ -29,7 +29,7 @@ crossed as (
 
 decisions as (
     select
-        'iodas_mdph' as source,
+        'iodas_mdph' as base_source,
         'decisions' as table_source,
         doors._fichier,
         doors._ligne,

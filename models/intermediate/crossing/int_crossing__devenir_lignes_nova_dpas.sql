@@ -55,7 +55,7 @@ concerned_ids as (
 
 personnes as (
     select
-        'nova_dpas' as source,
+        'nova_dpas' as base_source,
         'personnes' as table_source,
         doors._fichier,
         doors._ligne,
@@ -78,7 +78,7 @@ personnes as (
 
 rendez_vous as (
     select
-        'nova_dpas' as source,
+        'nova_dpas' as base_source,
         'rendez_vous' as table_source,
         doors._fichier,
         doors._ligne,

@@ -55,7 +55,7 @@ rsa_applicants as (
 
 personnes as (
     select
-        'webrsa' as source,
+        'webrsa' as base_source,
         'personnes' as table_source,
         doors._fichier,
         doors._ligne,
@@ -80,7 +80,7 @@ personnes as (
 
 prestations as (
     select
-        'webrsa' as source,
+        'webrsa' as base_source,
         'prestations' as table_source,
         doors._fichier,
         doors._ligne,
@@ -98,7 +98,7 @@ prestations as (
 
 foyers as (
     select
-        'webrsa' as source,
+        'webrsa' as base_source,
         'foyers' as table_source,
         doors._fichier,
         doors._ligne,
@@ -110,7 +110,7 @@ foyers as (
 
 dossiers as (
     select
-        'webrsa' as source,
+        'webrsa' as base_source,
         'dossiers' as table_source,
         doors._fichier,
         doors._ligne,
@@ -122,7 +122,7 @@ dossiers as (
 
 situationsdossiersrsa as (
     select
-        'webrsa' as source,
+        'webrsa' as base_source,
         'situationsdossiersrsa' as table_source,
         doors._fichier,
         doors._ligne,
@@ -142,14 +142,14 @@ situationsdossiersrsa as (
 
 adresses as (
     select
-        'webrsa' as source,
+        'webrsa' as base_source,
         'adresses' as table_source,
         doors._fichier,
         doors._ligne,
         case
             when used._ligne is not null then null
             when kept_foyers.foyer_id is null then 'foyer_non_retenu'
-            when doors.rgadr is distinct from '01' then 'adresse_non_actuelle'
+            when coalesce(doors.rgadr, '') <> '01' then 'adresse_non_actuelle'
             else 'version_anterieure'
         end as motif
     from {{ ref('int_keys__webrsa__adresses_attributs') }} as doors
@@ -160,7 +160,7 @@ adresses as (
 
 dsps as (
     select
-        'webrsa' as source,
+        'webrsa' as base_source,
         'dsps' as table_source,
         doors._fichier,
         doors._ligne,
@@ -180,7 +180,7 @@ dsps as (
 
 historiqueetatspe as (
     select
-        'webrsa' as source,
+        'webrsa' as base_source,
         'historiqueetatspe' as table_source,
         doors._fichier,
         doors._ligne,
@@ -200,7 +200,7 @@ historiqueetatspe as (
 
 orientsstructs as (
     select
-        'webrsa' as source,
+        'webrsa' as base_source,
         'orientsstructs' as table_source,
         doors._fichier,
         doors._ligne,
@@ -221,7 +221,7 @@ orientsstructs as (
 
 cers93_sujets as (
     select
-        'webrsa' as source,
+        'webrsa' as base_source,
         'cers93_sujets' as table_source,
         doors._fichier,
         doors._ligne,

@@ -36,7 +36,7 @@ with
 counts as (
     {%- for source_name, table_name in tables %}
         select
-            '{{ source_name }}' as source,
+            '{{ source_name }}' as base_source,
             '{{ table_name }}' as table_source,
             count(*) as lignes_chargees
         from {{ ref('stg_' ~ source_name ~ '__' ~ table_name) }}
@@ -48,7 +48,7 @@ counts as (
 
 final as (
     select
-        source,
+        base_source,
         table_source,
         cast(lignes_chargees as bigint) as lignes_chargees
     from counts

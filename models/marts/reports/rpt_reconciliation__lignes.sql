@@ -57,7 +57,7 @@ loaded as (
 fates as (
     {%- for source_name in ['iodas_ase', 'webrsa', 'nova_dpas', 'iodas_dpas', 'iodas_mdph'] %}
         select
-            source,
+            base_source,
             table_source,
             motif
         from {{ ref('int_crossing__devenir_lignes_' ~ source_name) }}
@@ -69,50 +69,50 @@ fates as (
 
 kept as (
     select
-        source,
+        base_source,
         table_source,
         count(*) filter (where motif is null) as lignes_conservees
     from fates
-    group by source, table_source
+    group by base_source, table_source
 ),
 
 left_by_reason as (
     select
-        source,
+        base_source,
         table_source,
         motif,
         count(*) as lignes_ecartees
     from fates
     where motif is not null
-    group by source, table_source, motif
+    group by base_source, table_source, motif
     union all
     -- read by no model: every row is left
     select
-        source,
+        base_source,
         table_source,
         'table_non_transmise' as motif,
         lignes_chargees as lignes_ecartees
     from loaded
-    where source = 'webrsa' and table_source = 'detailsdroitsrsa'
+    where base_source = 'webrsa' and table_source = 'detailsdroitsrsa'
 ),
 
 -- every table loaded, and any table a fate model has that the count does not (it then has no
 -- lignes_chargees, and assert_reconciliation_adds_up fails)
 tables as (
     select
-        source,
+        base_source,
         table_source
     from loaded
     union
     select
-        source,
+        base_source,
         table_source
     from kept
 ),
 
 listed_reasons as (
     select
-        listed.source,
+        listed.base_source,
         listed.table_source,
         listed.motif
     from (
@@ -123,18 +123,18 @@ listed_reasons as (
                 ('{{ source_name }}', '{{ table_name }}', '{{ reason }}'){{ '' if outer_last and loop.last else ',' }}
             {%- endfor %}
         {%- endfor %}
-    ) as listed (source, table_source, motif)
+    ) as listed (base_source, table_source, motif)
 ),
 
 reasons as (
     select
-        source,
+        base_source,
         table_source,
         motif
     from listed_reasons
     union
     select
-        source,
+        base_source,
         table_source,
         motif
     from left_by_reason
@@ -142,7 +142,7 @@ reasons as (
 
 final as (
     select
-        tables.source,
+        tables.base_source,
         tables.table_source,
         cast(loaded.lignes_chargees as bigint) as lignes_chargees,
         cast(coalesce(kept.lignes_conservees, 0) as bigint) as lignes_conservees,
@@ -150,17 +150,17 @@ final as (
         cast(coalesce(left_by_reason.lignes_ecartees, 0) as bigint) as lignes_ecartees
     from tables
     left join loaded
-        on tables.source = loaded.source and tables.table_source = loaded.table_source
+        on tables.base_source = loaded.base_source and tables.table_source = loaded.table_source
     left join kept
-        on tables.source = kept.source and tables.table_source = kept.table_source
+        on tables.base_source = kept.base_source and tables.table_source = kept.table_source
     left join reasons
-        on tables.source = reasons.source and tables.table_source = reasons.table_source
+        on tables.base_source = reasons.base_source and tables.table_source = reasons.table_source
     left join left_by_reason
         on
-            reasons.source = left_by_reason.source
+            reasons.base_source = left_by_reason.base_source
             and reasons.table_source = left_by_reason.table_source
             and reasons.motif = left_by_reason.motif
 )
 
 select * from final
-order by source, table_source, motif
+order by base_source, table_source, motif

@@ -12,7 +12,7 @@ with
 
 kept as (
     select distinct
-        reconciliation.source,
+        reconciliation.base_source,
         reconciliation.table_source,
         reconciliation.lignes_conservees
     from {{ ref('rpt_reconciliation__lignes') }} as reconciliation
@@ -20,49 +20,49 @@ kept as (
 
 leaving as (
     select
-        'iodas_ase' as source,
+        'iodas_ase' as base_source,
         'mesures' as table_source,
         'annexe2_iodas_ase__mesure' as table_sortante,
         count(*) as lignes_sortantes
     from {{ ref('annexe2_iodas_ase__mesure') }}
     union all
     select
-        'iodas_ase' as source,
+        'iodas_ase' as base_source,
         'placements' as table_source,
         'annexe2_iodas_ase__placement' as table_sortante,
         count(*) as lignes_sortantes
     from {{ ref('annexe2_iodas_ase__placement') }}
     union all
     select
-        'iodas_ase' as source,
+        'iodas_ase' as base_source,
         'informations_preoccupantes' as table_source,
         'annexe2_iodas_ase__ip' as table_sortante,
         count(*) as lignes_sortantes
     from {{ ref('annexe2_iodas_ase__ip') }}
     union all
     select
-        'iodas_ase' as source,
+        'iodas_ase' as base_source,
         'aides_cjm' as table_source,
         'annexe2_iodas_ase__cjm' as table_sortante,
         count(*) as lignes_sortantes
     from {{ ref('annexe2_iodas_ase__cjm') }}
     union all
     select
-        'iodas_ase' as source,
+        'iodas_ase' as base_source,
         'hors_placement' as table_source,
         'annexe2_iodas_ase__hors_placement' as table_sortante,
         count(*) as lignes_sortantes
     from {{ ref('annexe2_iodas_ase__hors_placement') }}
     union all
     select
-        'iodas_dpas' as source,
+        'iodas_dpas' as base_source,
         'aides' as table_source,
         'annexe2_iodas_dpas__aide' as table_sortante,
         count(*) as lignes_sortantes
     from {{ ref('annexe2_iodas_dpas__aide') }}
     union all
     select
-        'iodas_mdph' as source,
+        'iodas_mdph' as base_source,
         'decisions' as table_source,
         'annexe2_iodas_mdph__droit' as table_sortante,
         count(*) as lignes_sortantes
@@ -71,7 +71,7 @@ leaving as (
 
 final as (
     select
-        leaving.source,
+        leaving.base_source,
         leaving.table_source,
         leaving.table_sortante,
         cast(kept.lignes_conservees as bigint) as lignes_conservees,
@@ -79,7 +79,7 @@ final as (
         coalesce(kept.lignes_conservees = leaving.lignes_sortantes, false) as concordent
     from leaving
     left join kept
-        on leaving.source = kept.source and leaving.table_source = kept.table_source
+        on leaving.base_source = kept.base_source and leaving.table_source = kept.table_source
 )
 
 select * from final
