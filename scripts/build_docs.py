@@ -380,7 +380,7 @@ def section_identity(facts: Facts, build: BuildResults | None, con, manifest) ->
         ["Variante du protocole utilisée par ce run", variant],
         ["Version de pipase", pipase.__version__],
     ]
-    extraction = _rows(con, manifest, "int_cohort__extraction", "crossing")
+    extraction = _rows(con, manifest, "int_keys__iodas_ase__extraction", "identifying")
     if extraction:
         first = extraction[0]
         rows.append(["Date d'extraction retenue", str(first.get("date_extraction") or "—")])

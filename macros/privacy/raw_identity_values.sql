@@ -1,7 +1,7 @@
 {#
   raw_identity_values(): one row per distinct raw identity value of the identifying zone, the
   forbidden set of the privacy test has_no_raw_identity_values, built once per run (by the model
-  stg_privacy__valeurs_identifiantes) instead of once per leaving model.
+  int_keys__valeurs_identifiantes) instead of once per leaving model.
 
   Read from the dbt sources (graph.sources): every column flagged
   `meta: {pipase: {identifier: direct}}` (names, first names, birth names, address lines,

@@ -9,9 +9,15 @@ model and the missing item, when
     weakened (severity warn, a `where` filter, a `limit`, an error_if other than != 0);
   - a model outside staging reads a source (only staging reads the raw tables), or a model other
     than int_keys__* reads a staging model (int_keys__* is the only door out of the identifying
-    zone; a staging model with access protected, no column flagged as identifier, is a declared
-    door too); a source whose meta says `pipase: {zone: reporting}` (counts, no identity) may also
-    be read by reporting models;
+    zone, staging is never one); a source whose meta says `pipase: {zone: reporting}` (counts, no
+    identity) may also be read by reporting models;
+  - the zones are not what the folders say, or the data does not flow one way
+    (check_dag_direction): a model's group, schema and name prefix differ from its folder's
+    zone; a staging model is not private; a model reads a model of a later zone (identifying ->
+    crossing -> leaving; reports read any zone but are read by none); a model outside the
+    identifying zone reads an identifying model that is no door (int_keys__*, not private, no
+    column flagged meta.pipase.identifier: int_keys__valeurs_identifiantes is protected for the
+    privacy tests only);
   - a model outside the identifying zone documents a column flagged meta.pipase.identifier;
   - a data test would store its failing rows (store_failures true, store_failures_as table or
     view; and, given --run-results, a run started with --store-failures): failing rows of a
@@ -47,6 +53,25 @@ STAGING_FOLDER = "models/staging/"
 DOOR_PREFIX = "int_keys__"
 IDENTIFYING_GROUP = "identifying"
 REPORTING_GROUP = "reporting"
+# The zones, in the order the data flows (STYLE.md section 1): folder, group = schema, prefixes.
+# Reports hold counts of any zone and feed none.
+ZONES = ("identifying", "crossing", "leaving", "reporting")
+ZONE_FOLDERS = (
+    ("models/staging/", "identifying", ("stg_",)),
+    ("models/intermediate/keys/", "identifying", (DOOR_PREFIX,)),
+    ("models/intermediate/cohort/", "crossing", ("int_cohort__",)),
+    ("models/intermediate/crossing/", "crossing", ("int_crossing__",)),
+    ("models/intermediate/minimisation/", "crossing", ("int_minimisation__",)),
+    ("models/marts/annexe2/", "leaving", ("annexe2_",)),
+    ("models/marts/reports/", "reporting", ("rpt_",)),
+)
+# The schema of each zone (dbt_project.yml): the zone's name, but reports for reporting.
+ZONE_SCHEMAS = {
+    "identifying": "identifying",
+    "crossing": "crossing",
+    "leaving": "leaving",
+    "reporting": "reports",
+}
 
 
 @dataclass(frozen=True)
@@ -179,13 +204,31 @@ def _reporting_sources(manifest: dict) -> set[str]:
     }
 
 
+def _access(node: dict) -> str | None:
+    return node.get("access") or (node.get("config") or {}).get("access")
+
+
+def _group(node: dict) -> str | None:
+    return node.get("group") or (node.get("config") or {}).get("group")
+
+
+def _flagged_columns(node: dict) -> list[str]:
+    return sorted(
+        name
+        for name, column in (node.get("columns") or {}).items()
+        if _meta(column).get("identifier")
+    )
+
+
 def _is_door(node: dict) -> bool:
-    """A staging model declared readable outside the identifying zone: access protected or
-    public (a private model cannot be ref'd from another group), and no documented column
-    flagged meta.pipase.identifier."""
-    access = node.get("access") or (node.get("config") or {}).get("access")
-    flagged = [c for c in (node.get("columns") or {}).values() if _meta(c).get("identifier")]
-    return access in ("protected", "public") and not flagged
+    """An identifying model that other zones may read: an int_keys__* model (never staging),
+    not private, documenting no column flagged meta.pipase.identifier."""
+    return (
+        node["name"].startswith(DOOR_PREFIX)
+        and not is_staging(node)
+        and _access(node) in ("protected", "public")
+        and not _flagged_columns(node)
+    )
 
 
 def check_zones(manifest: dict) -> list[Problem]:
@@ -208,13 +251,12 @@ def check_zones(manifest: dict) -> list[Problem]:
             parent_node = models.get(parent)
             if parent_node is None or not is_staging(parent_node):
                 continue
-            if not identifying and not _is_door(parent_node):
+            if not identifying:
                 problems.append(
                     Problem(
                         name,
                         f"reads staging model {parent_node['name']}, which is no door "
-                        f"(outside the identifying zone, read {DOOR_PREFIX}* models or a "
-                        "protected staging model without identifier columns)",
+                        f"(outside the identifying zone, read the {DOOR_PREFIX}* doors)",
                     )
                 )
             elif identifying and not staging and not name.startswith(DOOR_PREFIX):
@@ -231,6 +273,90 @@ def check_zones(manifest: dict) -> list[Problem]:
                     problems.append(
                         Problem(name, f"column {column_name} is flagged meta.pipase.identifier")
                     )
+    return problems
+
+
+def zone_of_folder(node: dict) -> tuple[str, tuple[str, ...]] | None:
+    """The zone and name prefixes that a model's folder gives it, or None outside the zones."""
+    path = _path(node)
+    for folder, zone, prefixes in ZONE_FOLDERS:
+        if path.startswith(folder):
+            return zone, prefixes
+    return None
+
+
+def check_dag_direction(manifest: dict) -> list[Problem]:
+    """The zones as dbt and the folders see them, and the one-way flow between them.
+
+    - a model's zone is its folder's; its group, its configured schema and its name prefix
+      must say the same (a crossing model cannot join the identifying group to read staging);
+    - every staging model is private (a protected one would be readable by any group);
+    - a model (or snapshot) never reads a model of a later zone: identifying -> crossing ->
+      leaving, reports last (an identifying model that reads a crossing model would make
+      the identifying zone depend on what the crossing zone decides);
+    - outside the identifying zone, the only identifying models read are its doors
+      (_is_door): int_keys__identites (private) or int_keys__valeurs_identifiantes
+      (protected, flagged column) are for the identifying zone and the privacy tests only.
+    """
+    problems: list[Problem] = []
+    models = _models(manifest)
+    zones: dict[str, str | None] = {}
+    for uid, node in models.items():
+        found = zone_of_folder(node)
+        zones[uid] = found[0] if found else None
+    for node in sorted(models.values(), key=lambda n: n["name"]):
+        name = node["name"]
+        found = zone_of_folder(node)
+        if found is None:
+            problems.append(Problem(name, f"is in no zone folder ({_path(node) or 'no path'})"))
+            continue
+        zone, prefixes = found
+        group = _group(node)
+        if group != zone:
+            problems.append(Problem(name, f"group {group}, but its folder is in zone {zone}"))
+        schema = (node.get("config") or {}).get("schema")
+        if schema is not None and schema != ZONE_SCHEMAS[zone]:
+            problems.append(Problem(name, f"schema {schema}, but its folder is in zone {zone}"))
+        if not name.startswith(prefixes):
+            problems.append(Problem(name, f"name does not start with {' or '.join(prefixes)}"))
+        if is_staging(node) and _access(node) != "private":
+            problems.append(
+                Problem(name, f"staging model with access {_access(node)}, not private")
+            )
+    consumers = [
+        (node, zones.get(uid)) for uid, node in models.items() if zones.get(uid) is not None
+    ] + [
+        (node, "crossing")  # snapshots keep crossing-zone tables only (STYLE.md section 9)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "snapshot"
+    ]
+    for node, zone in sorted(consumers, key=lambda item: item[0]["name"]):
+        for parent in (node.get("depends_on") or {}).get("nodes", []):
+            parent_node = models.get(parent)
+            parent_zone = zones.get(parent)
+            if parent_node is None or parent_zone is None:
+                continue
+            if ZONES.index(parent_zone) > ZONES.index(zone):
+                problems.append(
+                    Problem(
+                        node["name"],
+                        f"{zone} model reads {parent_zone} model {parent_node['name']} "
+                        "(the data flows identifying -> crossing -> leaving)",
+                    )
+                )
+            elif parent_zone == IDENTIFYING_GROUP != zone and not _is_door(parent_node):
+                flagged = _flagged_columns(parent_node)
+                why = (
+                    f"it documents identifier columns ({', '.join(flagged)})"
+                    if flagged
+                    else f"it is no door (a door is an {DOOR_PREFIX}* model, protected or public)"
+                )
+                problems.append(
+                    Problem(
+                        node["name"],
+                        f"{zone} model reads identifying model {parent_node['name']}: {why}",
+                    )
+                )
     return problems
 
 
@@ -256,6 +382,7 @@ def check(manifest: dict, run_results: dict | None = None) -> list[Problem]:
     return (
         check_leaving(manifest)
         + check_zones(manifest)
+        + check_dag_direction(manifest)
         + check_store_failures(manifest, run_results)
     )
 

@@ -4,7 +4,7 @@
   no value of a text column of the relation (nor an element of a text list column) equals,
   after trim and upper-case, a raw identity of the identifying zone.
 
-  The forbidden set is the model stg_privacy__valeurs_identifiantes (macro raw_identity_values),
+  The forbidden set is the model int_keys__valeurs_identifiantes (macro raw_identity_values),
   built once per run from the dbt sources: every column flagged
   `meta: {pipase: {identifier: direct}}` (names, first names, birth names, address lines,
   organisation names, file numbers...), each text value as itself and in normalised form
@@ -30,7 +30,7 @@
         "has_no_raw_identity_values: no implementation for adapter " ~ target.type) }}
 {%- endif -%}
 {#- outside `execute`: dbt records the dependency when it parses the test -#}
-{%- set forbidden_relation = ref('stg_privacy__valeurs_identifiantes') -%}
+{%- set forbidden_relation = ref('int_keys__valeurs_identifiantes') -%}
 {%- set vocabulary_selects = [] -%}
 {%- set model_selects = [] -%}
 {%- set labels = [] -%}

@@ -269,10 +269,17 @@ def test_staging_read_outside_the_door_is_named() -> None:
         "int_other: reads staging model stg_src__t "
         "(in the identifying zone, only int_keys__* models read staging)"
     )
-    assert len(found) == 2
+    # check_dag_direction names both too: the prefix of the keys folder, the read across zones
+    assert found[2:] == [
+        "int_other: name does not start with int_keys__",
+        "int_crossing__src: crossing model reads identifying model stg_src__t: "
+        "it documents identifier columns (nom)",
+    ]
 
 
-def test_protected_staging_without_identifiers_is_a_door() -> None:
+def test_protected_staging_is_no_door() -> None:
+    """Staging is private without exception: a protected staging model without identifier
+    columns is no door (issue 14: 18 staging models were protected and read by crossing)."""
     manifest = covered_manifest()
     manifest["nodes"]["model.pipase.stg_src__codes"] = _model(
         "stg_src__codes",
@@ -281,13 +288,20 @@ def test_protected_staging_without_identifiers_is_a_door() -> None:
         ["source.pipase.src.t"],
         columns={"code": {}},
     )
+    assert problems(manifest) == [
+        "stg_src__codes: staging model with access protected, not private"
+    ]
     crossing = manifest["nodes"]["model.pipase.int_crossing__src"]
     crossing["depends_on"]["nodes"].append("model.pipase.stg_src__codes")
-    assert problems(manifest) == []
-    manifest["nodes"]["model.pipase.stg_src__codes"]["columns"]["nom"] = {
-        "config": {"meta": {"pipase": {"identifier": "direct"}}}
-    }
-    assert len(problems(manifest)) == 1
+    found = problems(manifest)
+    assert found[0].startswith(
+        "int_crossing__src: reads staging model stg_src__codes, which is no door"
+    )
+    assert found[1:] == [
+        "stg_src__codes: staging model with access protected, not private",
+        "int_crossing__src: crossing model reads identifying model stg_src__codes: "
+        "it is no door (a door is an int_keys__* model, protected or public)",
+    ]
 
 
 def test_identifier_column_past_the_door_is_named() -> None:
@@ -498,7 +512,7 @@ def probe_results(tmp_path_factory) -> dict[str, dict[str, str]]:
     # the forbidden set of has_no_raw_identity_values: its macro and model, as in the project
     shutil.copytree(REPO / "macros" / "privacy", root / "macros" / "privacy")
     shutil.copy(
-        REPO / "models" / "staging" / "privacy" / "stg_privacy__valeurs_identifiantes.sql",
+        REPO / "models" / "intermediate" / "keys" / "int_keys__valeurs_identifiantes.sql",
         root / "models",
     )
     (root / "dbt_project.yml").write_text(PROBE_PROJECT, encoding="utf-8")
@@ -674,7 +688,7 @@ def project(tmp_path_factory) -> Project:
         "build",
         "--select",
         "resource_type:seed",
-        "stg_privacy__valeurs_identifiantes",  # read by has_no_raw_identity_values
+        "int_keys__valeurs_identifiantes",  # read by has_no_raw_identity_values
         *parents,
         "--exclude",
         "resource_type:test",

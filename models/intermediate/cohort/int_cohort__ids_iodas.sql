@@ -7,7 +7,7 @@
 with
 
 statuses as (
-    select * from {{ ref('int_cohort__statut_ids_iodas') }}
+    select * from {{ ref('int_keys__iodas_ase__cohorte') }}
 ),
 
 final as (

@@ -1,6 +1,6 @@
 {#
   The cohort of the study: one row per person (per primary key cle_hachage) among the
-  Iodas-ASE individuals that int_cohort__statut_ids_iodas keeps. Duplicate IODAS files of one
+  Iodas-ASE individuals that int_keys__iodas_ase__cohorte keeps. Duplicate IODAS files of one
   person (same primary key) are collapsed; nombre_id_iodas says how many ids were merged.
   Gender: the one the ids agree on; NULL when they disagree or none is known.
 #}

@@ -1,6 +1,9 @@
 -- Iodas-DPAS aids crossed with the ASE cohort: one row per aid row matched to a cohort member,
 -- carrying the cohort's key and the aid's coded attributes (raw codes; minimised in the mart).
--- Rows that match nobody stop here (counted in rpt_linkage__by_source).
+-- Rows that match nobody stop here (counted in rpt_linkage__by_source). A request exported
+-- twice (same id_demande) is one aid: the row kept for its id by rank_same_id_rows (most complete
+-- content, then content fingerprint; never the file order); the others are counted in
+-- rpt_reconciliation__lignes (doublon_identique, or doublon_id_contenu_different: an anomaly).
 with
 
 appariements as (
@@ -9,7 +12,8 @@ appariements as (
 ),
 
 aides as (
-    select * from {{ ref('stg_iodas_dpas__aides_attributs') }}
+    select * from {{ ref('int_keys__iodas_dpas__aides_attributs') }}
+    where rang_meme_id = 1
 ),
 
 final as (

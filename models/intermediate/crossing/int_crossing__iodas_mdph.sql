@@ -9,7 +9,7 @@ appariements as (
 ),
 
 decisions as (
-    select * from {{ ref('stg_iodas_mdph__decisions_attributs') }}
+    select * from {{ ref('int_keys__iodas_mdph__decisions_attributs') }}
 ),
 
 final as (

@@ -14,7 +14,7 @@ lignes as (
 ),
 
 personnes as (
-    select * from {{ ref('stg_nova_dpas__personnes_attributs') }}
+    select * from {{ ref('int_keys__nova_dpas__personnes_attributs') }}
 ),
 
 final as (

@@ -3,7 +3,10 @@
 -- member concerns it when it is booked for them, or, when the member is not the usager of the
 -- household (enfant de, parent de, conjoint de, autre membre), when it is booked for the
 -- household's usager: the annex's "Type de lien" says in which capacity the member was seen.
--- An appointment exported twice (same id_rdv) counts once.
+-- An appointment exported twice (same id_rdv) counts once: the row kept for its id by
+-- rank_same_id_rows (most complete content, then content fingerprint; never the file order);
+-- the others are counted in rpt_reconciliation__lignes (doublon_identique, or
+-- doublon_id_contenu_different: an anomaly).
 with
 
 nova as (
@@ -11,16 +14,17 @@ nova as (
 ),
 
 personnes as (
-    select * from {{ ref('stg_nova_dpas__personnes_attributs') }}
+    select * from {{ ref('int_keys__nova_dpas__personnes_attributs') }}
 ),
 
 rendez_vous as (
-    select distinct
+    select
         rendez_vous.id_rdv,
         rendez_vous.id_personne,
         rendez_vous.date_rdv,
         rendez_vous.statut_rdv
-    from {{ ref('stg_nova_dpas__rendez_vous') }} as rendez_vous
+    from {{ ref('int_keys__nova_dpas__rendez_vous') }} as rendez_vous
+    where rendez_vous.rang_meme_id = 1
 ),
 
 usagers as (

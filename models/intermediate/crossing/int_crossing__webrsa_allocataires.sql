@@ -2,6 +2,9 @@
 -- member's personnes row that is demandeur (DEM) or conjoint (CJT) of an RSA benefit, in the
 -- most recent RSA demand when there are several; with the foyer's children (ENF). A young
 -- person seen only as a child (ENF) of a parent's foyer is not an allocataire.
+-- lignes_utilisees lists every source row (table, file, line) whose content reaches the row:
+-- rpt_reconciliation__lignes counts the WebRSA rows kept from it, and every other row with the
+-- reason it was left (nothing is dropped without a count).
 with
 
 webrsa as (
@@ -9,12 +12,12 @@ webrsa as (
 ),
 
 prestations as (
-    select * from {{ ref('stg_webrsa__prestations') }}
+    select * from {{ ref('int_keys__webrsa__prestations') }}
     where natprest = 'RSA'
 ),
 
 personnes as (
-    select * from {{ ref('stg_webrsa__personnes_attributs') }}
+    select * from {{ ref('int_keys__webrsa__personnes_attributs') }}
 ),
 
 keys_doors as (
@@ -22,35 +25,35 @@ keys_doors as (
 ),
 
 foyers as (
-    select * from {{ ref('stg_webrsa__foyers') }}
+    select * from {{ ref('int_keys__webrsa__foyers') }}
 ),
 
 dossiers as (
-    select * from {{ ref('stg_webrsa__dossiers_attributs') }}
+    select * from {{ ref('int_keys__webrsa__dossiers_attributs') }}
 ),
 
 situations as (
-    select * from {{ ref('stg_webrsa__situationsdossiersrsa') }}
+    select * from {{ ref('int_keys__webrsa__situationsdossiersrsa') }}
 ),
 
 adresses as (
-    select * from {{ ref('stg_webrsa__adresses_attributs') }}
+    select * from {{ ref('int_keys__webrsa__adresses_attributs') }}
 ),
 
 dsps as (
-    select * from {{ ref('stg_webrsa__dsps_attributs') }}
+    select * from {{ ref('int_keys__webrsa__dsps_attributs') }}
 ),
 
 orientations as (
-    select * from {{ ref('stg_webrsa__orientsstructs') }}
+    select * from {{ ref('int_keys__webrsa__orientsstructs') }}
 ),
 
 sujets_cer as (
-    select * from {{ ref('stg_webrsa__cers93_sujets') }}
+    select * from {{ ref('int_keys__webrsa__cers93_sujets') }}
 ),
 
 etats_pe as (
-    select * from {{ ref('stg_webrsa__historiqueetatspe') }}
+    select * from {{ ref('int_keys__webrsa__historiqueetatspe') }}
 ),
 
 allocataire_rows as (
@@ -72,7 +75,9 @@ latest_allocataire_row as (
     select
         allocataire_rows.*,
         foyers.dossier_id,
-        dossiers.dtdemrsa
+        dossiers.dtdemrsa,
+        { 'table_source': 'foyers', '_fichier': foyers._fichier, '_ligne': foyers._ligne } as ligne_foyer,
+        { 'table_source': 'dossiers', '_fichier': dossiers._fichier, '_ligne': dossiers._ligne } as ligne_dossier
     from allocataire_rows
     left join foyers
         on allocataire_rows.foyer_id = foyers.id
@@ -82,6 +87,17 @@ latest_allocataire_row as (
         partition by allocataire_rows.cle_hachage
         order by dossiers.dtdemrsa desc nulls last, foyers.dossier_id desc nulls last, allocataire_rows.personne_id desc
     ) = 1
+),
+
+-- the RSA prestation rows that make the person demandeur or conjoint
+allocataire_prestations as (
+    select
+        prestations.personne_id,
+        list({ 'table_source': 'prestations', '_fichier': prestations._fichier, '_ligne': prestations._ligne })
+            as lignes
+    from prestations
+    where prestations.rolepers in ('DEM', 'CJT')
+    group by prestations.personne_id
 ),
 
 personnes_attributs as (
@@ -100,7 +116,10 @@ foyer_children as (
         count(distinct personnes.id) as nombre_enfants_a_charge,
         list(keys_doors.annee_naissance order by keys_doors.annee_naissance) filter (
             where keys_doors.annee_naissance is not null
-        ) as annees_naissance_enfants
+        ) as annees_naissance_enfants,
+        list({ 'table_source': 'personnes', '_fichier': personnes._fichier, '_ligne': personnes._ligne })
+        || list({ 'table_source': 'prestations', '_fichier': prestations._fichier, '_ligne': prestations._ligne })
+            as lignes
     from prestations
     inner join personnes
         on prestations.personne_id = personnes.id
@@ -115,7 +134,8 @@ foyer_children as (
 current_address as (
     select
         adresses.foyer_id,
-        adresses.numcom
+        adresses.numcom,
+        { 'table_source': 'adresses', '_fichier': adresses._fichier, '_ligne': adresses._ligne } as ligne
     from adresses
     where adresses.rgadr = '01'
     qualify row_number() over (partition by adresses.foyer_id order by adresses._ligne desc) = 1
@@ -137,7 +157,9 @@ latest_situation as (
 latest_orientation as (
     select
         orientations.personne_id,
-        orientations.typeorient_parent
+        orientations.typeorient_parent,
+        { 'table_source': 'orientsstructs', '_fichier': orientations._fichier, '_ligne': orientations._ligne }
+            as ligne
     from orientations
     where orientations.statut_orient = 'Orienté'
     qualify row_number() over (
@@ -146,18 +168,32 @@ latest_orientation as (
     ) = 1
 ),
 
+-- a subject listed twice for a person counts once: the row of its first line stands for it
 cer_subjects as (
     select
-        sujets_cer.personne_id,
-        list(distinct sujets_cer.sujetcer93_id order by sujets_cer.sujetcer93_id) as sujets_cer
-    from sujets_cer
-    group by sujets_cer.personne_id
+        subjects.personne_id,
+        list(subjects.sujetcer93_id order by subjects.sujetcer93_id) as sujets_cer,
+        list(subjects.ligne) as lignes
+    from (
+        select
+            sujets_cer.personne_id,
+            sujets_cer.sujetcer93_id,
+            arg_min(
+                { 'table_source': 'cers93_sujets', '_fichier': sujets_cer._fichier, '_ligne': sujets_cer._ligne },
+                [sujets_cer._fichier, cast(sujets_cer._ligne as varchar)]
+            ) as ligne
+        from sujets_cer
+        group by sujets_cer.personne_id, sujets_cer.sujetcer93_id
+    ) as subjects
+    group by subjects.personne_id
 ),
 
 latest_pe_state as (
     select
         etats_pe.personne_id,
-        etats_pe.etat
+        etats_pe.etat,
+        { 'table_source': 'historiqueetatspe', '_fichier': etats_pe._fichier, '_ligne': etats_pe._ligne }
+            as ligne
     from etats_pe
     qualify row_number() over (
         partition by etats_pe.personne_id
@@ -196,10 +232,37 @@ final as (
         latest_pe_state.etat as dernier_etat_pe,
         ---------- children of the foyer
         coalesce(foyer_children.nombre_enfants_a_charge, 0) as nombre_enfants_a_charge,
-        coalesce(foyer_children.annees_naissance_enfants, []) as annees_naissance_enfants
+        coalesce(foyer_children.annees_naissance_enfants, []) as annees_naissance_enfants,
+        ---------- lineage: every source row whose content reaches this row
+        list_filter(
+            [
+                {
+                    'table_source': 'personnes',
+                    '_fichier': latest_allocataire_row._fichier,
+                    '_ligne': latest_allocataire_row._ligne
+                },
+                latest_allocataire_row.ligne_foyer,
+                latest_allocataire_row.ligne_dossier,
+                {
+                    'table_source': 'situationsdossiersrsa',
+                    '_fichier': latest_situation._fichier,
+                    '_ligne': latest_situation._ligne
+                },
+                current_address.ligne,
+                { 'table_source': 'dsps', '_fichier': latest_dsp._fichier, '_ligne': latest_dsp._ligne },
+                latest_orientation.ligne,
+                latest_pe_state.ligne
+            ]
+            || coalesce(allocataire_prestations.lignes, [])
+            || coalesce(foyer_children.lignes, [])
+            || coalesce(cer_subjects.lignes, []),
+            utilisee -> utilisee._ligne is not null
+        ) as lignes_utilisees
     from latest_allocataire_row
     left join personnes_attributs
         on latest_allocataire_row.personne_id = personnes_attributs.id
+    left join allocataire_prestations
+        on latest_allocataire_row.personne_id = allocataire_prestations.personne_id
     left join foyers
         on latest_allocataire_row.foyer_id = foyers.id
     left join foyer_children

@@ -24,8 +24,10 @@
 #}
 with
 
+-- the cohort members' keys, from the cohort rule's door (this zone: the data flows one way)
 member_keys as (
-    select distinct cle_hachage from {{ ref('int_cohort__ids_iodas') }}
+    select distinct cle_hachage from {{ ref('int_keys__iodas_ase__cohorte') }}
+    where est_dans_cohorte
 ),
 
 -- every Iodas-ASE row (the cohort's side), and the rows of the other sources that their

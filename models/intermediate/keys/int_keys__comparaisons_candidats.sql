@@ -16,8 +16,14 @@ identites as (
     select * from {{ ref('int_keys__identites') }}
 ),
 
+-- every IODAS id of a cohort member, from the cohort rule's door (this zone: the data flows
+-- one way)
 cohort_ids as (
-    select * from {{ ref('int_cohort__ids_iodas') }}
+    select
+        id_individu,
+        cle_hachage
+    from {{ ref('int_keys__iodas_ase__cohorte') }}
+    where est_dans_cohorte
 ),
 
 members as (

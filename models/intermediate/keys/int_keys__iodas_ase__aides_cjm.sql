@@ -4,8 +4,9 @@
 #}
 with
 
+-- one row per aides_cjm row, ranked among the rows sharing its id
 source_rows as (
-    select * from {{ ref('stg_iodas_ase__aides_cjm') }}
+    {{ rank_same_id_rows(ref('stg_iodas_ase__aides_cjm'), 'id_aide') }}
 ),
 
 final as (
@@ -16,6 +17,9 @@ final as (
         ---------- amount and month (annex 2: "Montant aide financière", "Mois et année")
         montant as montant_aide_financiere,
         {{ month_year('date_paiement') }} as mois_reception_aide_financiere,
+        ---------- rows sharing the id (rank_same_id_rows): 1 = the row kept
+        rang_meme_id,
+        est_copie_identique,
         ---------- lineage
         _fichier,
         _ligne

@@ -5,12 +5,13 @@
 #}
 with
 
+-- one row per hors_placement row, ranked among the rows sharing its id
 source_rows as (
-    select * from {{ ref('stg_iodas_ase__hors_placement') }}
+    {{ rank_same_id_rows(ref('stg_iodas_ase__hors_placement'), 'id_hors_placement') }}
 ),
 
 extraction as (
-    select date_extraction from {{ ref('int_cohort__extraction') }}
+    select date_extraction from {{ ref('int_keys__iodas_ase__extraction') }}
 ),
 
 final as (
@@ -26,6 +27,9 @@ final as (
             as duree_jours,
         ---------- attributes (IODAS label)
         source_rows.type_hors_placement,
+        ---------- rows sharing the id (rank_same_id_rows): 1 = the row kept
+        source_rows.rang_meme_id,
+        source_rows.est_copie_identique,
         ---------- lineage
         source_rows._fichier,
         source_rows._ligne

@@ -4,8 +4,9 @@
 #}
 with
 
+-- one row per informations_preoccupantes row, ranked among the rows sharing its id
 source_rows as (
-    select * from {{ ref('stg_iodas_ase__informations_preoccupantes') }}
+    {{ rank_same_id_rows(ref('stg_iodas_ase__informations_preoccupantes'), 'id_ip') }}
 ),
 
 final as (
@@ -20,6 +21,9 @@ final as (
         prescripteur,
         motif,
         suite_donnee,
+        ---------- rows sharing the id (rank_same_id_rows): 1 = the row kept
+        rang_meme_id,
+        est_copie_identique,
         ---------- lineage
         _fichier,
         _ligne

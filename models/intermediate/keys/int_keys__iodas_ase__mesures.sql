@@ -5,12 +5,13 @@
 #}
 with
 
+-- one row per mesures row, ranked among the rows sharing its id
 source_rows as (
-    select * from {{ ref('stg_iodas_ase__mesures') }}
+    {{ rank_same_id_rows(ref('stg_iodas_ase__mesures'), 'id_mesure') }}
 ),
 
 extraction as (
-    select date_extraction from {{ ref('int_cohort__extraction') }}
+    select date_extraction from {{ ref('int_keys__iodas_ase__extraction') }}
 ),
 
 final as (
@@ -29,6 +30,9 @@ final as (
         ---------- attributes (IODAS labels)
         source_rows.cadre,
         source_rows.type_mesure,
+        ---------- rows sharing the id (rank_same_id_rows): 1 = the row kept
+        source_rows.rang_meme_id,
+        source_rows.est_copie_identique,
         ---------- lineage
         source_rows._fichier,
         source_rows._ligne

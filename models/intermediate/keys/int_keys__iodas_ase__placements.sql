@@ -6,8 +6,9 @@
 #}
 with
 
+-- one row per placements row, ranked among the rows sharing its id
 source_rows as (
-    select * from {{ ref('stg_iodas_ase__placements') }}
+    {{ rank_same_id_rows(ref('stg_iodas_ase__placements'), 'id_placement') }}
 ),
 
 organisations as (
@@ -34,6 +35,9 @@ final as (
         ---------- attributes (IODAS label, département of the placement)
         source_rows.nature_placement,
         source_rows.departement_lieu,
+        ---------- rows sharing the id (rank_same_id_rows): 1 = the row kept
+        source_rows.rang_meme_id,
+        source_rows.est_copie_identique,
         ---------- lineage
         source_rows._fichier,
         source_rows._ligne

@@ -36,12 +36,12 @@ source_values as (
     select
         commune_residence as valeur_source,
         null as code_postal
-    from {{ ref('stg_iodas_dpas__aides_attributs') }}
+    from {{ ref('int_keys__iodas_dpas__aides_attributs') }}
     union all
     select
         commune_residence as valeur_source,
         null as code_postal
-    from {{ ref('stg_iodas_mdph__decisions_attributs') }}
+    from {{ ref('int_keys__iodas_mdph__decisions_attributs') }}
 ),
 
 distinct_values as (

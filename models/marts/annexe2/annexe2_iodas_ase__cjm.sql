@@ -10,7 +10,7 @@ ids as (
 ),
 
 aids as (
-    select * from {{ ref('int_keys__iodas_ase__aides_cjm') }}
+    select * from {{ ref('int_crossing__iodas_ase__aides_cjm') }}
     qualify row_number() over (partition by id_aide order by _fichier, _ligne) = 1
 ),
 

@@ -10,7 +10,7 @@ ids as (
 ),
 
 periods as (
-    select * from {{ ref('int_keys__iodas_ase__hors_placement') }}
+    select * from {{ ref('int_crossing__iodas_ase__hors_placement') }}
     qualify row_number() over (partition by id_hors_placement order by _fichier, _ligne) = 1
 ),
 

@@ -10,7 +10,7 @@ ids as (
 ),
 
 informations as (
-    select * from {{ ref('int_keys__iodas_ase__informations_preoccupantes') }}
+    select * from {{ ref('int_crossing__iodas_ase__informations_preoccupantes') }}
     qualify row_number() over (partition by id_ip order by _fichier, _ligne) = 1
 ),
 

@@ -11,7 +11,7 @@ ids as (
 ),
 
 measures as (
-    select * from {{ ref('int_keys__iodas_ase__mesures') }}
+    select * from {{ ref('int_crossing__iodas_ase__mesures') }}
     qualify row_number() over (partition by id_mesure order by _fichier, _ligne) = 1
 ),
 

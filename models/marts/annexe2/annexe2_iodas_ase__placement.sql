@@ -11,7 +11,7 @@ ids as (
 ),
 
 placements as (
-    select * from {{ ref('int_keys__iodas_ase__placements') }}
+    select * from {{ ref('int_crossing__iodas_ase__placements') }}
     qualify row_number() over (partition by id_placement order by _fichier, _ligne) = 1
 ),
 

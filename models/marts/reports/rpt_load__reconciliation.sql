@@ -3,11 +3,11 @@
 with
 
 report as (
-    select * from {{ ref('stg_pipase_load__load_report') }}
+    select * from {{ ref('int_keys__pipase_load__load_report') }}
 ),
 
 rejects as (
-    select * from {{ ref('stg_pipase_load__load_rejects') }}
+    select * from {{ ref('int_keys__pipase_load__load_rejects') }}
 ),
 
 rejected_lines as (

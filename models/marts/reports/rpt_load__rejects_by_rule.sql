@@ -3,7 +3,7 @@
 with
 
 rejects as (
-    select * from {{ ref('stg_pipase_load__load_rejects') }}
+    select * from {{ ref('int_keys__pipase_load__load_rejects') }}
 ),
 
 final as (

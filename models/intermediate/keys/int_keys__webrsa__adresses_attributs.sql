@@ -1,4 +1,7 @@
--- Door for coded attributes of stg_webrsa__adresses: the commune only, never the street.
+{#
+  Door of the identifying zone for WebRSA addresses: one row per adresses row, the commune
+  only, never the street.
+#}
 with
 
 adresses as (select * from {{ ref('stg_webrsa__adresses') }}),

@@ -1,4 +1,7 @@
--- Door for coded attributes of stg_webrsa__personnes: named columns only, no identity.
+{#
+  Door of the identifying zone for the coded attributes of WebRSA persons: one row per
+  personnes row, named columns only (ids, civilité, sex and nationality codes; no identity).
+#}
 with
 
 personnes as (select * from {{ ref('stg_webrsa__personnes') }}),

@@ -1,4 +1,7 @@
--- Door for coded attributes of stg_webrsa__dsps: codes only, never the free-text job labels.
+{#
+  Door of the identifying zone for WebRSA socio-professional data: one row per dsps row, codes
+  only, never the free-text job labels.
+#}
 with
 
 dsps as (select * from {{ ref('stg_webrsa__dsps') }}),

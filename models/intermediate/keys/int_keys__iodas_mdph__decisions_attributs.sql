@@ -1,5 +1,8 @@
--- Door for coded attributes of stg_iodas_mdph__decisions: named columns only (no MDPH file
--- number, identity or address); a decision is identified by its file and line.
+{#
+  Door of the identifying zone for the coded attributes of Iodas-MDPH decisions: one row per
+  decisions row, named columns only (no MDPH file number, identity or address); a decision is
+  identified by its file and line.
+#}
 with
 
 decisions as (select * from {{ ref('stg_iodas_mdph__decisions') }}),

@@ -8,6 +8,8 @@
   3. else the day of that load run (a file cannot have been extracted after it was loaded):
      methode_date_extraction says so and a warning test flags it.
   No load run and no var: the model stops with an error rather than guessing.
+  In the identifying zone: the doors int_keys__iodas_ase__mesures and
+  int_keys__iodas_ase__hors_placement cut open durations at this date.
 #}
 {%- set fallback = var('extraction_date', none) -%}
 {%- set fallback_date = "cast('" ~ fallback ~ "' as date)" if fallback is not none else "cast(null as date)" -%}
@@ -54,7 +56,7 @@ final as (
         case
             when coalesce(date_chargement_extraction, date_variable, date_chargement) is null
                 then error(
-                    'int_cohort__extraction: no Iodas-ASE load in raw.load_report and no var extraction_date'
+                    'int_keys__iodas_ase__extraction: no Iodas-ASE load in raw.load_report and no var extraction_date'
                 )
             else coalesce(date_chargement_extraction, date_variable, date_chargement)
         end as date_extraction,

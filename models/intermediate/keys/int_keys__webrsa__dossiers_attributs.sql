@@ -1,5 +1,7 @@
--- Door for coded attributes of stg_webrsa__dossiers: named columns only (no RSA demand or CAF
--- file number).
+{#
+  Door of the identifying zone for WebRSA RSA demands: one row per dossiers row, named columns
+  only (no RSA demand or CAF file number).
+#}
 with
 
 dossiers as (select * from {{ ref('stg_webrsa__dossiers') }}),

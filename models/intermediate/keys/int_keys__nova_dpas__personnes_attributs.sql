@@ -1,4 +1,7 @@
--- Door for coded attributes of stg_nova_dpas__personnes: named columns only, no identity.
+{#
+  Door of the identifying zone for the coded attributes of Nova-DPAS persons: one row per
+  personnes row, named columns only (ids, sex, relation to the usager; no identity).
+#}
 with
 
 personnes as (select * from {{ ref('stg_nova_dpas__personnes') }}),

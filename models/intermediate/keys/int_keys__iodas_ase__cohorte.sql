@@ -8,6 +8,11 @@
   same key has one. One row per IODAS id with its status; the first reason that applies:
       ne_apres_2004, aucune_mesure_depuis_2000, then sans_cle_<reason> (an eligible youth
       without a primary key: nom_vide, prenom_vide, date_naissance_absente), else retenu.
+  A door of the identifying zone (ids, keys and a status; no name, no date): the Department's
+  own crossing (int_keys__cles_appariement_internes, int_keys__comparaisons_candidats) needs
+  the cohort inside this zone, and the crossing zone reads it from here (int_cohort__*), so
+  the data flows one way. The measures counted are the rows kept for their id
+  (rang_meme_id = 1, rank_same_id_rows).
 #}
 with
 
@@ -20,6 +25,7 @@ measures_by_id as (
         id_individu,
         bool_or(est_active_depuis_2000) as a_mesure_depuis_2000
     from {{ ref('int_keys__iodas_ase__mesures') }}
+    where rang_meme_id = 1
     group by id_individu
 ),
 
