@@ -98,8 +98,13 @@ raw_dates as (
     ) as dates
 ),
 
+{#- the filter is on the raw text, before normalising: a filter on the normalised value (as
+    `valeur is not null`) made DuckDB 1.5 six times slower here. A text with a letter or digit
+    left by strip_accents keeps it through normalise_label, so no value is NULL or empty. -#}
 identity_values as (
-    select replace({{ normalise_label('raw_texts.brut') }}, ' ', '') as valeur from raw_texts
+    select replace({{ normalise_label('raw_texts.brut') }}, ' ', '') as valeur
+    from raw_texts
+    where regexp_matches(strip_accents(upper(raw_texts.brut)), '[A-Z0-9]')
     {% for fmt in date_formats -%}
     union all
     select strftime(raw_dates.jour, '{{ fmt }}') as valeur from raw_dates
@@ -108,6 +113,5 @@ identity_values as (
 
 select distinct identity_values.valeur
 from identity_values
-where identity_values.valeur is not null and identity_values.valeur <> ''
 {%- endif %}
 {%- endmacro %}
