@@ -21,7 +21,13 @@ model and the missing item, when
   - a model outside the identifying zone documents a column flagged meta.pipase.identifier;
   - a data test would store its failing rows (store_failures true, store_failures_as table or
     view; and, given --run-results, a run started with --store-failures): failing rows of a
-    privacy test are the very identities it caught.
+    privacy test are the very identities it caught;
+  - a text column of a leaving model has no closed vocabulary (check_vocabularies): its YAML
+    meta must say what it is, `pipase: {vocabulaire: <seed>}` (a code of that seed, tested by
+    is_in_code_list reading that seed) or `pipase: {valeur: cle | mois | code_calcule}` (a key
+    tested by is_sha256_hex, a month by is_month_precision, a code of stable_code by
+    is_stable_code); a number with a documented range (`pipase: {plage: <name>}`) is tested by
+    is_in_numeric_range on that range.
 Why: dbt's groups and access refuse a crossing model's ref to staging, but not a source() call,
   a dropped contract or a forgotten test; this closes those gaps (STYLE.md sections 4, 8, 12).
 When: after `dbt parse` or `dbt build`, in `make test` and pre-commit.
@@ -51,6 +57,9 @@ MONTH_COLUMN_PREFIX, MONTH_TEST = "mois_", "is_month_precision"
 LEAVING_FOLDER = "models/marts/annexe2/"
 STAGING_FOLDER = "models/staging/"
 DOOR_PREFIX = "int_keys__"
+CODE_LIST_TEST, RANGE_TEST = "is_in_code_list", "is_in_numeric_range"
+VALUE_TESTS = {"cle": KEY_TEST, "mois": MONTH_TEST, "code_calcule": "is_stable_code"}
+TEXT_TYPES = ("varchar", "text", "string", "char", "character")
 IDENTIFYING_GROUP = "identifying"
 REPORTING_GROUP = "reporting"
 # The zones, in the order the data flows (STYLE.md section 1): folder, group = schema, prefixes.
@@ -378,9 +387,106 @@ def check_store_failures(manifest: dict, run_results: dict | None = None) -> lis
     return problems
 
 
+def _kwargs(test: dict) -> dict:
+    """A generic test's arguments, given directly or under `arguments:` (dbt 1.10+)."""
+    kwargs = dict((test.get("test_metadata") or {}).get("kwargs") or {})
+    kwargs.update(kwargs.pop("arguments", None) or {})
+    return kwargs
+
+
+def _is_text(column: dict) -> bool:
+    """A column that may carry text: typed varchar/text (or a list of them), or not typed at
+    all (an untyped column cannot be shown to hold no text)."""
+    data_type = str(column.get("data_type") or "").strip().lower()
+    return not data_type or data_type.startswith(TEXT_TYPES)
+
+
+def _held_to(
+    name: str, column: str, attached: list[dict], test_name: str, accepts
+) -> list[Problem]:
+    """Problems unless one of the column's tests is `test_name` with arguments `accepts` likes,
+    and none of those is weakened."""
+    found = [t for t in attached if _test_name(t) == test_name and accepts(t)]
+    if not found:
+        return [Problem(name, f"column {column} lacks {test_name}")]
+    return [
+        Problem(name, f"{test_name} on {column} weakened by {why}")
+        for t in found
+        if (why := _weakened(t))
+    ]
+
+
+def _column_vocabulary_problems(
+    name: str, column_name: str, column: dict, attached: list[dict], seeds: dict[str, str]
+) -> list[Problem]:
+    meta = _meta(column)
+    problems: list[Problem] = []
+    if plage := meta.get("plage"):
+        problems += _held_to(
+            name, column_name, attached, RANGE_TEST, lambda t: _kwargs(t).get("plage") == plage
+        )
+    if not _is_text(column):
+        return problems
+    vocabulary, value = meta.get("vocabulaire"), meta.get("valeur")
+    if vocabulary:
+        seed_uid = seeds.get(vocabulary)
+        if seed_uid is None:
+            return [*problems, Problem(name, f"column {column_name}: {vocabulary} is no seed")]
+        code_column = meta.get("colonne_code") or "code"
+
+        def reads_the_seed(test: dict) -> bool:
+            return (
+                seed_uid in ((test.get("depends_on") or {}).get("nodes") or [])
+                and (_kwargs(test).get("code_column") or "code") == code_column
+            )
+
+        return problems + _held_to(name, column_name, attached, CODE_LIST_TEST, reads_the_seed)
+    if value in VALUE_TESTS:
+        lowered = column_name.lower()
+        if (value == "cle" and lowered.startswith(KEY_COLUMN_PREFIX)) or (
+            value == "mois" and lowered.startswith(MONTH_COLUMN_PREFIX)
+        ):
+            return problems  # check_leaving holds these to their test
+        return problems + _held_to(name, column_name, attached, VALUE_TESTS[value], bool)
+    return [
+        *problems,
+        Problem(
+            name,
+            f"text column {column_name} has no code list (meta pipase.vocabulaire) "
+            "nor pipase.valeur cle, mois or code_calcule",
+        ),
+    ]
+
+
+def check_vocabularies(manifest: dict) -> list[Problem]:
+    """Issue 14: no leaving text column carries the source's text as typed. Each text column
+    of a leaving model says in its YAML meta what it holds and carries the test that proves it:
+    a closed vocabulary (`pipase: {vocabulaire: <seed>}`: is_in_code_list reading that seed, on
+    the seed column named by pipase.colonne_code, default `code`), a key (`valeur: cle`,
+    is_sha256_hex), a month (`valeur: mois`, is_month_precision) or a code computed by
+    stable_code (`valeur: code_calcule`, is_stable_code). A column with `plage: <name>` (a
+    number with a documented range) carries is_in_numeric_range on that range. Keys named
+    cle_hachage* and months named mois_* are already held to their tests by check_leaving and
+    are not reported twice. Self-contained (it may move into the package as it is)."""
+    problems: list[Problem] = []
+    tests = _tests_by_node(manifest)
+    seeds = {n["name"]: uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "seed"}
+    for uid, node in sorted(leaving_models(manifest).items()):
+        by_column: dict[str, list[dict]] = defaultdict(list)
+        for test in tests.get(uid, []):
+            if test.get("column_name"):
+                by_column[test["column_name"].lower()].append(test)
+        for column_name, column in sorted((node.get("columns") or {}).items()):
+            problems += _column_vocabulary_problems(
+                node["name"], column_name, column, by_column[column_name.lower()], seeds
+            )
+    return problems
+
+
 def check(manifest: dict, run_results: dict | None = None) -> list[Problem]:
     return (
         check_leaving(manifest)
+        + check_vocabularies(manifest)
         + check_zones(manifest)
         + check_dag_direction(manifest)
         + check_store_failures(manifest, run_results)

@@ -8,22 +8,27 @@
 3. The checker on the real project's manifest (dbt parse): every leaving model is covered.
 4. Mutations of a copy of the real project, built on a small synthetic extraction (pipase synth
    --youths 150, pipase load): dropping a contract or a privacy test, adding a name column,
-   undoing a minimisation, selecting * from a door. Each must make the checker or dbt fail.
-   The copy is parsed once per mutation (partial parsing) and only the mutated model and its
-   tests are built.
+   undoing a minimisation, selecting * from a door, dropping a column's code list, letting the
+   source's text through. Each must make the checker or dbt fail. The copy is parsed once per
+   mutation (partial parsing) and only the mutated model and its tests are built.
+5. The closed vocabularies' seeds (issue 14): labels unique after normalisation, every label
+   the synthetic generator writes mapped, codes in ASCII snake_case.
 """
 
 from __future__ import annotations
 
 import copy
+import csv
 import importlib.util
 import json
 import os
 import random
+import re
 import shutil
 import string
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import duckdb
@@ -71,13 +76,15 @@ def run_checker(manifest: Path, *extra: str) -> subprocess.CompletedProcess:
 # ---------------------------------------------------------------- 1. the checker's rules
 
 
-def _test(name: str, attached: str, column: str | None = None, **config) -> dict:
+def _test(
+    name: str, attached: str, column: str | None = None, kwargs: dict | None = None, **config
+) -> dict:
     return {
         "resource_type": "test",
         "name": f"{name}_{attached.split('.')[-1]}_{column or ''}",
         "attached_node": attached,
         "column_name": column,
-        "test_metadata": {"name": name, "kwargs": {}},
+        "test_metadata": {"name": name, "kwargs": kwargs or {}},
         "config": {
             "severity": "ERROR",
             "error_if": "!= 0",
@@ -111,6 +118,8 @@ def _model(name: str, path: str, group: str, depends: list[str], **extra) -> dic
 
 
 LEAVING = "model.pipase.annexe2_src__groupe"
+SEED_NAME = "ref_src__type_aide"
+SEED = f"seed.pipase.{SEED_NAME}"
 
 
 def covered_manifest() -> dict:
@@ -137,29 +146,135 @@ def covered_manifest() -> dict:
             [crossing],
             access="public",
             enforced=True,
-            columns={"cle_hachage": {}, "cle_hachage_secondaire": {}, "mois_debut": {}},
+            columns={
+                "cle_hachage": _column("varchar", valeur="cle"),
+                "cle_hachage_secondaire": _column("varchar", valeur="cle"),
+                "mois_debut": _column("varchar", valeur="mois"),
+                "type_aide": _column("varchar", vocabulaire=SEED_NAME),
+                "motif": _column("varchar", vocabulaire=SEED_NAME, colonne_code="libelle"),
+                "code_dossier": _column("varchar", valeur="code_calcule"),
+                "montant": _column("decimal(10,2)", valeur="nombre", plage="montant_aide"),
+                "nombre": _column("integer", valeur="nombre"),
+            },
         ),
+        SEED: {"resource_type": "seed", "name": SEED_NAME, "depends_on": {"nodes": []}},
     }
     tests = [_test(name, LEAVING) for name in MODEL_TESTS] + [
         _test("is_sha256_hex", LEAVING, "cle_hachage"),
         _test("is_sha256_hex", LEAVING, "cle_hachage_secondaire"),
         _test("is_month_precision", LEAVING, "mois_debut"),
         _test("not_null", stg, "nom"),
+        _code_list_test("type_aide"),
+        _code_list_test("motif", code_column="libelle"),
+        _test("is_stable_code", LEAVING, "code_dossier"),
+        _test("is_in_numeric_range", LEAVING, "montant", kwargs={"plage": "montant_aide"}),
     ]
     for number, test in enumerate(tests):
         nodes[f"test.pipase.t{number}"] = test
     return {"nodes": nodes, "sources": {"source.pipase.src.t": {"meta": {}}}, "exposures": {}}
 
 
+def _column(data_type: str, **pipase) -> dict:
+    return {"data_type": data_type, "config": {"meta": {"pipase": pipase}}}
+
+
+def _code_list_test(column: str, code_column: str | None = None, seed: str = SEED) -> dict:
+    kwargs = {"code_list": f"ref('{seed.split('.')[-1]}')"}
+    if code_column:
+        kwargs["arguments"] = {"code_column": code_column}  # given under arguments: (dbt 1.10+)
+    test = _test("is_in_code_list", LEAVING, column, kwargs=kwargs)
+    test["depends_on"] = {"nodes": [seed, LEAVING]}
+    return test
+
+
 def problems(manifest: dict, run_results: dict | None = None) -> list[str]:
     return [str(p) for p in checker.check(manifest, run_results)]
 
 
-def _remove_test(manifest: dict, name: str, column: str | None = None) -> dict:
+def _vocabulary_problems(manifest: dict) -> list[str]:
+    return [str(p) for p in checker.check_vocabularies(manifest)]
+
+
+def _leaving_column(manifest: dict, column: str) -> dict:
+    return manifest["nodes"][LEAVING]["columns"][column]
+
+
+def test_vocabulary_rule_passes_a_covered_manifest() -> None:
+    assert _vocabulary_problems(covered_manifest()) == []
+
+
+def test_text_column_without_code_list_is_named() -> None:
+    # the meta of one text column removed (a source label copied as typed)
+    manifest = covered_manifest()
+    _leaving_column(manifest, "type_aide")["config"]["meta"] = {}
+    expected = (
+        "annexe2_src__groupe: text column type_aide has no code list (meta "
+        "pipase.vocabulaire) nor pipase.valeur cle, mois or code_calcule"
+    )
+    assert problems(manifest) == [expected]
+    # an untyped column cannot be shown to hold no text either
+    manifest = covered_manifest()
+    manifest["nodes"][LEAVING]["columns"]["libelle"] = {}
+    assert _vocabulary_problems(manifest) == [expected.replace("type_aide", "libelle")]
+
+
+def test_code_list_test_must_read_the_columns_seed() -> None:
+    # (a) the is_in_code_list test removed
+    manifest = _remove_test(covered_manifest(), "is_in_code_list", "type_aide")
+    assert problems(manifest) == ["annexe2_src__groupe: column type_aide lacks is_in_code_list"]
+    # (b) a test that reads another seed, or another column of the seed
+    manifest = covered_manifest()
+    manifest["nodes"]["seed.pipase.ref_other"] = {"resource_type": "seed", "name": "ref_other"}
+    manifest = _remove_test(manifest, "is_in_code_list", "type_aide")
+    manifest["nodes"]["test.pipase.other"] = _code_list_test(
+        "type_aide", seed="seed.pipase.ref_other"
+    )
+    manifest["nodes"]["test.pipase.other_column"] = _code_list_test("motif", code_column="code")
+    manifest = _remove_test(manifest, "is_in_code_list", "motif", keep="test.pipase.other_column")
+    assert _vocabulary_problems(manifest) == [
+        "annexe2_src__groupe: column motif lacks is_in_code_list",
+        "annexe2_src__groupe: column type_aide lacks is_in_code_list",
+    ]
+    # (c) a vocabulary that is no seed
+    manifest = covered_manifest()
+    _leaving_column(manifest, "type_aide")["config"]["meta"]["pipase"]["vocabulaire"] = "ref_nope"
+    assert _vocabulary_problems(manifest) == [
+        "annexe2_src__groupe: column type_aide: ref_nope is no seed"
+    ]
+    # (d) a weakened code-list test
+    manifest = covered_manifest()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test" and node["test_metadata"]["name"] == "is_in_code_list":
+            node["config"]["severity"] = "warn"
+    assert _vocabulary_problems(manifest) == [
+        "annexe2_src__groupe: is_in_code_list on motif weakened by severity warn",
+        "annexe2_src__groupe: is_in_code_list on type_aide weakened by severity warn",
+    ]
+
+
+def test_computed_codes_and_ranges_need_their_tests() -> None:
+    manifest = _remove_test(covered_manifest(), "is_stable_code", "code_dossier")
+    manifest = _remove_test(manifest, "is_in_numeric_range", "montant")
+    assert _vocabulary_problems(manifest) == [
+        "annexe2_src__groupe: column code_dossier lacks is_stable_code",
+        "annexe2_src__groupe: column montant lacks is_in_numeric_range",
+    ]
+    # a range test on another range does not count
+    manifest = covered_manifest()
+    _leaving_column(manifest, "montant")["config"]["meta"]["pipase"]["plage"] = "duree_jours"
+    assert _vocabulary_problems(manifest) == [
+        "annexe2_src__groupe: column montant lacks is_in_numeric_range"
+    ]
+
+
+def _remove_test(
+    manifest: dict, name: str, column: str | None = None, keep: str | None = None
+) -> dict:
     manifest["nodes"] = {
         uid: node
         for uid, node in manifest["nodes"].items()
-        if not (
+        if uid == keep
+        or not (
             node["resource_type"] == "test"
             and node["test_metadata"]["name"] == name
             and node["attached_node"] == LEAVING
@@ -354,6 +469,8 @@ version: "1.0"
 config-version: 2
 profile: probe
 flags: {send_anonymous_usage_stats: false, require_generic_test_arguments_property: true}
+# the project's macros dispatch in the namespace pipase: look for them here
+dispatch: [{macro_namespace: pipase, search_order: [probe]}]
 models:
   probe: {+materialized: table, +schema: leaving}
 seeds:
@@ -394,9 +511,56 @@ PROBE_MODELS = {
     commune,
     case when id % 3 = 0 then 'hors UE' else 'France' end as nationalite,
     numvoie as nombre_enfants,
-    ['emploi', 'formation'] as cer_problematiques
+    ['emploi', 'formation'] as cer_problematiques,
+    case when id % 2 = 0 then 'marie' else 'personne_seule' end as situation_familiale
 from {{ source('src', 'people') }}""",
         set(),
+    ),
+    # issue 14: identities inside values, each alone in one row of a leaving text column
+    "phrase_with_surname": (
+        "select sha256(nom) as cle_hachage, "
+        "case when id = 5 then 'Hébergée par ' || nom end as type_hebergement "
+        "from {{ source('src', 'people') }}",
+        {"has_no_raw_identity_values"},
+    ),
+    "short_first_names": (
+        # Léa (3 letters) and Li (2 letters), between a title and an initial
+        "select sha256(nom) as cle_hachage, "
+        "case when id = 302 then 'Mme ' || prenom || ' Z.' when id = 303 then 'avec ' || prenom "
+        "end as situation from {{ source('src', 'people') }}",
+        {"has_no_raw_identity_values"},
+    ),
+    "name_pair": (
+        # 'chez Le Goff': neither LE nor GOFF is anybody's name, the pair LEGOFF is
+        "select sha256(nom) as cle_hachage, "
+        "case when id = 301 then 'chez ' || nom end as hebergement "
+        "from {{ source('src', 'people') }}",
+        {"has_no_raw_identity_values"},
+    ),
+    "surname_first_name": (
+        "select sha256(nom) as cle_hachage, "
+        "case when id = 11 then nom || ' ' || prenom end as situation "
+        "from {{ source('src', 'people') }}",
+        {"has_no_raw_identity_values"},
+    ),
+    "birth_date_in_text": (
+        "select sha256(nom) as cle_hachage, "
+        "case when id = 8 then 'né le ' || strftime(date_naissance, '%d/%m/%Y') || ' à Bobigny' "
+        "end as situation from {{ source('src', 'people') }}",
+        {"has_no_raw_identity_values", "has_no_day_precision_dates"},
+    ),
+    # a code word that is also a first name is excluded only in the column whose list holds it
+    "code_word_without_list": (
+        "select sha256(nom) as cle_hachage, 'marie' as situation_familiale "
+        "from {{ source('src', 'people') }}",
+        {"has_no_raw_identity_values"},
+    ),
+    # a label typed by the source in a closed-vocabulary column
+    "uncoded_label": (
+        "select sha256(nom) as cle_hachage, "
+        "case when id = 9 then 'Hébergé chez un ami' else 'marie' end as situation_familiale "
+        "from {{ source('src', 'people') }}",
+        {"is_in_code_list"},
     ),
     "undocumented": (
         "select sha256(nom) as cle_hachage, 'x' as extra from {{ source('src', 'people') }}",
@@ -427,7 +591,8 @@ from {{ source('src', 'people') }}""",
     "free_text": (
         "select sha256(nom) as cle_hachage, 'Appel du service : situation ' || "
         "lower(nom) || ' suivie' as commentaire from {{ source('src', 'people') }}",
-        {"has_no_free_text"},
+        # the surname inside the comment: the identity test sees it too (issue 14)
+        {"has_no_free_text", "has_no_raw_identity_values"},
     ),
     "bad_key_and_month": (
         "select upper(sha256(nom)) as cle_hachage, "
@@ -439,6 +604,15 @@ from {{ source('src', 'people') }}""",
             "has_no_day_precision_dates",
         },
     ),
+}
+
+
+# (model, column) -> (seed, code column): closed vocabularies of the probe models. The seed
+# ref_situations holds the code `marie`, also the first name of person 304.
+PROBE_CODE_LISTS = {
+    ("clean", "commune"): ("ref_communes", "nom"),
+    ("clean", "situation_familiale"): ("ref_situations", "code"),
+    ("uncoded_label", "situation_familiale"): ("ref_situations", "code"),
 }
 
 
@@ -459,6 +633,13 @@ def _probe_yaml() -> str:
                 col["data_tests"] = [
                     {"accepted_values": {"arguments": {"values": ["France", "UE", "hors UE"]}}}
                 ]
+            elif (name, column) in PROBE_CODE_LISTS:
+                seed, code_column = PROBE_CODE_LISTS[(name, column)]
+                arguments = {"code_list": f"ref('{seed}')", "code_column": code_column}
+                col["data_tests"] = [{"is_in_code_list": {"arguments": arguments}}]
+                col["config"] = {
+                    "meta": {"pipase": {"vocabulaire": seed, "colonne_code": code_column}}
+                }
             entry["columns"].append(col)
         models.append(entry)
     return yaml.safe_dump({"version": 2, "models": models}, sort_keys=False)
@@ -499,6 +680,10 @@ def _probe_people() -> list[tuple]:
         )
     people.append((300, "PANTIN", "France", "1999-01-01", "12", "Pantin"))
     people.append((301, "Le Goff", "Anne", "1998-02-03", "3", "Bobigny"))
+    # short first names (3 and 2 letters), a first name that is also a code word
+    people.append((302, "Martineau", "Léa", "1999-03-17", "5", "Bobigny"))
+    people.append((303, "Zhou", "Li", "2000-07-21", "8", "Pantin"))
+    people.append((304, "Curie", "Marie", "1997-11-07", "9", "Pantin"))
     return people
 
 
@@ -511,6 +696,8 @@ def probe_results(tmp_path_factory) -> dict[str, dict[str, str]]:
     shutil.copytree(REPO / "tests" / "generic", root / "tests" / "generic")
     # the forbidden set of has_no_raw_identity_values: its macro and model, as in the project
     shutil.copytree(REPO / "macros" / "privacy", root / "macros" / "privacy")
+    # normalise_label, special_codes, numeric_ranges: read by the privacy tests
+    shutil.copytree(REPO / "macros" / "minimisation", root / "macros" / "minimisation")
     shutil.copy(
         REPO / "models" / "intermediate" / "keys" / "int_keys__valeurs_identifiantes.sql",
         root / "models",
@@ -524,6 +711,9 @@ def probe_results(tmp_path_factory) -> dict[str, dict[str, str]]:
     )
     (root / "seeds" / "ref_communes.csv").write_text(
         "code_insee,nom\n93055,Pantin\n93008,Bobigny\n", encoding="utf-8"
+    )
+    (root / "seeds" / "ref_situations.csv").write_text(
+        "code,libelle\nmarie,marié(e)\npersonne_seule,personne seule\n", encoding="utf-8"
     )
     (root / "models" / "_sources.yml").write_text(PROBE_SOURCES, encoding="utf-8")
     (root / "models" / "_models.yml").write_text(_probe_yaml(), encoding="utf-8")
@@ -589,6 +779,7 @@ MUTATED = (
     "annexe2_iodas_ase__individu",
     "annexe2_iodas_mdph__droit",
     "annexe2_webrsa__allocataire",
+    "annexe2_iodas_dpas__aide",
 )
 COPY_IGNORE = shutil.ignore_patterns(
     ".venv",
@@ -737,7 +928,7 @@ def test_control_outputs_hold_no_canary(project: Project) -> None:
 # stays within a few minutes (a dbt start on this project costs ~15 s); each outcome is
 # asserted on its own model or checker line.
 
-INDIVIDU, DROIT, ALLOCATAIRE = MUTATED
+INDIVIDU, DROIT, ALLOCATAIRE, AIDE = MUTATED
 
 
 def _sql(model: str) -> str:
@@ -770,6 +961,17 @@ def test_mutations_a_b_dropped_contract_removed_test_stored_failures_fail_the_ch
         ]
 
     mutable.edit_model_yaml(INDIVIDU, store_failures)
+
+    # issue 14: the code list of one text column dropped (meta and test), the test of another
+    def drop_code_list(entry: dict) -> None:
+        for column in entry["columns"]:
+            if column["name"] == "type_hebergement":
+                column["config"]["meta"].pop("pipase")
+                column["data_tests"] = ["not_null"]
+            if column["name"] == "motif_refus":
+                column.pop("data_tests")
+
+    mutable.edit_model_yaml(AIDE, drop_code_list)
     parsed = mutable.dbt("parse")
     assert parsed.returncode == 0, parsed.stdout[-3000:]
     result = mutable.check()
@@ -782,7 +984,12 @@ def test_mutations_a_b_dropped_contract_removed_test_stored_failures_fail_the_ch
         and line.endswith("stores its failing rows (store_failures must stay off)")
         for line in lines
     ), "store_failures"
-    assert len(lines) == 3, result.stdout  # the three mutations, nothing else
+    assert (
+        f"{AIDE}: text column type_hebergement has no code list (meta pipase.vocabulaire) "
+        "nor pipase.valeur cle, mois or code_calcule"
+    ) in lines, "code list dropped"
+    assert f"{AIDE}: column motif_refus lacks is_in_code_list" in lines, "code-list test dropped"
+    assert len(lines) == 5, result.stdout  # the five mutations, nothing else
 
 
 NAME_COLUMN_SQL = """
@@ -877,3 +1084,240 @@ def test_mutations_d_e_raw_date_type_and_select_star_fail_the_contract(
     for model, mutation in ((DROIT, "(d)"), (INDIVIDU, "(e)")):
         assert by_model[model]["status"] == "error", mutation
         assert "contract" in by_model[model]["message"].lower(), mutation
+
+
+# ------------------------------ issue 14: identities typed into a source label, real data
+
+# Each leaving text column of Iodas-DPAS gets one kind of identity, on the same source rows:
+# a surname inside a phrase, a 3-letter first name, a surname and first name pair, a birth
+# date written inside a text. All are identities of the extraction (the forbidden set).
+PLANTED = {
+    "type_hebergement": "'Hébergée par ' || {nom}",
+    "situation_familiale": "'Mme ' || {prenom_court} || ' Z.'",
+    "situation_professionnelle": "{nom} || ' ' || {prenom}",
+    "statut_occupation": "'né le ' || strftime({date_naissance}, '%d/%m/%Y') || ' suivi'",
+}
+BYPASSED = {  # the mart's coding of each planted column, and the source text instead
+    column: (
+        f"{{{{ code_from_list('coded.{column}', 'ref_iodas_dpas__{column}') }}}}",
+        f"coded.{column}",
+    )
+    for column in PLANTED
+}
+
+
+def _leaving_counts(project: Project, value: str) -> dict[str, int]:
+    con = duckdb.connect(str(project.database), read_only=True)
+    try:
+        return {
+            column: con.execute(
+                f"select count(*) from leaving.{AIDE} where {column} = ?", [value]
+            ).fetchone()[0]
+            for column in PLANTED
+        }
+    finally:
+        con.close()
+
+
+def _plant_identities(project: Project) -> tuple[int, str]:
+    """Write the PLANTED labels into raw.iodas_dpas__aides on three rows that cross the cohort
+    (the original table is kept in raw.iodas_dpas__aides_saved). Returns the number of rows and
+    the planted surname (to check it never reaches the leaving table)."""
+    con = duckdb.connect(str(project.database))
+    try:
+        con.execute(
+            "create or replace table raw.iodas_dpas__aides_saved as "
+            "select * from raw.iodas_dpas__aides"
+        )
+        person = con.execute(
+            "select nom_usage, prenom, date_naissance from raw.iodas_ase__individus "
+            "where length(nom_usage) >= 5 and date_naissance is not null "
+            "order by id_individu limit 1"
+        ).fetchone()
+        short = con.execute(
+            "select prenom from raw.iodas_ase__individus where length(prenom) = 3 "
+            "order by id_individu limit 1"
+        ).fetchone()
+        assert person and short, "the extraction has a surname and a 3-letter first name"
+        values = {"nom": person[0], "prenom": person[1], "prenom_court": short[0]}
+        literals = {k: "'" + v.replace("'", "''") + "'" for k, v in values.items()}
+        literals["date_naissance"] = f"date '{person[2].isoformat()}'"
+        rows = con.execute(
+            "select _fichier, _ligne from crossing.int_crossing__iodas_dpas "
+            "where statut_occupation is distinct from 'Autre' order by _fichier, _ligne limit 3"
+        ).fetchall()
+        assert len(rows) == 3
+        assignments = ", ".join(
+            f"{column} = {expression.format(**literals)}" for column, expression in PLANTED.items()
+        )
+        for fichier, ligne in rows:
+            con.execute(
+                f"update raw.iodas_dpas__aides set {assignments} where _fichier = ? and _ligne = ?",
+                [fichier, ligne],
+            )
+        return len(rows), person[0]
+    finally:
+        con.close()
+
+
+def _restore_identities(project: Project) -> None:
+    con = duckdb.connect(str(project.database))
+    try:
+        con.execute(
+            "create or replace table raw.iodas_dpas__aides as "
+            "select * from raw.iodas_dpas__aides_saved"
+        )
+        con.execute("drop table raw.iodas_dpas__aides_saved")
+    finally:
+        con.close()
+
+
+def _identity_matches_by_column(project: Project) -> dict[str, int]:
+    """Run the compiled has_no_raw_identity_values test of AIDE: its rows (column, count)."""
+    results = json.loads((project.root / "target" / "run_results.json").read_text())
+    (compiled,) = [
+        r["compiled_code"]
+        for r in results["results"]
+        if r["unique_id"].startswith(f"test.pipase.has_no_raw_identity_values_{AIDE}")
+    ]
+    con = duckdb.connect(str(project.database), read_only=True)
+    try:
+        return dict(con.execute(compiled).fetchall())
+    finally:
+        con.close()
+
+
+def test_identities_typed_in_source_labels_leave_as_autre_or_fail_the_identity_test(
+    mutable: Project,
+) -> None:
+    before = _leaving_counts(mutable, "autre")
+    planted, surname = _plant_identities(mutable)
+    try:
+        # (1) the closed vocabularies: every planted label leaves as 'autre', nothing else moves
+        built = mutable.dbt(
+            "build",
+            "--select",
+            "int_crossing__iodas_dpas",
+            AIDE,
+            "--exclude-resource-type",
+            "unit_test",
+        )
+        assert built.returncode == 0, built.stdout[-3000:]
+        after = _leaving_counts(mutable, "autre")
+        assert {c: after[c] - before[c] for c in PLANTED} == dict.fromkeys(PLANTED, planted)
+        con = duckdb.connect(str(mutable.database), read_only=True)
+        try:
+            for column in PLANTED:
+                found = con.execute(
+                    f"select count(*) from leaving.{AIDE} where strip_accents(upper({column})) "
+                    "like '%' || strip_accents(upper(?)) || '%'",
+                    [surname],
+                ).fetchone()[0]
+                assert found == 0, column
+        finally:
+            con.close()
+        statuses = mutable.test_statuses(AIDE)
+        assert statuses["has_no_raw_identity_values"] == "pass"
+        assert all(statuses[f"is_in_code_list:{c}"] == "pass" for c in PLANTED)
+
+        # (2) the source text let through (the coding undone): each planted identity, whatever
+        # its shape, fails the identity test in its column, and only the planted rows do (no
+        # false positive on the synthetic labels); the code-list test fails too
+        def bypass(sql: str) -> str:
+            for coded, raw in BYPASSED.values():
+                assert coded in sql
+                sql = sql.replace(coded, raw)
+            return sql
+
+        mutable.edit(_sql(AIDE), bypass)
+        result = mutable.dbt("build", "--select", AIDE, "--exclude-resource-type", "unit_test")
+        assert result.returncode == 1
+        statuses = mutable.test_statuses(AIDE)
+        assert statuses["has_no_raw_identity_values"] == "fail"
+        assert all(statuses[f"is_in_code_list:{c}"] == "fail" for c in PLANTED)
+        assert _identity_matches_by_column(mutable) == dict.fromkeys(PLANTED, planted)
+    finally:
+        mutable.restore()
+        _restore_identities(mutable)
+        rebuilt = mutable.dbt(
+            "build",
+            "--select",
+            "int_crossing__iodas_dpas",
+            AIDE,
+            "--exclude-resource-type",
+            "unit_test",
+        )
+        assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+
+
+# ------------------------------------------------ 5. the closed vocabularies' seeds
+
+SEEDS = REPO / "seeds" / "reference"
+_LIGATURES = str.maketrans({"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss", "ẞ": "SS"})
+
+
+def normalise_label(text: str) -> str:
+    """The macro normalise_label in Python: ligatures, accents, upper-case, runs of other
+    characters than A-Z and 0-9 as one space."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^A-Z0-9]+", " ", stripped.upper()).strip()
+
+
+def _mapping(seed: str, label: str = "libelle_source", code: str = "code") -> dict[str, str]:
+    with (SEEDS / f"{seed}.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    mapping: dict[str, str] = {}
+    for row in rows:
+        key = normalise_label(row[label])
+        assert key, f"{seed}: an empty label"
+        assert mapping.get(key, row[code]) == row[code], f"{seed}: two codes for one label"
+        assert key not in mapping, f"{seed}: a label repeated after normalisation"
+        mapping[key] = row[code]
+    return mapping
+
+
+def test_synthetic_labels_map_fully_to_the_dpas_code_lists() -> None:
+    from pipase.synth import codes
+
+    lists = {
+        "ref_iodas_dpas__type_aide": [
+            label for items in codes.DPAS_TYPES.values() for label, _ in items
+        ],
+        "ref_iodas_dpas__motif_refus": [
+            *(label for label, _ in codes.DPAS_MOTIFS_REFUS),
+            codes.DPAS_MOTIF_AGE,
+        ],
+        "ref_iodas_dpas__type_hebergement": [label for label, _ in codes.DPAS_HEBERGEMENT],
+        "ref_iodas_dpas__statut_occupation": [label for label, _ in codes.DPAS_OCCUPATION],
+        "ref_iodas_dpas__situation_familiale": [label for label, _ in codes.DPAS_FAMILLE],
+        "ref_iodas_dpas__situation_professionnelle": [label for label, _ in codes.DPAS_PRO],
+        "ref_iodas_dpas__dispositifs": list(codes.DPAS_TYPES),
+    }
+    for seed, labels in lists.items():
+        mapping = _mapping(seed)
+        missing = [label for label in labels if normalise_label(label) not in mapping]
+        assert missing == [], seed
+    decisions = _mapping("ref_iodas_dpas__decisions", "decision", "accord_refus")
+    assert all(normalise_label(label) in decisions for label, _ in codes.DPAS_DECISIONS)
+    rights = _mapping("ref_iodas_mdph__droits", "code_prestation", "code_prestation")
+    assert all(normalise_label(code) in rights for code in codes.MDPH_RIGHTS)
+
+
+@pytest.mark.parametrize(
+    "seed",
+    [
+        "ref_iodas_dpas__type_aide",
+        "ref_iodas_dpas__motif_refus",
+        "ref_iodas_dpas__type_hebergement",
+        "ref_iodas_dpas__statut_occupation",
+        "ref_iodas_dpas__situation_familiale",
+        "ref_iodas_dpas__situation_professionnelle",
+    ],
+)
+def test_dpas_codes_are_ascii_snake_case(seed: str) -> None:
+    codes_of_seed = set(_mapping(seed).values())
+    assert codes_of_seed, seed
+    assert [c for c in codes_of_seed if not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", c)] == []
+    # the special codes mean what macro special_codes says: non_renseigne is never a label's code
+    assert "non_renseigne" not in codes_of_seed

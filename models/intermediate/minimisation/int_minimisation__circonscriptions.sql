@@ -3,8 +3,8 @@
   circonscription ('ASE 07 - <communes>') becomes the opaque code of
   seeds/reference/ref_circonscriptions_ase ('CIRC07'), read from the number after 'ASE' (the
   commune part of the label is free text and changes; the number does not). A label whose
-  number is not one of the 22 codes gives 'INCONNU' and is counted (warning test). One row
-  per distinct label.
+  number is not one of the 22 codes gives 'autre' (special_codes) and is counted (warning
+  test). One row per distinct label.
 #}
 with
 
@@ -43,7 +43,7 @@ final as (
     select
         parsed.libelle_circonscription,
         cast(parsed.nombre_lignes as integer) as nombre_lignes,
-        coalesce(known_codes.code_circonscription, 'INCONNU') as code_circonscription,
+        coalesce(known_codes.code_circonscription, '{{ special_codes().unknown }}') as code_circonscription,
         known_codes.code_circonscription is not null as est_reconnu
     from parsed
     left join known_codes on parsed.code_candidat = known_codes.code_circonscription

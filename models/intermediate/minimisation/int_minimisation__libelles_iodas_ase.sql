@@ -5,10 +5,13 @@
   etc.", "Suite donnée", "Type de détenteur de l'autorité parentale", "Type hors placement :
   Hôtel, fugue, parents, etc.". One row per (list, distinct label found in the extraction),
   matched to the seeds ref_iodas_ase__<list> after normalise_label (case, accents, spaces).
-  A label absent from its seed maps to code and label 'INCONNU', est_reconnu false, with the
-  number of rows that carry it: counted (warning test), never passed through. Empty labels
-  stay NULL and are not listed.
+  A label absent from its seed maps to code and label 'autre' (special_codes), est_reconnu
+  false, with the number of rows that carry it: counted (warning test; the leaving tables'
+  'autre' in rpt_minimisation__vocabulaires), never passed through. A label that is empty
+  after normalise_label (spaces, punctuation) maps to 'non_renseigne'; a NULL label is not
+  listed (the marts give it 'non_renseigne' too).
 #}
+{%- set specials = special_codes() %}
 {% set lists = {
     'type_mesure': ('int_keys__iodas_ase__mesures', 'type_mesure'),
     'nature_placement': ('int_keys__iodas_ase__placements', 'nature_placement'),
@@ -51,9 +54,16 @@ final as (
         labels_in_data.liste,
         labels_in_data.libelle_iodas,
         cast(labels_in_data.nombre_lignes as integer) as nombre_lignes,
-        coalesce(seed_labels.code, 'INCONNU') as code,
-        coalesce(seed_labels.libelle, 'INCONNU') as libelle,
-        seed_labels.code is not null as est_reconnu
+        case
+            when {{ normalise_label('labels_in_data.libelle_iodas') }} is null then '{{ specials.empty }}'
+            else coalesce(seed_labels.code, '{{ specials.unknown }}')
+        end as code,
+        case
+            when {{ normalise_label('labels_in_data.libelle_iodas') }} is null then '{{ specials.empty }}'
+            else coalesce(seed_labels.libelle, '{{ specials.unknown }}')
+        end as libelle,
+        seed_labels.code is not null or {{ normalise_label('labels_in_data.libelle_iodas') }} is null
+            as est_reconnu
     from labels_in_data
     left join seed_labels
         on

@@ -1,7 +1,8 @@
 {#
   Annex 2, Iodas-ASE, group "CJM (contrat jeune majeur)": one row per financial aid paid to a
   cohort member under a contrat jeune majeur (per IODAS id_aide: a row exported twice counts
-  once). Amount in euros; month of payment.
+  once). Amount in euros (NULL out of its documented range: numeric_ranges); month of
+  payment.
 #}
 with
 
@@ -17,7 +18,7 @@ aids as (
 final as (
     select
         ids.cle_hachage,
-        aids.montant_aide_financiere,
+        {{ within_range('aids.montant_aide_financiere', 'montant_aide') }} as montant_aide_financiere,
         aids.mois_reception_aide_financiere
     from aids
     inner join ids on aids.id_individu = ids.id_individu

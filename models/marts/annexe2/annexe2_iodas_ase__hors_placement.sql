@@ -1,7 +1,9 @@
 {#
   Annex 2, Iodas-ASE, group "Hors placement": one row per period outside placement of a
   cohort member (per IODAS id_hors_placement: a row exported twice counts once). Months of
-  start and end; duration in days computed at the door on the exact dates (duration_days).
+  start and end; duration in days computed at the door on the exact dates (duration_days),
+  NULL out of its documented range (numeric_ranges). The type is a project label of
+  ref_iodas_ase__type_hors_placement ('autre' when missing, 'non_renseigne' when empty).
 #}
 with
 
@@ -22,10 +24,10 @@ labels as (
 final as (
     select
         ids.cle_hachage,
-        labels.libelle as type_hors_placement,
+        coalesce(labels.libelle, '{{ special_codes().empty }}') as type_hors_placement,
         periods.mois_debut,
         periods.mois_fin,
-        periods.duree_jours
+        {{ within_range('periods.duree_jours', 'duree_jours') }} as duree_jours
     from periods
     inner join ids on periods.id_individu = ids.id_individu
     left join labels on periods.type_hors_placement = labels.libelle_iodas

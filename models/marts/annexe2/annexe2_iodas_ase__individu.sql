@@ -7,7 +7,11 @@
   per individual, so the first holder listed by IODAS for the reference id (then the other
   ids) is kept: its type (a TITAP category, which already says whether authority is shared:
   'exercice conjoint, parents séparés'...) and the INSEE code of its commune. No holder:
-  both NULL.
+  both 'non_renseigne'.
+  Closed vocabularies: sex (ref_annexe2__genre), MNA status (ref_annexe2__oui_non), holder type
+  (ref_iodas_ase__type_detenteur), commune (ref_communes), circonscription
+  (ref_circonscriptions_ase); a value missing from its list leaves as 'autre', an empty one as
+  'non_renseigne'.
 #}
 with
 
@@ -74,14 +78,25 @@ reference_ids as (
     where rang_id = 1
 ),
 
+-- 'oui' when any id says so, else 'non' when any id says so, else 'autre' (a status missing
+-- from ref_annexe2__oui_non) or 'non_renseigne' (no status)
+mna_codes as (
+    select
+        cle_hachage,
+        {{ code_from_list('statut_mna', 'ref_annexe2__oui_non') }} as code_mna
+    from ranked_ids
+),
+
 mna_by_person as (
     select
         cle_hachage,
         case
-            when bool_or(statut_mna = 'Oui') then 'oui'
-            when bool_or(statut_mna = 'Non') then 'non'
+            when bool_or(code_mna = 'oui') then 'oui'
+            when bool_or(code_mna = 'non') then 'non'
+            when bool_or(code_mna = '{{ special_codes().unknown }}') then '{{ special_codes().unknown }}'
+            else '{{ special_codes().empty }}'
         end as statut_mna
-    from ranked_ids
+    from mna_codes
     group by cle_hachage
 ),
 
@@ -105,11 +120,13 @@ final as (
         cohort.cle_hachage_secondaire,
         reference_ids.code_dossier_familial,
         cohort.mois_naissance,
-        cohort.genre,
+        {{ code_from_list('cohort.genre', 'ref_annexe2__genre') }} as genre,
         mna_by_person.statut_mna,
-        labels.libelle as type_detenteur_autorite_parentale,
-        communes.code_insee as commune_detenteur_autorite_parentale,
-        circonscriptions.code_circonscription as circonscription
+        coalesce(labels.libelle, '{{ special_codes().empty }}') as type_detenteur_autorite_parentale,
+        {{ commune_code(
+            'communes.code_insee', 'coalesce(main_holder.commune_domicile, main_holder.code_postal)'
+        ) }} as commune_detenteur_autorite_parentale,
+        coalesce(circonscriptions.code_circonscription, '{{ special_codes().empty }}') as circonscription
     from cohort
     inner join reference_ids on cohort.cle_hachage = reference_ids.cle_hachage
     inner join mna_by_person on cohort.cle_hachage = mna_by_person.cle_hachage

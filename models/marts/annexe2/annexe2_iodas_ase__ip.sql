@@ -1,7 +1,8 @@
 {#
   Annex 2, Iodas-ASE, group "IP (information préoccupante)": one row per IP of a cohort
   member (per IODAS id_ip: a row exported twice counts once). Dates in months, categories as
-  project labels ('INCONNU' for a label missing from the seeds).
+  project labels of the seeds (closed vocabularies: 'autre' for a label missing from its seed,
+  'non_renseigne' for an empty one).
 #}
 with
 
@@ -23,9 +24,9 @@ final as (
         ids.cle_hachage,
         informations.mois_ouverture_ip,
         informations.mois_cloture_ip,
-        prescripteurs.libelle as prescripteur,
-        motifs.libelle as motif,
-        suites.libelle as suite_donnee
+        coalesce(prescripteurs.libelle, '{{ special_codes().empty }}') as prescripteur,
+        coalesce(motifs.libelle, '{{ special_codes().empty }}') as motif,
+        coalesce(suites.libelle, '{{ special_codes().empty }}') as suite_donnee
     from informations
     inner join ids on informations.id_individu = ids.id_individu
     left join labels as prescripteurs

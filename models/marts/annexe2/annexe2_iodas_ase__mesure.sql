@@ -2,7 +2,9 @@
   Annex 2, Iodas-ASE, group "Mesures": one row per measure of a cohort member (per IODAS
   id_mesure: a row exported twice counts once). Months of start and end; the duration in days
   was computed at the door on the exact dates (duration_days: both days count, an open
-  measure ends at the extraction date).
+  measure ends at the extraction date; out of its documented range, NULL: numeric_ranges). The
+  type is a project label of ref_iodas_ase__type_mesure ('autre' when missing from the seed,
+  'non_renseigne' when empty).
 #}
 with
 
@@ -23,10 +25,10 @@ labels as (
 final as (
     select
         ids.cle_hachage,
-        labels.libelle as type_mesure,
+        coalesce(labels.libelle, '{{ special_codes().empty }}') as type_mesure,
         measures.mois_debut_mesure,
         measures.mois_cloture_mesure,
-        measures.duree_mesure_jours
+        {{ within_range('measures.duree_mesure_jours', 'duree_jours') }} as duree_mesure_jours
     from measures
     inner join ids on measures.id_individu = ids.id_individu
     left join labels on measures.type_mesure = labels.libelle_iodas

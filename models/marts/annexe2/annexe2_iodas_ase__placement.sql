@@ -1,8 +1,10 @@
 {#
   Annex 2, Iodas-ASE, group "Placement": one row per placement of a cohort member (per IODAS
   id_placement: a row exported twice counts once). The organisation is a code (coded at the
-  door from its normalised name), the place '93' / 'hors 93' (placement_location), dates in
-  months.
+  door from its normalised name), the place '93' / 'hors 93' (placement_location, codes of
+  ref_annexe2__lieu_placement; 'non_renseigne' without département), dates in months; the
+  nature a project label of ref_iodas_ase__nature_placement ('autre' when missing,
+  'non_renseigne' when empty).
 #}
 with
 
@@ -23,9 +25,10 @@ labels as (
 final as (
     select
         ids.cle_hachage,
-        labels.libelle as nature_placement,
+        coalesce(labels.libelle, '{{ special_codes().empty }}') as nature_placement,
         placements.code_organisme_placement,
-        {{ placement_location('placements.departement_lieu') }} as lieu_placement,
+        coalesce({{ placement_location('placements.departement_lieu') }}, '{{ special_codes().empty }}')
+            as lieu_placement,
         placements.mois_debut_placement,
         placements.mois_fin_placement
     from placements

@@ -1,6 +1,7 @@
 -- Annex 2, Iodas-MDPH, group "droit": one row per right granted to a cohort member (CDAPH
 -- decision "Accord"; rejections and deferrals grant no right and are not sent). A decision
--- exported twice counts once.
+-- exported twice counts once. The right is a code of ref_iodas_mdph__droits (a code missing
+-- from it leaves as 'autre'), the commune an INSEE code (code_from_list, commune_code).
 with
 
 decisions as (
@@ -16,10 +17,6 @@ decisions as (
     where crossing.type_decision = 'Accord'
 ),
 
-droits as (
-    select * from {{ ref('ref_iodas_mdph__droits') }}
-),
-
 communes as (
     select * from {{ ref('int_minimisation__communes') }}
 ),
@@ -29,11 +26,11 @@ final as (
         decisions.cle_hachage,
         {{ month_year('decisions.date_debut_droit') }} as mois_debut_droit,
         {{ month_year('decisions.date_fin_droit') }} as mois_fin_droit,
-        communes.code_insee as commune_residence,
-        droits.code_prestation as droit_accorde
+        {{ commune_code('communes.code_insee', 'decisions.commune_residence') }} as commune_residence,
+        {{ code_from_list(
+            'decisions.code_prestation', 'ref_iodas_mdph__droits', 'code_prestation', 'code_prestation'
+        ) }} as droit_accorde
     from decisions
-    left join droits
-        on decisions.code_prestation = droits.code_prestation
     left join communes
         on
             decisions.commune_residence = communes.valeur_source

@@ -1,29 +1,11 @@
 -- Annex 2, WebRSA, group "allocataire": one row per cohort member who is an RSA allocataire
--- (demandeur or conjoint), exactly the annex's sixteen fields, minimised.
+-- (demandeur or conjoint), exactly the annex's sixteen fields, minimised. Every text field is
+-- a code of a closed list (code_from_list; commune_code for the INSEE code): a WebRSA code
+-- missing from its seed leaves as 'autre', an empty one as 'non_renseigne'.
 with
 
 allocataires as (
     select * from {{ ref('int_crossing__webrsa_allocataires') }}
-),
-
-nationalites as (
-    select * from {{ ref('ref_webrsa__nationalites') }}
-),
-
-sitfam as (
-    select * from {{ ref('ref_webrsa__sitfam') }}
-),
-
-natlog as (
-    select * from {{ ref('ref_webrsa__natlog') }}
-),
-
-nivetu as (
-    select * from {{ ref('ref_webrsa__nivetu') }}
-),
-
-orientations as (
-    select * from {{ ref('ref_webrsa__orientations') }}
 ),
 
 sujets_cer as (
@@ -59,30 +41,28 @@ cer_problematiques as (
 final as (
     select
         allocataires.cle_hachage,
-        coalesce(
-            allocataires.genre,
-            case allocataires.qual when 'MR' then 'M' when 'MME' then 'F' end
-        ) as genre,
-        nationalites.nationalite,
-        sitfam.libelle as situation_conjugale,
+        {{ code_from_list(
+            "coalesce(allocataires.genre, case allocataires.qual when 'MR' then 'M' when 'MME' then 'F' end)",
+            'ref_annexe2__genre'
+        ) }} as genre,
+        {{ code_from_list('allocataires.nati', 'ref_webrsa__nationalites', 'nati', 'nationalite') }} as nationalite,
+        {{ code_from_list('allocataires.sitfam', 'ref_webrsa__sitfam', 'code', 'libelle') }} as situation_conjugale,
         cast(allocataires.nombre_enfants_a_charge as integer) as nombre_enfants_a_charge,
         cast(allocataires.annees_naissance_enfants as integer[]) as annees_naissance_enfants,
-        communes.code_retenu as commune_domicile,
-        case
-            when regexp_full_match(allocataires.deractromev3_code, '[A-N][0-9]{4}')
-                then allocataires.deractromev3_code
-        end as derniere_activite_rome,
-        case
-            when regexp_full_match(allocataires.actrechromev3_code, '[A-N][0-9]{4}')
-                then allocataires.actrechromev3_code
-        end as emploi_recherche_rome,
+        {{ commune_code('communes.code_retenu', 'allocataires.numcom') }} as commune_domicile,
+        {{ code_from_list('allocataires.deractromev3_code', 'ref_rome', 'code_rome', 'code_rome') }}
+            as derniere_activite_rome,
+        {{ code_from_list('allocataires.actrechromev3_code', 'ref_rome', 'code_rome', 'code_rome') }}
+            as emploi_recherche_rome,
         {{ month_year('allocataires.dtdemrsa') }} as mois_demande_rsa,
         case
             when allocataires.etatdosrsa in ('5', '6') then {{ month_year('allocataires.dtclorsa') }}
         end as mois_fin_droits_rsa,
-        natlog.libelle as nature_logement,
-        nivetu.libelle as niveau_etude,
-        orientations.orientation,
+        {{ code_from_list('allocataires.natlog', 'ref_webrsa__natlog', 'code', 'libelle') }} as nature_logement,
+        {{ code_from_list('allocataires.nivetu', 'ref_webrsa__nivetu', 'code', 'libelle') }} as niveau_etude,
+        {{ code_from_list(
+            'allocataires.typeorient_parent', 'ref_webrsa__orientations', 'typeorient_parent', 'orientation'
+        ) }} as orientation,
         case
             when allocataires.sujets_cer is not null
                 then coalesce(cer_problematiques.cer_problematiques, [])
@@ -93,16 +73,6 @@ final as (
             when allocataires.accoemploi in ('1801', '1803') then false
         end as accompagnement_pole_emploi
     from allocataires
-    left join nationalites
-        on allocataires.nati = nationalites.nati
-    left join sitfam
-        on allocataires.sitfam = sitfam.code
-    left join natlog
-        on allocataires.natlog = natlog.code
-    left join nivetu
-        on allocataires.nivetu = nivetu.code
-    left join orientations
-        on allocataires.typeorient_parent = orientations.typeorient_parent
     left join cer_problematiques
         on allocataires.cle_hachage = cer_problematiques.cle_hachage
     left join communes
