@@ -762,3 +762,54 @@ def test_the_dbt_project_builds_with_a_source_absent(tmp_path: Path) -> None:
     assert leaving and all(count > 0 for count in leaving.values()), leaving
     assert sources["nova_dpas"] == "absent" and sources["webrsa"] == "loaded"
     assert reconciled and absent_files == len(lf.contracts()["nova_dpas"].files)
+
+
+KILL_SCRIPT = """
+import os, signal, sys
+from pathlib import Path
+from pipase.load import loader
+
+point, after = sys.argv[3], int(sys.argv[4])
+calls = []
+real_write, real_values = loader._Loader._write, loader._source_values
+
+def write(self, prepared):
+    calls.append(1)
+    if point == "staging" and len(calls) > after:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_write(self, prepared)
+
+def values(result, sources):
+    if point == "swap":  # inside the final transaction, every table already swapped
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_values(result, sources)
+
+loader._Loader._write, loader._source_values = write, values
+loader.load_extraction(Path(sys.argv[1]), Path(sys.argv[2]), sources=sys.argv[5:])
+"""
+
+
+@pytest.mark.parametrize("point", ["staging", "swap"])
+def test_a_load_killed_outright_changes_nothing_and_leaves_no_running_row(
+    loaded: tuple[Path, dict], db: Path, point: str
+) -> None:
+    """SIGKILL (no Python cleanup at all) while files are staged, or inside the final
+    transaction after every swap: the database reopens as before, without any row for that run;
+    the next load drops the staging tables left behind."""
+    second, before = loaded
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, str(second), str(db), point, "6", *SOURCES],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    after = state(db)
+    leftovers = [t for t in after["_tables"] if t.startswith("_pipase_stage__")]
+    assert leftovers  # what the killed run had staged
+    for name in leftovers:
+        del after[name]
+    after["_tables"] = [t for t in after["_tables"] if t not in leftovers]
+    assert after == before  # not even a `running` row: a run is written once it is over
+    assert load_extraction(second, db, sources=SOURCES).ok
+    assert not [t for t in state(db)["_tables"] if t.startswith("_pipase_stage__")]

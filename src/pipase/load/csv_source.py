@@ -297,9 +297,13 @@ class _Scanner:
         """A CR that does not end a CRLF, outside quotes, in a file with LF line ends: a second
         kind of line end that DuckDB and the csv module read differently (whole-file error). A
         CR as the file's last byte is its end; inside quotes a CR is part of the value."""
-        crs = np.flatnonzero(arr == 13)
-        if not len(crs):
+        carriage_returns = piece.count(b"\r")
+        if not carriage_returns:
             return
+        crlf = int(np.count_nonzero(arr[ends[ends > 0] - 1] == 13))
+        if carriage_returns == crlf + (1 if piece.endswith(b"\r") else 0):
+            return  # every CR ends a CRLF (or the file): the common case, no position needed
+        crs = np.flatnonzero(arr == 13)
         following = arr[np.minimum(crs + 1, len(arr) - 1)]
         lone = crs[(following != 10) & (crs + 1 < len(arr))]
         if not len(lone):

@@ -734,10 +734,6 @@ def check_folders(extraction_dir: Path, chosen: list[Contract], absent: set[str]
 def _open_database(database: Path) -> duckdb.DuckDBPyConnection:
     where = str(database)
     try:
-        limit = memory_limit_from_env()
-    except ValueError as error:
-        raise LoadError(MEMORY_LIMIT_ENV, None, None, "setting", str(error)) from None
-    try:
         database.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LoadError(
@@ -747,6 +743,10 @@ def _open_database(database: Path) -> duckdb.DuckDBPyConnection:
             "database",
             _("cannot create the database's folder ({reason})").format(reason=os_reason(exc)),
         ) from None
+    try:  # checked before the file is created: a refused setting leaves no database
+        limit = memory_limit_from_env()
+    except ValueError as error:
+        raise LoadError(MEMORY_LIMIT_ENV, None, None, "setting", str(error)) from None
     try:
         connection = duckdb.connect(str(database))
     except duckdb.Error as exc:
