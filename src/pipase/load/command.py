@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import textwrap
 from pathlib import Path
 
 from pipase import paths
@@ -17,6 +18,11 @@ EXIT_INTERRUPTED = 130  # Ctrl-C: rolled back too
 
 
 def description() -> str:
+    """The command's help text, translated, wrapped (the CLI keeps descriptions as written)."""
+    return textwrap.fill(_description(), 88)
+
+
+def _description() -> str:
     return _(
         "Load an extraction folder (one sub-folder per source, files named by the contracts) "
         "into the DuckDB schema raw, all or nothing: row problems go to raw.load_rejects; any "
