@@ -73,6 +73,12 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "db" / "pipase.duckdb"
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch) -> None:
+    """The messages checked here are the English ids (French is tested in test_load_safety)."""
+    monkeypatch.setenv("PIPASE_LANG", "en")
+
+
 # ---------------------------------------------------------------------------- valid loads
 
 
@@ -636,13 +642,6 @@ def case_xlsx_damaged_part(ex: Path):
     return ("iodas_dpas/aides_financieres.xlsx", None, None, "unreadable_file")
 
 
-def case_missing_source_folder(ex: Path):
-    for path in (ex / "iodas_mdph").iterdir():
-        path.unlink()
-    (ex / "iodas_mdph").rmdir()
-    return ("iodas_mdph/decisions_cdaph.csv", None, None, "missing_file")
-
-
 def case_no_header_line(ex: Path):
     spec, rows = _rows("iodas_ase", "individus")
     data = lf.csv_bytes(spec, rows).split(b"\n", 1)[1]  # the first line is a data row
@@ -652,7 +651,6 @@ def case_no_header_line(ex: Path):
 
 WHOLE_FILE_CASES = [
     case_missing_file,
-    case_missing_source_folder,
     case_no_header_line,
     case_missing_column,
     case_extra_column,
@@ -727,9 +725,12 @@ def test_whole_file_error_names_the_problem_and_changes_nothing(
             assert report_status == "not_loaded"
 
 
-def test_other_sources_still_load_and_the_command_exits_1(tmp_path: Path, db: Path, capsys) -> None:
+def test_one_bad_file_loads_nothing_of_any_source_and_the_command_exits_1(
+    tmp_path: Path, db: Path, capsys
+) -> None:
+    """All or nothing per extraction: the valid sources are not loaded either."""
     extraction = tmp_path / "ex"
-    written = lf.write_extraction(extraction, n=2)
+    lf.write_extraction(extraction, n=2)
     spec, rows = _rows("iodas_ase", "mesures")
     header = [c.name for c in spec.columns if c.name != "id_individu"]
     lf.write_csv(extraction / "iodas_ase" / spec.file, spec, rows, header=header)
@@ -740,21 +741,30 @@ def test_other_sources_still_load_and_the_command_exits_1(tmp_path: Path, db: Pa
     )
     assert load.run(args) == 1
     out, err = capsys.readouterr()
-    assert "rows_read" in out and "webrsa/personnes.csv" in out and "not_loaded" in out
+    assert out == ""  # no report table for a load that changed nothing
     assert "iodas_ase/mesures.csv, line 1, column id_individu: [missing_column]" in err
+    assert "nothing was loaded" in err
     assert "nom_usage-" not in out + err  # counts and names of files only
     with connect(db) as con:
-        assert not con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name like 'iodas_ase__%'"
-        ).fetchone()[0]
-        personnes = rows_of(con, "webrsa__personnes")
-        assert [r["id"] for r in personnes] == [
-            r.expected["id"] for r in written["webrsa"]["personnes"]
+        assert con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+        ).fetchall() == [
+            ("load_extractions",),
+            ("load_rejects",),
+            ("load_report",),
+            ("load_sources",),
         ]
         assert con.execute(
-            "select status, extraction_date from raw.load_extractions"
-        ).fetchall() == [("partial", dt.date(2026, 11, 2))]
+            "select status, extraction_date, finished_at is not null from raw.load_extractions"
+        ).fetchall() == [("failed", dt.date(2026, 11, 2), True)]
+        statuses = dict(
+            con.execute(
+                "select file, status from raw.load_report where file in "
+                "('iodas_ase/mesures.csv', 'webrsa/personnes.csv')"
+            ).fetchall()
+        )
+        assert statuses == {"iodas_ase/mesures.csv": "failed", "webrsa/personnes.csv": "not_loaded"}
+        assert con.execute("select count(*) from raw.load_sources").fetchone() == (0,)
 
 
 def test_every_file_of_a_failing_source_is_checked(tmp_path: Path, db: Path) -> None:
@@ -838,8 +848,9 @@ def test_a_connection_inside_a_transaction_is_refused(tmp_path: Path) -> None:
 
 def test_unknown_source_and_bad_contract_are_refused(tmp_path: Path, db: Path, capsys) -> None:
     lf.write_extraction(tmp_path / "ex", n=1, sources=["nova_dpas"])
-    with pytest.raises(ValueError, match="unknown source"):
+    with pytest.raises(LoadError, match="unknown source") as unknown:
         load_extraction(tmp_path / "ex", db, sources=["nova"])
+    assert unknown.value.rule == "unknown_source" and not db.exists()
     bad = tmp_path / "contracts"
     bad.mkdir()
     (bad / "x.yml").write_text(
@@ -852,8 +863,9 @@ def test_unknown_source_and_bad_contract_are_refused(tmp_path: Path, db: Path, c
     parser = argparse.ArgumentParser()
     load.add_arguments(parser)
     args = parser.parse_args([str(tmp_path / "ex"), "--database", str(db), "--contracts", str(bad)])
-    assert load.run(args) == 2
+    assert load.run(args) == 1
     assert "[contract]" in capsys.readouterr().err
+    assert not db.exists()
 
 
 def test_progress_shows_a_bar_for_big_files(tmp_path: Path, db: Path, monkeypatch) -> None:

@@ -2,7 +2,7 @@
   The extraction date of the Iodas-ASE tables in raw: open measures end on it (durations).
   From the loader's report (stg_pipase_load__load_report, one row per file per run):
   1. the latest `pipase load` run that loaded the Iodas-ASE files (status loaded or
-     loaded_with_rejects), when it recorded an extraction date (pipase load
+     loaded_with_rejects, or absent when declared so), when it recorded an extraction date (pipase load
      --extraction-date);
   2. else the var extraction_date (dbt build --vars '{extraction_date: 2024-06-30}');
   3. else the day of that load run (a file cannot have been extracted after it was loaded):
@@ -24,7 +24,7 @@ ase_files as (
     from {{ ref('stg_pipase_load__load_report') }}
     where
         base_source = 'iodas_ase'
-        and status in ('loaded', 'loaded_with_rejects')
+        and status in ('loaded', 'loaded_with_rejects', 'absent')
 ),
 
 -- an aggregate without group by: exactly one row, NULL fields when there is no load

@@ -5,43 +5,53 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import textwrap
 from pathlib import Path
 
 from pipase import paths
-from pipase.load.errors import LoadError
+from pipase.errors import EXIT_OK, EXIT_REFUSED, PipaseError
+from pipase.i18n import _
 from pipase.load.loader import LoadResult, load_extraction, report_rows
 
-EXIT_OK = 0
-EXIT_LOAD_FAILED = 1  # at least one source had a whole-file problem (others were loaded)
-EXIT_USAGE = 2  # bad arguments, contract problem, missing extraction folder
+EXIT_LOAD_FAILED = EXIT_REFUSED  # the load changed nothing: a whole-file problem, a failure
+EXIT_INTERRUPTED = 130  # Ctrl-C: rolled back too
+
+
+def description() -> str:
+    """The command's help text, translated, wrapped (the CLI keeps descriptions as written)."""
+    return textwrap.fill(_description(), 88)
+
+
+def _description() -> str:
+    return _(
+        "Load an extraction folder (one sub-folder per source, files named by the contracts) "
+        "into the DuckDB schema raw, all or nothing: row problems go to raw.load_rejects; any "
+        "whole-file problem or failure leaves the database as it was and exits 1. A source the "
+        "Department does not have is declared with --without NAME (its tables are then empty)."
+    )
 
 
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+        raise argparse.ArgumentTypeError(_("not a YYYY-MM-DD date")) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = parser.description or (
-        "Load an extraction folder (one sub-folder per source, files named by the contracts) "
-        "into the DuckDB schema raw, one transaction per source. Row problems go to "
-        "raw.load_rejects; a whole-file problem leaves its source unchanged and the command "
-        "exits 1 after loading the other sources."
-    )
+    parser.description = parser.description or description()
     parser.add_argument(
         "extraction_dir",
         type=Path,
         metavar="EXTRACTION_DIR",
-        help="folder with one sub-folder per source",
+        help=_("folder with one sub-folder per source"),
     )
     parser.add_argument(
         "--database",
         type=Path,
         default=None,
         metavar="PATH",
-        help="DuckDB file (default: PIPASE_DUCKDB_PATH or data/pipase.duckdb)",
+        help=_("DuckDB file (default: PIPASE_DUCKDB_PATH or data/pipase.duckdb)"),
     )
     parser.add_argument(
         "--source",
@@ -49,28 +59,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         nargs="+",
         metavar="NAME",
-        help="load only these sources (repeatable; default: every contract)",
+        help=_("load only these sources (repeatable; default: every contract)"),
+    )
+    parser.add_argument(
+        "--without",
+        dest="absent",
+        action="append",
+        metavar="NAME",
+        help=_(
+            "a source the Department does not have (repeatable): recorded as absent, its raw "
+            "tables empty"
+        ),
     )
     parser.add_argument(
         "--contracts",
         type=Path,
         default=None,
         metavar="DIR",
-        help="folder of contract YAML files (default: the package's src/pipase/contracts)",
+        help=_("folder of contract YAML files (default: the package's src/pipase/contracts)"),
     )
     parser.add_argument(
         "--extraction-date",
         type=_date,
         default=None,
         metavar="YYYY-MM-DD",
-        help="date the Department extracted the files (recorded in raw.load_report)",
+        help=_("date the Department extracted the files (recorded in raw.load_report)"),
     )
 
 
 def format_table(rows: list[dict[str, object]]) -> str:
     """A plain text table; numbers right-aligned with thousands separators."""
     if not rows:
-        return "(no file)"
+        return _("(no file)")
     headers = list(rows[0])
 
     def cell(value: object) -> str:
@@ -95,18 +115,27 @@ def format_table(rows: list[dict[str, object]]) -> str:
 
 
 def summary(result: LoadResult) -> str:
-    totals = {
-        "read": sum(f.rows_read or 0 for f in result.files),
-        "loaded": sum(f.rows_loaded or 0 for f in result.files),
-        "rejected": result.rows_rejected,
-    }
-    text = (
-        f"load {result.load_id}: {result.status}; {totals['read']:,} rows read, "
-        f"{totals['loaded']:,} loaded, {totals['rejected']:,} rejected"
+    read = sum(f.rows_read or 0 for f in result.files)
+    loaded = sum(f.rows_loaded or 0 for f in result.files)
+    text = _("load {load_id}: {status}; {read} rows read, {loaded} loaded, {rejected} rejected")
+    text = text.format(
+        load_id=result.load_id,
+        status=result.status,
+        read=f"{read:,}",
+        loaded=f"{loaded:,}",
+        rejected=f"{result.rows_rejected:,}",
     )
-    if totals["rejected"]:
-        text += f" (see raw.load_rejects where load_id = '{result.load_id}')"
+    if result.absent:
+        text += _("; declared absent: {sources}").format(sources=", ".join(result.absent))
+    if result.rows_rejected:
+        text += _(" (see raw.load_rejects where load_id = '{load_id}')").format(
+            load_id=result.load_id
+        )
     return text
+
+
+def _error_line(error: BaseException) -> str:
+    return f"pipase load : {_('error')} : {error}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,17 +148,32 @@ def run(args: argparse.Namespace) -> int:
             sources=sources,
             contracts_dir=args.contracts,
             extraction_date=args.extraction_date,
+            absent=args.absent,
             progress=sys.stderr,
         )
-    except (LoadError, ValueError) as exc:
-        print(f"pipase load: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except PipaseError as exc:
+        print(_error_line(exc), file=sys.stderr)
+        return EXIT_LOAD_FAILED
+    except KeyboardInterrupt:
+        print(_("pipase load: interrupted; nothing was changed"), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug outside the load itself: one line, never a traceback
+        # (load_extraction turns any failure during the load into a LoadError after its
+        # rollback; what is left here happened before anything was written)
+        message = _("unexpected failure ({kind}); nothing was changed. Please report it")
+        print(_error_line(message.format(kind=type(exc).__name__)), file=sys.stderr)
+        return EXIT_LOAD_FAILED
+    if not result.ok:
+        for error in result.errors:
+            print(_error_line(error), file=sys.stderr)
+        print(
+            _(
+                "pipase load: {n} file(s) with a whole-file problem; nothing was loaded and the "
+                "database is as before this load (raw.load_extractions: load {load_id} failed)"
+            ).format(n=len(result.errors), load_id=result.load_id),
+            file=sys.stderr,
+        )
+        return EXIT_LOAD_FAILED
     print(format_table(report_rows(result)))
     print(summary(result))
-    for error in result.errors:
-        print(f"pipase load: error: {error}", file=sys.stderr)
-    if result.errors:
-        failed = ", ".join(result.failed_sources)
-        print(f"pipase load: source(s) not loaded, left unchanged: {failed}", file=sys.stderr)
-        return EXIT_LOAD_FAILED
     return EXIT_OK

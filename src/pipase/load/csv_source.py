@@ -36,8 +36,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from pipase.i18n import _
 from pipase.load.contract import FileSpec
-from pipase.load.errors import LoadError
+from pipase.load.errors import LoadError, header_cell
 from pipase.load.sql import quote_ident, sql_literal
 
 BLOCK_SIZE = 16 * 1024 * 1024
@@ -86,10 +87,27 @@ class StagedFile:
 
 
 def missing_file_error(path: Path, display: str) -> LoadError:
+    """The file is not there (or something else than a file is)."""
+    if path.exists() or path.is_symlink():
+        if path.is_dir():
+            why = _("it is a folder, not a file")
+        elif path.is_symlink() and not path.exists():
+            why = _("it is a link to nothing")
+        else:
+            why = _("it is not a regular file")
+        return LoadError(
+            display,
+            None,
+            None,
+            "unreadable_file",
+            _("the file cannot be read ({reason})").format(reason=why),
+        )
     if not path.parent.is_dir():
-        why = f"file not found (the extraction has no folder {path.parent.name}/)"
+        why = _("file not found (the extraction has no folder {folder}/)").format(
+            folder=path.parent.name
+        )
     else:
-        why = "file not found"
+        why = _("file not found")
     return LoadError(display, None, None, "missing_file", why)
 
 
@@ -105,34 +123,44 @@ def _field_index(line: bytes, delimiter: bytes, quote: bytes) -> int:
     return index
 
 
-def _header_fields(text: str, spec: FileSpec) -> list[str]:
+def _header_fields(text: str, spec: FileSpec, display: str) -> list[str]:
     reader = csv.reader([text], delimiter=spec.delimiter, quotechar=spec.quote, doublequote=True)
-    return [field.strip() for field in next(reader, [])]
-
-
-def check_header(header: list[str], spec: FileSpec, display: str) -> None:
-    """Whole-file checks on the header line (line 1)."""
-    expected = [c.name for c in spec.columns]
-    if len(header) == 1 and len(expected) > 1:
-        guesses = [d for d in _OTHER_DELIMITERS if d != spec.delimiter and d in header[0]]
-        seen = f"; it seems to use {guesses[0]!r}" if guesses else ""
+    try:
+        return [field.strip() for field in next(reader, [])]
+    except csv.Error:
         raise LoadError(
             display,
             1,
             None,
-            "delimiter",
-            f"the header does not split on {spec.delimiter!r} (1 field, the contract has "
-            f"{len(expected)} columns){seen}",
-        )
+            "line_ends",
+            _("the header holds a carriage return (CR) inside a field: mixed line ends?"),
+        ) from None
+
+
+def check_header(header: list[str], spec: FileSpec, display: str) -> None:
+    """Whole-file checks on the header line (line 1). A header cell is quoted only when it has
+    the shape of a column name; any other cell is named by its position (it may be a note
+    typed beside the header, or line 1 may be data: a name, a birth date)."""
+    expected = [c.name for c in spec.columns]
+    if len(header) == 1 and len(expected) > 1:
+        guesses = [d for d in _OTHER_DELIMITERS if d != spec.delimiter and d in header[0]]
+        message = _(
+            "the header does not split on {delimiter!r} (1 field, the contract has {n} columns)"
+        ).format(delimiter=spec.delimiter, n=len(expected))
+        if guesses:
+            message += _("; it seems to use {delimiter!r}").format(delimiter=guesses[0])
+        raise LoadError(display, 1, None, "delimiter", message)
     for position, name in enumerate(header, start=1):
         if not name:
             raise LoadError(
                 display,
                 1,
-                None,
+                str(position),
                 "extra_column",
-                f"header field {position} has no name (a trailing delimiter?); the contract "
-                "has no unnamed column",
+                _(
+                    "header field {n} has no name (a trailing delimiter?); the contract has "
+                    "no unnamed column"
+                ).format(n=position),
             )
     # Missing columns first: if line 1 is data rather than a header, this message names only
     # contract columns, never a value of the line (a name, a birth date...).
@@ -144,25 +172,40 @@ def check_header(header: list[str], spec: FileSpec, display: str) -> None:
             1,
             missing[0],
             "missing_column",
-            f"the header lacks {len(missing)} contract column(s): {', '.join(missing)}",
+            _("the header lacks {n} contract column(s): {names}").format(
+                n=len(missing), names=", ".join(missing)
+            ),
         )
     seen_names: set[str] = set()
-    for name in header:
+    for position, name in enumerate(header, start=1):
         if name in seen_names:
+            column, shown = header_cell(position, name)
             raise LoadError(
-                display, 1, name, "duplicate_column", f"column {name!r} appears twice in the header"
+                display,
+                1,
+                column,
+                "duplicate_column",
+                _("column {name} appears twice in the header").format(name=shown),
             )
         seen_names.add(name)
-    extra = [name for name in header if name not in expected]
+    extra = [(position, name) for position, name in enumerate(header, 1) if name not in expected]
     if extra:
+        cells = [header_cell(position, name) for position, name in extra]
         raise LoadError(
             display,
             1,
-            extra[0],
+            cells[0][0],
             "extra_column",
-            f"the header has {len(extra)} column(s) the contract does not declare: "
-            f"{', '.join(extra)} (declare them in the contract to load them)",
+            _(
+                "the header has {n} column(s) the contract does not declare: {names} "
+                "(declare them in the contract to load them)"
+            ).format(n=len(extra), names=", ".join(shown for _column, shown in cells)),
         )
+
+
+def _cr_only(head: bytes) -> bool:
+    """Whether a file's first block has CR-only line ends: a CR and no LF."""
+    return b"\n" not in head and b"\r" in head
 
 
 class _Scanner:
@@ -186,6 +229,7 @@ class _Scanner:
         self.has_tail = False
         self.non_ascii_line: int | None = None
         self.valid_utf8 = True
+        self.cr_only = False  # classic Mac line ends (CR alone): rewritten as LF on the way
 
     def _error(self, line: int, column: str | None, rule: str, message: str) -> LoadError:
         return LoadError(self.display, line, column, rule, message)
@@ -205,11 +249,13 @@ class _Scanner:
             line = self.lines + piece.count(b"\n", 0, exc.start) + 1
             byte = piece[exc.start]
             if self.transcode:
-                why = f"byte 0x{byte:02X} is not defined in {self.spec.encoding}"
+                why = _("byte 0x{byte:02X} is not defined in {encoding}").format(
+                    byte=byte, encoding=self.spec.encoding
+                )
             else:
-                why = f"byte 0x{byte:02X} is not valid UTF-8"
+                why = _("byte 0x{byte:02X} is not valid UTF-8").format(byte=byte)
                 if byte >= 0x80:
-                    why += " (is the file Windows-1252 / latin-1?)"
+                    why += _(" (is the file Windows-1252 / latin-1?)")
             raise self._error(
                 line, self._column_at(piece, exc.start, line), "encoding", why
             ) from None
@@ -219,6 +265,7 @@ class _Scanner:
         arr = np.frombuffer(piece, dtype=np.uint8)
         ends = np.flatnonzero(arr == 10)
         quotes = np.flatnonzero(arr == self.quote[0])
+        self._lone_carriage_returns(piece, arr, ends, quotes)
         if len(ends):
             parity = (np.searchsorted(quotes, ends) + self.quotes) & 1
             inside = parity.astype(bool)
@@ -246,6 +293,36 @@ class _Scanner:
         self.lines += len(ends)
         self.quotes += len(quotes)
 
+    def _lone_carriage_returns(self, piece: bytes, arr, ends, quotes) -> None:
+        """A CR that does not end a CRLF, outside quotes, in a file with LF line ends: a second
+        kind of line end that DuckDB and the csv module read differently (whole-file error). A
+        CR as the file's last byte is its end; inside quotes a CR is part of the value."""
+        carriage_returns = piece.count(b"\r")
+        if not carriage_returns:
+            return
+        crlf = int(np.count_nonzero(arr[ends[ends > 0] - 1] == 13))
+        if carriage_returns == crlf + (1 if piece.endswith(b"\r") else 0):
+            return  # every CR ends a CRLF (or the file): the common case, no position needed
+        crs = np.flatnonzero(arr == 13)
+        following = arr[np.minimum(crs + 1, len(arr) - 1)]
+        lone = crs[(following != 10) & (crs + 1 < len(arr))]
+        if not len(lone):
+            return
+        outside = lone[((np.searchsorted(quotes, lone) + self.quotes) & 1) == 0]
+        if not len(outside):
+            return
+        offset = int(outside[0])
+        line = self.lines + int(np.searchsorted(ends, offset)) + 1
+        raise self._error(
+            line,
+            self._column_at(piece, offset, line),
+            "line_ends",
+            _(
+                "a carriage return (CR) alone outside quotes, in a file whose lines end with LF: "
+                "mixed line ends? Save the file again with one kind of line end"
+            ),
+        )
+
     def _piece(self, piece: bytes, out) -> None:
         if not piece:
             return
@@ -258,7 +335,7 @@ class _Scanner:
                 line,
                 self._column_at(piece, nul, line),
                 "encoding",
-                "NUL byte in a text file (is it UTF-16 or binary?)",
+                _("NUL byte in a text file (is it UTF-16 or binary?)"),
             )
         text = self._decode(piece)
         if self.transcode:
@@ -272,13 +349,32 @@ class _Scanner:
                     except UnicodeDecodeError:
                         self.valid_utf8 = False
             out.write(text.encode("utf-8"))
+        elif self.cr_only:
+            out.write(piece)
         self._analyse(piece)
+
+    def _cr_to_lf(self, block: bytes, carry: bytes) -> bytes:
+        """A block of a CR-only file with its CRs made LFs; an LF in it mixes two kinds of line
+        ends, which no reader can number reliably: a whole-file error."""
+        lf = block.find(b"\n")
+        if lf >= 0:
+            line = self.lines + carry.count(b"\n") + block.count(b"\r", 0, lf) + 1
+            raise self._error(
+                line,
+                None,
+                "line_ends",
+                _(
+                    "the file mixes line ends: CR alone (old Mac) up to here, then LF; save it "
+                    "again with one kind of line end"
+                ),
+            )
+        return block.replace(b"\r", b"\n")
 
     def _read_header(self, piece: bytes) -> None:
         end = piece.find(b"\n")
         first = piece if end < 0 else piece[:end]
         if b"\x00" in first:
-            raise self._error(1, None, "encoding", "NUL byte in the header (is it UTF-16?)")
+            raise self._error(1, None, "encoding", _("NUL byte in the header (is it UTF-16?)"))
         encoding = "utf-8" if not self.transcode else self.spec.encoding
         try:
             text = first.decode(encoding).rstrip("\r")
@@ -287,11 +383,13 @@ class _Scanner:
                 1,
                 None,
                 "encoding",
-                f"byte 0x{first[exc.start]:02X} in the header is not valid {encoding}",
+                _("byte 0x{byte:02X} in the header is not valid {encoding}").format(
+                    byte=first[exc.start], encoding=encoding
+                ),
             ) from None
         if not text.strip():
-            raise self._error(1, None, "header", "line 1 is empty: the header must be line 1")
-        self.header = _header_fields(text, self.spec)
+            raise self._error(1, None, "header", _("line 1 is empty: the header must be line 1"))
+        self.header = _header_fields(text, self.spec, self.display)
         check_header(self.header, self.spec, self.display)
 
     def scan(self, on_progress: Callable[[int, int], None] | None = None) -> CsvScan:
@@ -309,7 +407,9 @@ class _Scanner:
                     1,
                     None,
                     "encoding",
-                    f"the file is UTF-16; the contract says {self.spec.encoding}",
+                    _("the file is UTF-16; the contract says {encoding}").format(
+                        encoding=self.spec.encoding
+                    ),
                 )
             if head.startswith(UTF8_BOM):
                 if self.transcode:
@@ -317,17 +417,26 @@ class _Scanner:
                         1,
                         None,
                         "encoding",
-                        "the file starts with a UTF-8 byte-order mark: it is UTF-8, the "
-                        f"contract says {self.spec.encoding}",
+                        _(
+                            "the file starts with a UTF-8 byte-order mark: it is UTF-8, the "
+                            "contract says {encoding}"
+                        ).format(encoding=self.spec.encoding),
                     )
                 head = head[len(UTF8_BOM) :]
             if not head.strip():
                 rest = handle.read(BLOCK_SIZE)
                 if not rest.strip():
-                    raise self._error(None, None, "empty_file", "the file is empty (no header)")
+                    raise self._error(None, None, "empty_file", _("the file is empty (no header)"))
                 head += rest  # pragma: no cover - a file opening with >16 MB of blanks
                 digest.update(rest)
-            out = self.out_path.open("wb") if self.transcode else io.BytesIO()
+            # CR-only line ends (old Mac exports, Excel's "CSV (Macintosh)"): no LF in the first
+            # block but a CR. Every CR becomes an LF (a CR inside a quoted value too: it was a
+            # line end there as well), in a private copy that DuckDB reads.
+            self.cr_only = _cr_only(head)
+            if self.cr_only:
+                head = head.replace(b"\r", b"\n")
+            rewrite = self.transcode or self.cr_only
+            out = self.out_path.open("wb") if rewrite else io.BytesIO()
             try:
                 carry = head
                 while True:
@@ -335,6 +444,8 @@ class _Scanner:
                     if block:
                         digest.update(block)
                         done += len(block)
+                        if self.cr_only:
+                            block = self._cr_to_lf(block, carry)
                         carry += block
                     if not block:
                         self._piece(carry, out)
@@ -354,10 +465,13 @@ class _Scanner:
                 self.non_ascii_line,
                 None,
                 "encoding",
-                f"the file is UTF-8 (every non-ASCII byte sequence is valid UTF-8), the contract "
-                f"says {self.spec.encoding}: accented letters would be misread",
+                _(
+                    "the file is UTF-8 (every non-ASCII byte sequence is valid UTF-8), the "
+                    "contract says {encoding}: accented letters would be misread"
+                ).format(encoding=self.spec.encoding),
             )
-        assert self.header is not None
+        if self.header is None:  # pragma: no cover - a non-blank head always has a header
+            raise self._error(None, None, "empty_file", _("the file is empty (no header)"))
         total_lines = self.lines + (1 if self.has_tail else 0)
         simple = not self.odd_line_end and (
             self.first_blank_line is None or self.first_blank_line > self.last_nonblank_line
@@ -366,7 +480,7 @@ class _Scanner:
         return CsvScan(
             sha256=digest.hexdigest(),
             size=size,
-            read_path=self.out_path if self.transcode else self.path,
+            read_path=self.out_path if rewrite else self.path,
             header=self.header,
             lines=total_lines,
             nonblank_lines=nonblank,
@@ -392,11 +506,12 @@ def scan_csv(
         raise
 
 
-def _record_lines(scan: CsvScan, spec: FileSpec) -> array:
+def _record_lines(scan: CsvScan, spec: FileSpec, display: str) -> array:
     """First line of every record, reading the file with Python's csv module.
 
     Index 0 is the header, then one entry per csv row, blank lines included (as DuckDB counts
-    them in its reject table); blank lines get -1.
+    them in its reject table); blank lines get -1. A record the csv module refuses (a lone CR
+    in an unquoted value) is a whole-file error: its lines could not be numbered.
     """
     starts = array("q")
     # newline="\n": a line is what ends with \n, as the numpy pass and DuckDB count them (a
@@ -404,17 +519,29 @@ def _record_lines(scan: CsvScan, spec: FileSpec) -> array:
     with scan.read_path.open("r", encoding="utf-8-sig", newline="\n") as handle:
         reader = csv.reader(handle, delimiter=spec.delimiter, quotechar=spec.quote)
         previous = 0
-        for row in reader:
-            starts.append(previous + 1 if row else -1)
-            previous = reader.line_num
+        try:
+            for row in reader:
+                starts.append(previous + 1 if row else -1)
+                previous = reader.line_num
+        except csv.Error:
+            raise LoadError(
+                display,
+                previous + 1,
+                None,
+                "line_ends",
+                _(
+                    "a carriage return (CR) alone inside an unquoted value: mixed line ends? "
+                    "Save the file again with one kind of line end"
+                ),
+            ) from None
     return starts
 
 
-def _duckdb_line_to_physical(duck_line: int, scan: CsvScan, spec: FileSpec) -> int:
+def _duckdb_line_to_physical(duck_line: int, scan: CsvScan, spec: FileSpec, display: str) -> int:
     """DuckDB numbers lines per record (a multi-line record counts once, blank lines count)."""
     if scan.simple:
         return duck_line
-    starts = _record_lines(scan, spec)
+    starts = _record_lines(scan, spec, display)
     if 1 <= duck_line <= len(starts) and starts[duck_line - 1] > 0:
         return int(starts[duck_line - 1])
     return duck_line  # pragma: no cover - readers disagree; DuckDB's count is the best we have
@@ -430,7 +557,7 @@ def _rejected_record_error(
     if not rows:
         return None
     duck_line, column, error_type = rows[0]
-    line = _duckdb_line_to_physical(int(duck_line), scan, spec)
+    line = _duckdb_line_to_physical(int(duck_line), scan, spec, display)
     width = len(scan.header)
     if error_type in ("UNQUOTED VALUE", "LINE SIZE OVER MAXIMUM") and scan.quote_open_at_end:
         return LoadError(
@@ -438,26 +565,32 @@ def _rejected_record_error(
             line,
             column,
             "truncated",
-            f"the record starting on line {line} opens a quoted field that is never closed: "
-            "the file looks truncated",
+            _(
+                "the record starting on line {line} opens a quoted field that is never closed: "
+                "the file looks truncated"
+            ).format(line=line),
         )
     if error_type == "MISSING COLUMNS":
-        last_start = scan.last_nonblank_line if scan.simple else max(_record_lines(scan, spec))
-        last = line >= last_start
-        rule = "truncated" if last else "field_count"
-        why = "the last line" if last else "a line"
-        message = f"{why} has fewer fields than the header ({width})"
-        if last:
-            message += ": the file looks truncated"
-        return LoadError(display, line, column, rule, message)
+        last_start = (
+            scan.last_nonblank_line if scan.simple else max(_record_lines(scan, spec, display))
+        )
+        if line >= last_start:
+            message = _(
+                "the last line has fewer fields than the header ({n}): the file looks truncated"
+            )
+            return LoadError(display, line, column, "truncated", message.format(n=width))
+        message = _("a line has fewer fields than the header ({n})").format(n=width)
+        return LoadError(display, line, column, "field_count", message)
     if error_type == "TOO MANY COLUMNS":
         return LoadError(
             display,
             line,
             None,
             "field_count",
-            f"a line has more fields than the header ({width}): an unquoted "
-            f"{spec.delimiter!r} inside a value?",
+            _(
+                "a line has more fields than the header ({n}): an unquoted {delimiter!r} "
+                "inside a value?"
+            ).format(n=width, delimiter=spec.delimiter),
         )
     if error_type == "UNQUOTED VALUE":
         return LoadError(
@@ -465,12 +598,15 @@ def _rejected_record_error(
             line,
             column,
             "quote",
-            f"a quoted field is badly closed (text after the closing {spec.quote}, or a "
-            "quote inside an unquoted value)",
+            _(
+                "a quoted field is badly closed (text after the closing {quote}, or a quote "
+                "inside an unquoted value)"
+            ).format(quote=spec.quote),
         )
     if error_type == "LINE SIZE OVER MAXIMUM":
-        return LoadError(display, line, None, "line_too_long", "a line is longer than 2 MB")
-    return LoadError(display, line, column, "csv", f"DuckDB refused a record ({error_type})")
+        return LoadError(display, line, None, "line_too_long", _("a line is longer than 2 MB"))
+    message = _("DuckDB refused a record ({kind})").format(kind=error_type)
+    return LoadError(display, line, column, "csv", message)
 
 
 def stage_csv(
@@ -524,15 +660,17 @@ def stage_csv(
             # The typed table was filled in file order (preserve_insertion_order, outside any
             # transaction), so the record with rowid r is on line r + 2 (header = line 1).
             return "", "t.rowid + 2"
-        starts = [s for s in _record_lines(scan, spec)[1:] if s > 0]
+        starts = [s for s in _record_lines(scan, spec, display)[1:] if s > 0]
         if len(starts) != records:
             raise LoadError(
                 display,
                 None,
                 None,
                 "line_numbering",
-                f"DuckDB read {records} records, Python's csv module {len(starts)}: line "
-                "numbers cannot be trusted (check the quoting of the file)",
+                _(
+                    "DuckDB read {records} records, Python's csv module {starts}: line numbers "
+                    "cannot be trusted (check the quoting of the file)"
+                ).format(records=records, starts=len(starts)),
             )
         lines = pa.table(
             {

@@ -1,19 +1,38 @@
 """The error raised for a whole-file problem: it names the file, line, column and rule.
 
 The message never carries a value read from the file (an identifying column could leak a name
-or a birth date); it says where the problem is and which rule it breaks.
+or a birth date); it says where the problem is and which rule it breaks. A header cell is named
+only when it has the shape of a column name (:func:`header_label`), else by its position.
 """
 
 from __future__ import annotations
 
+import errno
+import re
 
-class LoadError(Exception):
-    """A whole-file problem: the file's source is not loaded (nothing of it changes).
+from pipase.errors import PipaseError
+from pipase.i18n import _
+
+# What a header cell must look like to be quoted in a message: the contracts' own rule for
+# column names (lower-case ASCII snake_case). "ZORGLUBIENNE", "née le 12/03/2009" or a note typed
+# beside the header are never shown: an upper-case word may be a surname.
+_COLUMN_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+
+
+def shows_as_name(text: object) -> bool:
+    """Whether a header cell (or sheet name) may be quoted in a message."""
+    return isinstance(text, str) and _COLUMN_NAME.fullmatch(text) is not None
+
+
+class LoadError(PipaseError):
+    """A whole-file problem: the load stops and changes nothing.
 
     `file` is the path relative to the extraction folder (e.g. ``iodas_ase/individus.csv``),
     `line` the 1-based line (header = 1) or spreadsheet row, or None where a line makes no
-    sense, `column` the contract column concerned or None, `rule` a short machine-readable name
-    (``missing_file``, ``missing_column``, ``encoding``...), `message` a sentence for a person.
+    sense, `column` the contract column concerned, a header cell shaped like a column name, the
+    position of a header cell that cannot be shown (``"3"``), or None; `rule` a short
+    machine-readable name (``missing_file``, ``missing_column``, ``encoding``...), `message` a
+    sentence for a person (in the user's language).
     """
 
     def __init__(
@@ -24,29 +43,20 @@ class LoadError(Exception):
         rule: str,
         message: str,
     ) -> None:
-        self.file = file
-        self.line = line
-        self.column = column
-        self.rule = rule
-        self.message = message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f", line {self.line}"
-        if self.column is not None:
-            where += f", column {self.column}"
-        return f"{where}: [{self.rule}] {self.message}"
+        super().__init__(message, rule=rule, file=file, line=line, column=column)
 
     def __repr__(self) -> str:
         return (
-            f"LoadError(file={self.file!r}, line={self.line!r}, column={self.column!r}, "
-            f"rule={self.rule!r}, message={self.message!r})"
+            f"{type(self).__name__}(file={self.file!r}, line={self.line!r}, "
+            f"column={self.column!r}, rule={self.rule!r}, message={self.message!r})"
         )
 
     def __reduce__(self):  # keep the five fields when pickled (multiprocessing, pytest-xdist)
-        return (type(self), (self.file, self.line, self.column, self.rule, self.message))
+        return (_rebuild_load_error, (self.file, self.line, self.column, self.rule, self.message))
+
+
+def _rebuild_load_error(file, line, column, rule, message) -> LoadError:
+    return LoadError(file, line, column, rule, message)
 
 
 class ContractError(LoadError):
@@ -54,3 +64,37 @@ class ContractError(LoadError):
 
     def __init__(self, file: str, column: str | None, message: str) -> None:
         super().__init__(file, None, column, "contract", message)
+
+    def __reduce__(self):
+        return (type(self), (self.file, self.column, self.message))
+
+
+def header_cell(position: int, name: str) -> tuple[str, str]:
+    """(column field, how the message names it) for a header cell: its text when it looks like
+    a column name, else its 1-based position and "an unexpected value in the header"."""
+    if shows_as_name(name):
+        return name, repr(name)
+    return str(position), _("an unexpected value in the header, column {n}").format(n=position)
+
+
+def os_reason(error: OSError) -> str:
+    """Why a file cannot be read, in words (never the exception's text: it may hold a path
+    the user did not give, and keeps the messages in one language)."""
+    if isinstance(error, PermissionError):
+        return _("permission denied")
+    if isinstance(error, IsADirectoryError):
+        return _("it is a folder, not a file")
+    if isinstance(error, NotADirectoryError):
+        return _("it is a file, not a folder")
+    name = errno.errorcode.get(error.errno or 0)
+    return _("system error {name}").format(name=name or type(error).__name__)
+
+
+def unreadable_file(display: str, error: OSError) -> LoadError:
+    return LoadError(
+        display,
+        None,
+        None,
+        "unreadable_file",
+        _("the file cannot be read ({reason})").format(reason=os_reason(error)),
+    )

@@ -1,18 +1,29 @@
-"""Load an extraction folder into the `raw` schema, one DuckDB transaction per source.
+"""Load an extraction folder into the `raw` schema: all of it, or nothing.
 
-For each source (contract), every file is checked and read (csv_source / xlsx_source) and typed
-in SQL (rules) into a temporary table; a table split into parts (contract key `parts`) has one
-such file per part, in number order, all feeding the same raw table. Only when every file of
-the source passed the whole-file checks does one transaction replace the tables
-`raw.<source>__<table>` and append the rows of `raw.load_rejects` and `raw.load_report`. A
-whole-file problem in any file of a source leaves the whole source as the previous load left it
-(a failure inside the transaction rolls back). The other sources are still loaded, and the run
-ends with status `partial`.
+Every file of every chosen source is checked and read (csv_source / xlsx_source), typed in SQL
+(rules) into a temporary table, then written to a staging table of its own in `raw`
+(``_pipase_stage__<token>__<source>__<table>``, rejects in ``..._load_rejects``), each in its
+own short autocommit step: memory holds one file at a time, and nothing the dbt project reads
+changes. A table the contract declares split (`parts`) has one such file per part, all feeding
+the same staging table. A source declared absent (``absent=[...]``, ``pipase load --without``)
+gets empty staging tables with the contract's columns.
+
+Only when every file passed does one short transaction swap the staging tables in (drop the old
+raw table, rename the staging one: metadata only), append the rejects, and write the bookkeeping
+rows. Any whole-file problem (every file is still checked, so that the user sees all of them),
+any unexpected failure (a bug, a disk full, Ctrl-C) or a failure inside that transaction rolls
+back, drops the staging tables, and leaves `raw` exactly as before the load; the failed attempt
+is then recorded (status `failed`) in a transaction of its own. No run is ever left `running`
+in the database: its row is written only once the outcome is known. Staging tables of a run
+killed outright (SIGKILL, power cut) are dropped by the next load.
 
 Bookkeeping tables (created if needed, appended to, never replaced):
 
-* `raw.load_extractions` (one row per run),
-* `raw.load_report` (one row per file per run; `detail` says why a file was not loaded),
+* `raw.load_extractions` (one row per run; status `loaded` or `failed`),
+* `raw.load_sources` (one row per chosen source of a successful run; status `loaded` or
+  `absent`, with its files and row counts),
+* `raw.load_report` (one row per file per run; `detail` says why a file was not loaded; a
+  source declared absent has one row per contract file, status `absent`, 0 rows),
 * `raw.load_rejects` (one row per rejected value; no value of an identifying column).
 """
 
@@ -31,10 +42,11 @@ from typing import TextIO
 import duckdb
 
 from pipase import paths
-from pipase.connection_secrets import MEMORY_LIMIT_ENV, apply_memory_limit
+from pipase.connection_secrets import MEMORY_LIMIT_ENV, apply_memory_limit, memory_limit_from_env
+from pipase.i18n import _
 from pipase.load.contract import Contract, FileSpec, read_contracts
 from pipase.load.csv_source import StagedFile, stage_csv
-from pipase.load.errors import LoadError
+from pipase.load.errors import LoadError, os_reason, unreadable_file
 from pipase.load.progress import Progress
 from pipase.load.rules import any_error, loaded_select, rejects_select, typed_select
 from pipase.load.sql import quote_ident
@@ -42,11 +54,15 @@ from pipase.load.xlsx_source import SheetPrefetcher, stage_xlsx
 
 SCHEMA = "raw"
 TYPED_TABLE = "_pipase_typed"
+STAGE_PREFIX = "_pipase_stage__"
 
 STATUS_LOADED = "loaded"
 STATUS_REJECTS = "loaded_with_rejects"
 STATUS_FAILED = "failed"
 STATUS_NOT_LOADED = "not_loaded"
+STATUS_ABSENT = "absent"
+RUN_LOADED = "loaded"
+RUN_FAILED = "failed"
 
 DDL = {
     "load_extractions": """
@@ -55,6 +71,16 @@ DDL = {
         started_at timestamp not null,
         finished_at timestamp,
         status varchar not null
+    """,
+    "load_sources": """
+        load_id varchar not null,
+        extraction_date date,
+        source varchar not null,
+        status varchar not null,
+        files integer not null,
+        rows_read bigint not null,
+        rows_loaded bigint not null,
+        rows_rejected bigint not null
     """,
     "load_report": """
         load_id varchar not null,
@@ -101,7 +127,22 @@ class FileReport:
 
 
 @dataclass
+class SourceReport:
+    """One row of raw.load_sources: a source loaded or declared absent."""
+
+    source: str
+    status: str
+    files: int
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+
+
+@dataclass
 class LoadResult:
+    """What a run did. `status` is ``loaded`` (every chosen source loaded or declared absent)
+    or ``failed`` (nothing changed; the whole-file problems are in `errors`)."""
+
     load_id: str
     extraction_date: dt.date | None
     started_at: dt.datetime
@@ -109,11 +150,13 @@ class LoadResult:
     status: str = "running"
     files: list[FileReport] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
+    sources: list[SourceReport] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when every source was loaded (row rejects do not make a load fail)."""
-        return not self.errors
+        """True when the extraction was loaded (row rejects do not make a load fail)."""
+        return self.status == RUN_LOADED and not self.errors
 
     @property
     def failed_sources(self) -> list[str]:
@@ -130,6 +173,8 @@ def new_load_id(now: dt.datetime) -> str:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The schema and the bookkeeping tables (`create ... if not exists`: older databases
+    gain the tables they lack)."""
     con.execute(f"create schema if not exists {SCHEMA}")
     for table, columns in DDL.items():
         con.execute(f"create table if not exists {SCHEMA}.{table} ({columns})")
@@ -139,31 +184,30 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _insert_report(
-    con: duckdb.DuckDBPyConnection, result: LoadResult, report: FileReport, at: dt.datetime
-) -> None:
-    con.execute(
-        f"insert into {SCHEMA}.load_report values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            result.load_id,
-            at,
-            result.extraction_date,
-            report.source,
-            report.table,
-            report.file,
-            report.file_sha256,
-            report.rows_read,
-            report.rows_loaded,
-            report.rows_rejected,
-            report.status,
-            report.detail,
-        ],
-    )
+def _report_values(result: LoadResult, report: FileReport, at: dt.datetime) -> list[object]:
+    return [
+        result.load_id,
+        at,
+        result.extraction_date,
+        report.source,
+        report.table,
+        report.file,
+        report.file_sha256,
+        report.rows_read,
+        report.rows_loaded,
+        report.rows_rejected,
+        report.status,
+        report.detail,
+    ]
+
+
+def _raw(name: str) -> str:
+    return f"{SCHEMA}.{quote_ident(name)}"
 
 
 @dataclass
 class _Prepared:
-    """A file read and typed into a temporary table, waiting for its source's transaction."""
+    """A file read and typed into a temporary table, waiting to be staged."""
 
     spec: FileSpec
     report: FileReport
@@ -205,10 +249,53 @@ def table_parts(spec: FileSpec, folder: Path) -> tuple[list[int], int | None, li
     return numbers, numbers[-1] + 1, [name for _, name in later]
 
 
-class _SourceLoader:
-    """Loads one source: read and type every file (outside any transaction, so that the typed
-    tables' rowids follow the file order), then, if no file has a whole-file problem, replace
-    the raw tables and append rejects and report rows in one transaction."""
+def _file_error(exc: OSError, path: Path, display: str) -> LoadError:
+    """An OSError while reading a file: the file cannot be read, or (another path named) its
+    private temporary copy cannot be written."""
+    if exc.filename is None or Path(exc.filename) == path:
+        return unreadable_file(display, exc)
+    return LoadError(
+        display,
+        None,
+        None,
+        "work_files",
+        _("cannot write the file's temporary copy ({reason})").format(reason=os_reason(exc)),
+    )
+
+
+def unexpected_error(exc: BaseException, where: str, writing: bool = False) -> LoadError:
+    """A failure that is no whole-file problem (a bug, memory, the disk), named by its kind
+    only: the text of DuckDB's errors may quote a line of a file."""
+    kind = type(exc).__name__
+    unchanged = _("nothing was changed: the database is as before this load")
+    if isinstance(exc, duckdb.OutOfMemoryException | MemoryError):
+        rule = "memory"
+        message = _(
+            "out of memory ({kind}); {unchanged}. Close other programs or set {variable} "
+            "(e.g. 3GB) so that DuckDB spills to disk"
+        ).format(kind=kind, unchanged=unchanged, variable=MEMORY_LIMIT_ENV)
+    elif isinstance(exc, OSError):
+        rule = "system"
+        message = _("system error ({reason}); {unchanged}").format(
+            reason=os_reason(exc), unchanged=unchanged
+        )
+    elif isinstance(exc, duckdb.IOException):
+        rule = "database"
+        message = _("the database could not be written ({kind}: disk full?); {unchanged}").format(
+            kind=kind, unchanged=unchanged
+        )
+    else:
+        rule = "internal_error"
+        task = _("writing the database") if writing else _("loading this file")
+        message = _(
+            "unexpected failure ({kind}) while {task}; {unchanged}. Please report it"
+        ).format(kind=kind, task=task, unchanged=unchanged)
+    return LoadError(where, None, None, rule, message)
+
+
+class _Loader:
+    """Loads one extraction: every file is read, typed and written to its staging table (see
+    the module docstring); `commit` swaps them in, `abandon` drops them."""
 
     def __init__(
         self,
@@ -217,14 +304,45 @@ class _SourceLoader:
         work_dir: Path,
         result: LoadResult,
         progress: Progress,
-        prefetcher: SheetPrefetcher | None = None,
     ) -> None:
         self.con = con
         self.extraction_dir = extraction_dir
         self.work_dir = work_dir
         self.result = result
         self.progress = progress
-        self.prefetcher = prefetcher
+        self.prefetcher: SheetPrefetcher | None = None
+        self.token = secrets.token_hex(4)
+        self.rejects_table = f"{STAGE_PREFIX}{self.token}__load_rejects"
+        self.staged: dict[str, str] = {}  # raw table -> its staging table
+        self.current: str | None = None  # the file being worked on, for an unexpected error
+
+    # ------------------------------------------------------------------ staging area
+
+    def _stage_name(self, raw_table: str) -> str:
+        return f"{STAGE_PREFIX}{self.token}__{raw_table}"
+
+    def drop_leftovers(self) -> None:
+        """Staging tables of an earlier run that was killed before it could drop them."""
+        rows = self.con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() "
+            "and schema_name = ? and starts_with(table_name, ?)",
+            [SCHEMA, STAGE_PREFIX],
+        ).fetchall()
+        for (name,) in rows:
+            self.con.execute(f"drop table if exists {_raw(name)}")
+
+    def open_staging(self) -> None:
+        self.con.execute(f"create schema if not exists {SCHEMA}")
+        self.con.execute(f"create table {_raw(self.rejects_table)} ({DDL['load_rejects']})")
+
+    def abandon(self) -> None:
+        """Drop every staging table of this run (best effort: the next load drops leftovers)."""
+        for name in [*self.staged.values(), self.rejects_table]:
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute(f"drop table if exists {_raw(name)}")
+        self.staged.clear()
+
+    # ------------------------------------------------------------------ one file
 
     def _prepare(self, part: _Part, tag: str) -> _Prepared:
         spec, report, path, display = part.spec, part.report, part.path, part.report.file
@@ -238,11 +356,13 @@ class _SourceLoader:
         prepared = _Prepared(spec, report, staged, f"{TYPED_TABLE}_{tag}", part.number)
         con = self.con
         try:
-            self.progress.phase("reading and typing")
+            self.progress.phase(_("reading and typing"))
             con.execute(f"drop table if exists temp.main.{prepared.typed_table}")
             select = typed_select(spec, staged.relation, staged.native, staged.ordinal)
             try:
                 con.execute(f"create temp table {prepared.typed_table} as {select}")
+            except duckdb.OutOfMemoryException:
+                raise
             except duckdb.Error as exc:
                 # DuckDB's message may quote a line of the file (a name, a birth date): only
                 # its kind is shown. Reproduce by hand on the file to see the details.
@@ -251,8 +371,10 @@ class _SourceLoader:
                     None,
                     None,
                     "unreadable_file",
-                    f"DuckDB could not read the file ({type(exc).__name__}; its message is "
-                    "withheld because it may quote the file's content)",
+                    _(
+                        "DuckDB could not read the file ({kind}; its message is withheld "
+                        "because it may quote the file's content)"
+                    ).format(kind=type(exc).__name__),
                 ) from None
             rows_read, rows_rejected = con.execute(
                 f"select count(*), count(*) filter (where {any_error(spec)}) "
@@ -272,8 +394,8 @@ class _SourceLoader:
         prepared.staged.cleanup()
 
     def _write(self, prepared: _Prepared) -> None:
-        """Inside the source's transaction: rejects, then the raw table (created by the first
-        part, appended to by the others); check the counts of the file."""
+        """Rejects, then the rows, into the staging tables (the first part creates the table,
+        the others append); check the counts of the file."""
         con, spec, report = self.con, prepared.spec, prepared.report
         file_name = spec.part_file(prepared.number)
         constants = {
@@ -285,10 +407,10 @@ class _SourceLoader:
         rejects = rejects_select(spec, prepared.typed_from, prepared.line, constants)
         if rejects is not None:
             con.execute(
-                f'insert into {SCHEMA}.load_rejects (load_id, source, "table", file, line, '
+                f'insert into {_raw(self.rejects_table)} (load_id, source, "table", file, line, '
                 f'"column", rule, message, valeur) {rejects}'
             )
-        target = f"{SCHEMA}.{quote_ident(spec.raw_table)}"
+        stage = self._stage_name(spec.raw_table)
         select = loaded_select(
             spec,
             prepared.typed_from,
@@ -296,30 +418,33 @@ class _SourceLoader:
             file_name,
             sort=" join " in prepared.typed_from,
         )
-        if prepared.number == 1:
-            con.execute(f"create or replace table {target} as {select}")
+        if spec.raw_table not in self.staged:
+            con.execute(f"create table {_raw(stage)} as {select}")
+            self.staged[spec.raw_table] = stage
         else:
-            con.execute(f"insert into {target} {select}")
+            con.execute(f"insert into {_raw(stage)} {select}")
         rows_loaded = con.execute(
-            f"select count(*) from {target} where _fichier = ?", [file_name]
+            f"select count(*) from {_raw(stage)} where _fichier = ?", [file_name]
         ).fetchone()[0]
         rejected_lines = con.execute(
-            f"select count(distinct line) from {SCHEMA}.load_rejects where load_id = ? "
-            'and source = ? and "table" = ? and file = ?',
-            [self.result.load_id, spec.source, spec.table, report.file],
+            f"select count(distinct line) from {_raw(self.rejects_table)} where source = ? "
+            'and "table" = ? and file = ?',
+            [spec.source, spec.table, report.file],
         ).fetchone()[0]
         # Counts must reconcile; a mismatch is a bug in the loader, never a data problem.
         if (
             report.rows_read != rows_loaded + report.rows_rejected
             or rejected_lines != report.rows_rejected
         ):
-            raise AssertionError(
+            raise RuntimeError(
                 f"{report.file}: rows_read {report.rows_read} != rows_loaded "
                 f"{rows_loaded} + rows_rejected {report.rows_rejected} "
                 f"(rejected lines {rejected_lines})"
             )
         report.rows_loaded = rows_loaded
         report.status = STATUS_REJECTS if report.rows_rejected else STATUS_LOADED
+
+    # ------------------------------------------------------------------ one source
 
     def parts(self, contract: Contract) -> list[_Part]:
         """Every file of the source to report on, in contract order, each table's parts in
@@ -342,8 +467,10 @@ class _SourceLoader:
                 None,
                 None,
                 "missing_part",
-                f"file not found, but later parts of the table are present "
-                f"({', '.join(later)}): parts are numbered 2, 3, ... without a gap",
+                _(
+                    "file not found, but later parts of the table are present ({names}): "
+                    "parts are numbered 2, 3, ... without a gap"
+                ).format(names=", ".join(later)),
             )
             out.append(gap)
             for name in later:
@@ -352,61 +479,132 @@ class _SourceLoader:
                 out.append(skipped)
         return out
 
-    def load(self, contract: Contract, parts: list[_Part]) -> list[FileReport]:
-        """Load the source's files, `parts(contract)`."""
-        reports = [part.report for part in parts]
-        errors: list[LoadError] = []
-        prepared: list[_Prepared] = []
-        in_transaction = False
-        try:
-            for index, part in enumerate(parts):
-                report = part.report
-                if not part.read:
-                    continue  # a part after a missing one: reported as not loaded
-                self.progress.start_file(report.file, _size(part.path))
-                started = time.perf_counter()
+    def load(self, parts: list[_Part]) -> None:
+        """Check, read and stage the source's files, `parts(contract)`. Once any file of the
+        extraction has a whole-file problem, later files are still checked (the user sees every
+        problem at once) but no longer staged."""
+        for index, part in enumerate(parts):
+            report = part.report
+            if not part.read:
+                continue  # a part after a missing one: reported as not loaded
+            self.current = report.file
+            self.progress.start_file(report.file, _size(part.path))
+            started = time.perf_counter()
+            try:
+                if part.error is not None:
+                    raise part.error
                 try:
-                    if part.error is not None:
-                        raise part.error
-                    prepared.append(self._prepare(part, str(index)))
-                except LoadError as exc:
-                    errors.append(exc)
-                    report.status = STATUS_FAILED
-                    report.detail = str(exc)
-                    self.progress.end_file(None, f"failed [{exc.rule}]")
-                else:
-                    self.progress.end_file(report.rows_read, f"{report.rows_rejected:,} rejected")
+                    prepared = self._prepare(part, f"{part.spec.source}_{index}")
+                except OSError as exc:
+                    raise _file_error(exc, part.path, report.file) from None
+            except LoadError as exc:
+                self.result.errors.append(exc)
+                report.status = STATUS_FAILED
+                report.detail = str(exc)
+                self.progress.end_file(None, _("failed [{rule}]").format(rule=exc.rule))
                 report.seconds = time.perf_counter() - started
-            at = _utcnow()
-            if errors:
-                for report in reports:
-                    if report.status != STATUS_FAILED:
-                        report.status = STATUS_NOT_LOADED
-                        report.detail = (
-                            f"source {contract.source} not loaded: another file has a "
-                            "whole-file error"
-                        )
-                    report.rows_read = report.rows_loaded = report.rows_rejected = None
-                    _insert_report(self.con, self.result, report, at)
-            else:
-                self.con.execute("begin transaction")
-                in_transaction = True
-                for item in prepared:
-                    self._write(item)
-                for report in reports:
-                    _insert_report(self.con, self.result, report, at)
-                self.con.execute("commit")
-                in_transaction = False
+                continue
+            try:
+                if not self.result.errors:
+                    self.progress.phase(_("staging"))
+                    self._write(prepared)
+            finally:
+                self._discard(prepared)
+            report.seconds = time.perf_counter() - started
+            self.progress.end_file(
+                report.rows_read,
+                _("{n} rejected").format(n=f"{report.rows_rejected:,}"),
+            )
+        self.current = None
+
+    def absent(self, contract: Contract, reports: list[FileReport]) -> None:
+        """A source the Department does not have: empty staging tables with the contract's
+        columns (dbt builds on them), reports with status absent and no row."""
+        for spec, report in zip(contract.files, reports, strict=True):
+            columns = [f"{quote_ident(c.name)} {c.duckdb_type}" for c in spec.columns]
+            columns += ["_fichier varchar", "_ligne integer"]
+            stage = self._stage_name(spec.raw_table)
+            self.con.execute(f"create table {_raw(stage)} ({', '.join(columns)})")
+            self.staged[spec.raw_table] = stage
+            report.rows_read = report.rows_loaded = report.rows_rejected = 0
+            report.status = STATUS_ABSENT
+            report.detail = _("source declared absent (pipase load --without {source})").format(
+                source=spec.source
+            )
+
+    # ------------------------------------------------------------------ the swap
+
+    def commit(self, sources: list[SourceReport]) -> None:
+        """One short transaction: swap the staging tables in, append rejects and bookkeeping."""
+        con, result = self.con, self.result
+        con.execute("begin transaction")
+        try:
+            ensure_tables(con)
+            for raw_table, stage in self.staged.items():
+                con.execute(f"drop table if exists {_raw(raw_table)}")
+                con.execute(f"alter table {_raw(stage)} rename to {quote_ident(raw_table)}")
+            rejects = _raw(self.rejects_table)
+            con.execute(f"insert into {SCHEMA}.load_rejects select * from {rejects}")
+            con.execute(f"drop table {_raw(self.rejects_table)}")
+            at = result.finished_at
+            con.executemany(
+                f"insert into {SCHEMA}.load_report values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_report_values(result, report, at) for report in result.files],
+            )
+            con.executemany(
+                f"insert into {SCHEMA}.load_sources values (?, ?, ?, ?, ?, ?, ?, ?)",
+                _source_values(result, sources),
+            )
+            con.execute(
+                f"insert into {SCHEMA}.load_extractions values (?, ?, ?, ?, ?)",
+                [result.load_id, result.extraction_date, result.started_at, at, RUN_LOADED],
+            )
+            con.execute("commit")
         except BaseException:
-            if in_transaction:
-                with contextlib.suppress(duckdb.Error):
-                    self.con.execute("rollback")
+            with contextlib.suppress(duckdb.Error):
+                con.execute("rollback")
             raise
-        finally:
-            for item in prepared:
-                self._discard(item)
-        self.result.errors.extend(errors)
-        return reports
+        self.staged.clear()
+
+
+def _source_values(result: LoadResult, sources: list[SourceReport]) -> list[list[object]]:
+    return [
+        [
+            result.load_id,
+            result.extraction_date,
+            s.source,
+            s.status,
+            s.files,
+            s.rows_read,
+            s.rows_loaded,
+            s.rows_rejected,
+        ]
+        for s in sources
+    ]
+
+
+def record_failure(con: duckdb.DuckDBPyConnection, result: LoadResult) -> bool:
+    """After a rollback: the failed run (status failed) and its files, in a transaction of
+    their own. Best effort (False when the database cannot be written either)."""
+    try:
+        con.execute("begin transaction")
+        ensure_tables(con)
+        at = result.finished_at or _utcnow()
+        if result.files:
+            con.executemany(
+                f"insert into {SCHEMA}.load_report values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_report_values(result, report, at) for report in result.files],
+            )
+        con.execute(
+            f"insert into {SCHEMA}.load_extractions values (?, ?, ?, ?, ?)",
+            [result.load_id, result.extraction_date, result.started_at, at, RUN_FAILED],
+        )
+        con.execute("commit")
+    except Exception:  # best effort: the failure being reported matters more
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
+        return False
+    return True
 
 
 def _size(path: Path) -> int:
@@ -439,15 +637,132 @@ def _check_autocommit(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("rollback")
 
 
-def _choose_sources(contracts: dict[str, Contract], sources: list[str] | None) -> list[Contract]:
-    if not sources:
-        return list(contracts.values())
-    unknown = [s for s in sources if s not in contracts]
+def _choose_sources(
+    contracts: dict[str, Contract], sources: list[str] | None, absent: list[str] | None
+) -> tuple[list[Contract], set[str]]:
+    """The contracts to load, in contract order (the sources given, else all, plus those
+    declared absent), and the names declared absent."""
+    asked = list(dict.fromkeys([*(sources or []), *(absent or [])]))
+    unknown = [s for s in asked if s not in contracts]
     if unknown:
-        raise ValueError(
-            f"unknown source(s) {', '.join(unknown)}; contracts exist for {', '.join(contracts)}"
+        raise LoadError(
+            ", ".join(unknown),
+            None,
+            None,
+            "unknown_source",
+            _("unknown source(s); the contracts are {names}").format(names=", ".join(contracts)),
         )
-    return [contracts[s] for s in dict.fromkeys(sources)]
+    wanted = set(asked) if sources else set(contracts)
+    return [c for name, c in contracts.items() if name in wanted], set(absent or [])
+
+
+def _has_entries(folder: Path) -> bool:
+    try:
+        return any(True for _entry in folder.iterdir())
+    except OSError:
+        return True  # cannot tell: treat as holding files
+
+
+def check_folders(extraction_dir: Path, chosen: list[Contract], absent: set[str]) -> None:
+    """Before anything is written (the database is not even opened): the extraction folder
+    exists, holds the folder of every chosen source that is not declared absent, and no folder
+    with files for a source declared absent (a mistake in --without would empty a source)."""
+    where = str(extraction_dir)
+    if not extraction_dir.is_dir():
+        why = _("not a folder") if extraction_dir.exists() else _("no such folder")
+        raise LoadError(where, None, None, "missing_folder", why)
+    for contract in chosen:
+        folder = extraction_dir / contract.source
+        if contract.source in absent and folder.is_dir() and _has_entries(folder):
+            raise LoadError(
+                f"{where}/{contract.source}",
+                None,
+                None,
+                "absent_source_present",
+                _(
+                    "the source {source} is declared absent (--without {source}) but its folder "
+                    "holds files: remove the folder or the --without"
+                ).format(source=contract.source),
+            )
+    needed = [c.source for c in chosen if c.source not in absent]
+    for name in needed:
+        folder = extraction_dir / name
+        try:
+            next(iter(folder.iterdir()), None)
+        except FileNotFoundError:
+            continue  # missing: said below
+        except OSError as exc:  # a file of that name, or a folder that cannot be listed
+            raise LoadError(
+                f"{where}/{name}",
+                None,
+                None,
+                "unreadable_folder",
+                _("the source's folder cannot be read ({reason})").format(reason=os_reason(exc)),
+            ) from None
+    if not needed:
+        raise LoadError(
+            where,
+            None,
+            None,
+            "no_source",
+            _("every source is declared absent: there is nothing to load"),
+        )
+    missing = [name for name in needed if not (extraction_dir / name).is_dir()]
+    if missing and len(missing) == len(needed):
+        raise LoadError(
+            where,
+            None,
+            None,
+            "no_source",
+            _(
+                "this folder holds no source folder ({expected}): is it the extraction folder?"
+            ).format(expected=", ".join(f"{name}/" for name in needed)),
+        )
+    if missing:
+        raise LoadError(
+            where,
+            None,
+            None,
+            "missing_folder",
+            _(
+                "the extraction has no folder {folders}; a source the Department does not have "
+                "is declared with --without {name}"
+            ).format(folders=", ".join(f"{name}/" for name in missing), name=missing[0]),
+        )
+
+
+def _open_database(database: Path) -> duckdb.DuckDBPyConnection:
+    where = str(database)
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LoadError(
+            where,
+            None,
+            None,
+            "database",
+            _("cannot create the database's folder ({reason})").format(reason=os_reason(exc)),
+        ) from None
+    try:  # checked before the file is created: a refused setting leaves no database
+        limit = memory_limit_from_env()
+    except ValueError as error:
+        raise LoadError(MEMORY_LIMIT_ENV, None, None, "setting", str(error)) from None
+    try:
+        connection = duckdb.connect(str(database))
+    except duckdb.Error as exc:
+        raise LoadError(
+            where,
+            None,
+            None,
+            "database",
+            _(
+                "cannot open the database ({kind}): is another program (dbt, a DuckDB client) "
+                "using it, or is it not a DuckDB file?"
+            ).format(kind=type(exc).__name__),
+        ) from None
+    if limit is not None:
+        apply_memory_limit(connection)
+    return connection
 
 
 def load_extraction(
@@ -457,39 +772,38 @@ def load_extraction(
     contracts_dir: Path | None = None,
     extraction_date: dt.date | None = None,
     *,
+    absent: list[str] | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
     progress: TextIO | None = None,
     work_dir: Path | None = None,
 ) -> LoadResult:
-    """Load the files of `extraction_dir` (one folder per source) into `raw`.
+    """Load the files of `extraction_dir` (one folder per source) into `raw`, all or nothing.
 
     Give either `database` (a DuckDB file, default `pipase.paths.database_path()`) or an open
     `connection` (e.g. with an encrypted database attached and selected by USE): tables go to
     the schema `raw` of the connection's current database. The connection must not be inside
-    a transaction; it is left open. `progress` receives progress lines (e.g. sys.stderr).
-    `work_dir` holds the temporary UTF-8 copies of non-UTF-8 files (they hold identities: by
-    default a private folder next to the database file, or the system's temporary folder for
-    an in-memory database); they are deleted as soon as their file is typed.
+    a transaction; it is left open. `sources` restricts the load to some sources; `absent`
+    names sources the Department does not have (their raw tables become empty). `progress`
+    receives progress lines (e.g. sys.stderr). `work_dir` holds the temporary UTF-8 copies of
+    non-UTF-8 or CR-only files (they hold identities: by default a private folder next to the
+    database file, or the system's temporary folder for an in-memory database); they are
+    deleted as soon as their file is typed.
 
-    Whole-file problems do not raise: they are in `result.errors` (one LoadError per file)
-    and their sources are left unchanged. Only a contract problem, an unknown source or an
-    unexpected failure raises.
+    Whole-file problems do not raise: they are in `result.errors` (one LoadError per file),
+    `result.status` is ``failed`` and `raw` is as before. A contract problem, an unknown source,
+    a missing folder or an empty extraction raise LoadError before the database is opened
+    (a database file is then not created). An unexpected failure rolls back, records the run
+    as failed and raises LoadError (rule internal_error, memory, system or database) chained
+    to its cause.
     """
     extraction_dir = Path(extraction_dir)
     contracts = read_contracts(contracts_dir)
-    chosen = _choose_sources(contracts, sources)
-    if not extraction_dir.is_dir():
-        raise LoadError(str(extraction_dir), None, None, "missing_file", "no such folder")
+    chosen, absent_set = _choose_sources(contracts, sources, absent)
+    check_folders(extraction_dir, chosen, absent_set)
     own_connection = connection is None
     if own_connection:
         database = Path(database) if database is not None else paths.database_path()
-        database.parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(str(database))
-        try:
-            apply_memory_limit(connection)  # PIPASE_DUCKDB_MEMORY_LIMIT, when set
-        except ValueError as error:
-            connection.close()
-            raise LoadError(MEMORY_LIMIT_ENV, None, None, "setting", str(error)) from None
+        connection = _open_database(database)
     con = connection
     try:
         _check_autocommit(con)
@@ -501,7 +815,9 @@ def load_extraction(
             work_dir.mkdir(parents=True, exist_ok=True)
             remove_work_dir = False
         try:
-            return _run(con, extraction_dir, chosen, extraction_date, work_dir, progress)
+            return _run(
+                con, extraction_dir, chosen, absent_set, extraction_date, work_dir, progress
+            )
         finally:
             if remove_work_dir:
                 shutil.rmtree(work_dir, ignore_errors=True)
@@ -514,60 +830,132 @@ def _run(
     con: duckdb.DuckDBPyConnection,
     extraction_dir: Path,
     chosen: list[Contract],
+    absent: set[str],
     extraction_date: dt.date | None,
     work_dir: Path,
     progress: TextIO | None,
 ) -> LoadResult:
     previous_bar = con.execute("select current_setting('enable_progress_bar')").fetchone()[0]
     previous_order = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    started = _utcnow()
+    result = LoadResult(new_load_id(started), extraction_date, started)
+    result.absent = [c.source for c in chosen if c.source in absent]
+    loader = _Loader(con, extraction_dir, work_dir, result, Progress(progress))
     try:
         con.execute("set enable_progress_bar = false")  # ours is on stderr, counts only
         con.execute("set preserve_insertion_order = true")  # typed rowids follow file order
-        ensure_tables(con)
-        started = _utcnow()
-        result = LoadResult(new_load_id(started), extraction_date, started)
-        con.execute(
-            f"insert into {SCHEMA}.load_extractions values (?, ?, ?, NULL, 'running')",
-            [result.load_id, extraction_date, started],
-        )
-        loader = _SourceLoader(con, extraction_dir, work_dir, result, Progress(progress))
-        # Sources with workbooks last, their sheets read ahead in a thread meanwhile (reading
-        # XLSX is Python work, DuckDB's CSV reading runs outside the GIL); the report keeps
-        # the contracts' order.
-        order = sorted(chosen, key=lambda c: any(spec.type == "xlsx" for spec in c.files))
-        parts = {contract.source: loader.parts(contract) for contract in order}
-        loader.prefetcher = SheetPrefetcher(
-            [
-                (part.path, part.spec, part.report.file)
-                for contract in order
-                for part in parts[contract.source]
-                if part.spec.type == "xlsx" and part.read and part.error is None
-            ]
-        )
-        try:
-            files = {
-                contract.source: loader.load(contract, parts[contract.source]) for contract in order
-            }
-        finally:
-            loader.prefetcher.close()
+        # Every file's report first, in contract order: a run that stops early still reports
+        # each file (not_loaded).
+        parts = {c.source: loader.parts(c) for c in chosen if c.source not in absent}
+        absent_reports = {
+            c.source: [FileReport(s.source, s.table, s.display_name) for s in c.files]
+            for c in chosen
+            if c.source in absent
+        }
         for contract in chosen:
-            result.files.extend(files[contract.source])
-        failed = set(result.failed_sources)
-        if not failed:
-            result.status = "loaded"
-        elif len(failed) == len(chosen):
-            result.status = "failed"
-        else:
-            result.status = "partial"
+            if contract.source in absent:
+                result.files.extend(absent_reports[contract.source])
+            else:
+                result.files.extend(part.report for part in parts[contract.source])
+        _stage_everything(loader, chosen, parts, absent_reports)
         result.finished_at = _utcnow()
-        con.execute(
-            f"update {SCHEMA}.load_extractions set finished_at = ?, status = ? where load_id = ?",
-            [result.finished_at, result.status, result.load_id],
-        )
+        if result.errors:
+            raise _WholeFileErrors
+        loader.commit(_source_reports(chosen, result))
+        result.status = RUN_LOADED
         return result
+    except BaseException as exc:
+        result.status = RUN_FAILED
+        result.finished_at = _utcnow()
+        error = None
+        if not isinstance(exc, _WholeFileErrors | KeyboardInterrupt | SystemExit):
+            error = unexpected_error(
+                exc, loader.current or str(extraction_dir), writing=loader.current is None
+            )
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")  # a no-op error when no transaction is open
+        loader.abandon()
+        _mark_not_loaded(result, loader.current, error)
+        record_failure(con, result)
+        if isinstance(exc, _WholeFileErrors):
+            return result
+        if error is not None:
+            result.errors.append(error)
+            raise error from exc
+        raise
     finally:
-        con.execute(f"set enable_progress_bar = {str(bool(previous_bar)).lower()}")
-        con.execute(f"set preserve_insertion_order = {str(bool(previous_order)).lower()}")
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"set enable_progress_bar = {str(bool(previous_bar)).lower()}")
+            con.execute(f"set preserve_insertion_order = {str(bool(previous_order)).lower()}")
+
+
+class _WholeFileErrors(Exception):
+    """Internal: some files have whole-file problems (in result.errors); roll everything back."""
+
+
+def _stage_everything(
+    loader: _Loader,
+    chosen: list[Contract],
+    parts: dict[str, list[_Part]],
+    absent_reports: dict[str, list[FileReport]],
+) -> None:
+    loader.drop_leftovers()
+    loader.open_staging()
+    for contract in chosen:
+        if contract.source in absent_reports:
+            loader.absent(contract, absent_reports[contract.source])
+    # Sources with workbooks last, their sheets read ahead in a thread meanwhile (reading XLSX
+    # is Python work, DuckDB's CSV reading runs outside the GIL); the report keeps the
+    # contracts' order.
+    order = sorted(
+        (c for c in chosen if c.source in parts),
+        key=lambda c: any(spec.type == "xlsx" for spec in c.files),
+    )
+    loader.prefetcher = SheetPrefetcher(
+        [
+            (part.path, part.spec, part.report.file)
+            for contract in order
+            for part in parts[contract.source]
+            if part.spec.type == "xlsx" and part.read and part.error is None
+        ]
+    )
+    try:
+        for contract in order:
+            loader.load(parts[contract.source])
+    finally:
+        loader.prefetcher.close()
+
+
+def _source_reports(chosen: list[Contract], result: LoadResult) -> list[SourceReport]:
+    out = []
+    for contract in chosen:
+        files = [f for f in result.files if f.source == contract.source]
+        loaded = [f for f in files if f.status in (STATUS_LOADED, STATUS_REJECTS)]
+        out.append(
+            SourceReport(
+                contract.source,
+                STATUS_ABSENT if contract.source in result.absent else STATUS_LOADED,
+                len(loaded),
+                sum(f.rows_read or 0 for f in files),
+                sum(f.rows_loaded or 0 for f in files),
+                sum(f.rows_rejected or 0 for f in files),
+            )
+        )
+    result.sources = out
+    return out
+
+
+def _mark_not_loaded(result: LoadResult, current: str | None, error: LoadError | None) -> None:
+    """A failed run: the file that failed unexpectedly says why, every other file that has no
+    whole-file problem of its own is not_loaded; no counts (nothing was loaded)."""
+    for report in result.files:
+        if error is not None and report.file == current:
+            report.status = STATUS_FAILED
+            report.detail = str(error)
+        elif report.status != STATUS_FAILED:
+            report.status = STATUS_NOT_LOADED
+            report.detail = _("not loaded: the load stopped, nothing was changed")
+        report.rows_read = report.rows_loaded = report.rows_rejected = None
 
 
 def report_rows(result: LoadResult) -> list[dict[str, object]]:
@@ -589,6 +977,8 @@ def report_rows(result: LoadResult) -> list[dict[str, object]]:
 __all__ = [
     "FileReport",
     "LoadResult",
+    "SourceReport",
+    "check_folders",
     "load_extraction",
     "report_rows",
 ]

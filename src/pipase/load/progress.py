@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from pipase.i18n import _
+
 BAR_BYTES = 100 * 1024 * 1024
 BAR_ROWS = 1_000_000
 BAR_WIDTH = 30
@@ -37,7 +39,7 @@ class Progress:
         self.total = max(size, 1)
         self.started = time.perf_counter()
         self.show_bar = size >= BAR_BYTES
-        self.phase_name = "checking"
+        self.phase_name = _("checking")
         self._last_quarter = -1
         self._last_draw = 0.0
 
@@ -78,6 +80,7 @@ class Progress:
             self._write(f"  {self.name}: {status} ({seconds:.1f} s)\n")
             return
         rate = rows / seconds if seconds > 0 else 0.0
-        self._write(
-            f"  {self.name}: {rows:,} rows in {seconds:.1f} s ({rate:,.0f} rows/s), {status}\n"
+        counts = _("{rows} rows in {seconds} s ({rate} rows/s)").format(
+            rows=f"{rows:,}", seconds=f"{seconds:.1f}", rate=f"{rate:,.0f}"
         )
+        self._write(f"  {self.name}: {counts}, {status}\n")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -27,9 +28,10 @@ import duckdb
 import pyarrow as pa
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
+from pipase.i18n import _
 from pipase.load.contract import Column, FileSpec
 from pipase.load.csv_source import StagedFile, check_header, missing_file_error
-from pipase.load.errors import LoadError
+from pipase.load.errors import LoadError, shows_as_name
 from pipase.load.rules import native_name
 from pipase.load.sql import quote_ident
 
@@ -44,6 +46,26 @@ UNREADABLE = (
     NotImplementedError,
     ValueError,
 )
+# Sheet names shown in a message: a spreadsheet's default name or one lower-case word. Any other
+# name is only counted (someone may have named a sheet after a person: "DUPONT Marie").
+_DEFAULT_SHEET = re.compile(r"(Feuil|Sheet|Feuille|Tabelle|Hoja|Foglio)[0-9]{1,3}")
+
+
+def _shows_as_sheet(name: str) -> bool:
+    """A default name (Feuil1), or one lower-case word (accents allowed: "données")."""
+    if _DEFAULT_SHEET.fullmatch(name) or shows_as_name(name):
+        return True
+    return (
+        re.fullmatch(r"\w{1,31}", name) is not None and name == name.lower() and name[0].isalpha()
+    )
+
+
+def _sheet_list(names: list[str]) -> str:
+    shown = [repr(n) for n in names if _shows_as_sheet(n)]
+    hidden = len(names) - len(shown)
+    if hidden:
+        shown.append(_("{n} sheet(s) with another name").format(n=hidden))
+    return ", ".join(shown)
 
 
 def _sha256(path: Path) -> str:
@@ -116,11 +138,15 @@ def _open_sheet(path: Path, name: str, display: str) -> CalamineSheet:
             None,
             None,
             "unreadable_file",
-            f"not a readable XLSX workbook ({type(exc).__name__})",
+            _("not a readable XLSX workbook ({kind})").format(kind=type(exc).__name__),
         ) from None
-    listed = ", ".join(repr(n) for n in names)
+    message = _("no sheet named {name!r} (the workbook has {sheets})")
     raise LoadError(
-        display, None, None, "missing_sheet", f"no sheet named {name!r} (the workbook has {listed})"
+        display,
+        None,
+        None,
+        "missing_sheet",
+        message.format(name=name, sheets=_sheet_list(names)),
     )
 
 
@@ -243,14 +269,15 @@ def _sheet_table(rows, spec, display, on_progress) -> tuple[pa.Table, set[str], 
             header_line = number
             break
     if header is None:
-        raise LoadError(display, None, None, "empty_file", f"sheet {spec.sheet!r} is empty")
+        message = _("sheet {name!r} is empty").format(name=spec.sheet)
+        raise LoadError(display, None, None, "empty_file", message)
     if header_line != 1:
         raise LoadError(
             display,
             header_line,
             None,
             "header",
-            f"the header is on row {header_line}: rows above it must be removed",
+            _("the header is on row {row}: rows above it must be removed").format(row=header_line),
         )
     check_header(header, spec, display)
     by_name = {c.name: c for c in spec.columns}
@@ -275,8 +302,10 @@ def _sheet_table(rows, spec, display, on_progress) -> tuple[pa.Table, set[str], 
                         number,
                         None,
                         "field_count",
-                        f"row {number} has a value in column {extra[0]}, beyond the header "
-                        f"({width} columns)",
+                        _(
+                            "row {row} has a value in column {n}, beyond the header "
+                            "({width} columns)"
+                        ).format(row=number, n=extra[0], width=width),
                     )
             lines.append(number)
             records.append(row)
@@ -323,7 +352,7 @@ def _register(con, sheet: Sheet, spec: FileSpec, display: str, tag: str) -> Stag
         # copy at once, so that the parts of a split export are held one at a time.
         cleanup()
         if records != staged_rows:
-            raise AssertionError(f"{display}: {staged_rows} rows staged, {records} typed")
+            raise RuntimeError(f"{display}: {staged_rows} rows staged, {records} typed")
         return "", "t._ord"  # the spreadsheet row number
 
     names = ["_ord"] + [quote_ident(c.name) for c in spec.columns]
