@@ -517,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
             else None
         )
     except (OSError, ValueError) as exc:
-        sys.stderr.write(f"check_privacy_coverage: cannot read {args.manifest}: {exc}\n")
+        sys.stderr.write(f"privacy_check: cannot read {args.manifest}: {exc}\n")
         return 2
     problems = check(manifest, run_results)
     n_leaving = len(leaving_models(manifest))
@@ -531,10 +531,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"{problem}\n")
     if problems:
         sys.stdout.write(
-            f"check_privacy_coverage: {len(problems)} problem(s), {n_leaving} leaving model(s)\n"
+            f"privacy_check: {len(problems)} problem(s), {n_leaving} leaving model(s)\n"
         )
         return 1
-    sys.stdout.write(f"check_privacy_coverage: {n_leaving} leaving model(s) covered\n")
+    sys.stdout.write(f"privacy_check: {n_leaving} leaving model(s) covered\n")
     return 0
 
 

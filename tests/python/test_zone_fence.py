@@ -1,6 +1,6 @@
 """Issue 14, parts 4 and 5: the zone fence enforced by dbt, and nothing dropped without a count.
 
-1. check_dag_direction (scripts/check_privacy_coverage.py) on hand-written manifests: each rule
+1. check_dag_direction (src/pipase/privacy_check.py) on hand-written manifests: each rule
    names its offender, and a manifest whose zones are consistent passes.
 2. Mutations of a copy of the real project, parsed by dbt (no data needed):
    - a crossing or a leaving model that refs a staging model: dbt refuses to parse (staging is
@@ -33,7 +33,7 @@ from conftest import REPO, run_dbt
 
 DBT = REPO / ".venv" / "bin" / "dbt"
 PIPASE = REPO / ".venv" / "bin" / "pipase"
-CHECKER = REPO / "scripts" / "check_privacy_coverage.py"
+CHECKER = REPO / "src" / "pipase" / "privacy_check.py"
 DBT_ENV = {
     "DO_NOT_TRACK": "1",
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
