@@ -53,3 +53,13 @@ def positive_int(value: str) -> int:
             _("expected a number above zero: {value!r}").format(value=value)
         )
     return number
+
+
+def human_size(size: int) -> str:
+    """A size in bytes as a person reads it: `140,2 Ko`, `1,1 Go` (French units)."""
+    value = float(size)
+    for unit in ("o", "Ko", "Mo", "Go"):
+        if value < 1024 or unit == "Go":
+            return f"{value:.0f} {unit}" if unit == "o" else f"{value:.1f} {unit}".replace(".", ",")
+        value /= 1024
+    return f"{size} o"

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from pipase import gate, paths
-from pipase.cli_types import DATE_METAVAR, iso_date, percent, positive_int
+from pipase.cli_types import DATE_METAVAR, human_size, iso_date, percent, positive_int
 from pipase.errors import PipaseError
 from pipase.i18n import _
 
@@ -137,15 +137,6 @@ def _seconds(seconds: float) -> str:
     return text.replace(".", ",")
 
 
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("o", "Ko", "Mo", "Go"):
-        if value < 1024 or unit == "Go":
-            return f"{value:.0f} {unit}" if unit == "o" else f"{value:.1f} {unit}".replace(".", ",")
-        value /= 1024
-    return f"{size} o"
-
-
 def summary_lines(result) -> list[str]:
     """The French summary of a run (what was done, how long, where the package is)."""
     from pipase.run.job import NOT_RUN, stage_labels
@@ -174,7 +165,7 @@ def summary_lines(result) -> list[str]:
     if export is not None:
         lines.append(
             _("Package: {path} ({size}, AES-256, file names hidden)").format(
-                path=export.archive, size=_size(export.archive_bytes)
+                path=export.archive, size=human_size(export.archive_bytes)
             )
         )
         lines.append(_("SHA-256: {digest}").format(digest=export.archive_sha256))
