@@ -74,8 +74,11 @@ def _insee_names(filename: str) -> list[str]:
 
 
 def name_space() -> list[dict]:
-    """Distinct surnames and first names of the INSEE lists, as listed and normalised."""
-    from pipase.protocol import normalise_name
+    """Distinct surnames and first names of the INSEE lists, as listed and normalised (the
+    protocol's set-based normalisation: the same result as normalise_name, value by value)."""
+    import pandas as pd
+
+    from pipase.protocol import normalise_series
 
     lists = {
         "noms": (
@@ -90,12 +93,12 @@ def name_space() -> list[dict]:
     rows = []
     for liste, (files, source) in lists.items():
         names = [name for filename in files for name in _insee_names(filename)]
-        normalised = {normalise_name(name) for name in names} - {None}
+        normalised = normalise_series(pd.Series(sorted(set(names)), dtype=object)).dropna()
         rows.append(
             {
                 "liste": liste,
                 "n_valeurs": len(set(names)),
-                "n_normalisees": len(normalised),
+                "n_normalisees": int(normalised.nunique()),
                 "source": source,
             }
         )
