@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -86,15 +87,21 @@ def _run_args(work: Path, extraction: Path, *extra: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """The refused run, then the accepted keyed run, on the same fresh extraction."""
-    work = tmp_path_factory.mktemp("run")
-    extraction = work / "extraction"
+def extraction(tmp_path_factory) -> Path:
+    """A fresh synthetic extraction (never modified: copy it to change it)."""
+    folder = tmp_path_factory.mktemp("extraction") / "extraction"
     synth = _pipase(
-        "synth", "--out", str(extraction), "--youths", str(YOUTHS), "--seed", "17",
+        "synth", "--out", str(folder), "--youths", str(YOUTHS), "--seed", "17",
         "--extraction-date", EXTRACTION_DATE.isoformat(),
     )  # fmt: skip
     assert synth.returncode == 0, synth.stderr[-2000:]
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, extraction):
+    """The refused run, then the accepted keyed run, on the same fresh extraction."""
+    work = tmp_path_factory.mktemp("run")
     refused = _pipase(*_run_args(work, extraction))
     refused_record = json.loads(
         (work / "export" / f"pipase_{EXTRACTION_DATE}.run.json").read_text(encoding="utf-8")
@@ -133,6 +140,27 @@ def test_a_refusal_exits_1_with_the_reason_and_a_record_but_no_package(runs):
     assert saved["durees"]["build"]["statut"] == "ok"
     assert saved["durees"]["export"]["statut"] == "refus"
     assert saved["construction"]["non_reussis"] == []
+
+
+def test_a_load_failure_exits_1_and_the_record_names_the_file(extraction, tmp_path):
+    broken = tmp_path / "extraction"
+    shutil.copytree(extraction, broken)
+    (broken / "webrsa" / "dossiers.csv").unlink()
+    done = _pipase(*_run_args(tmp_path, broken, "--reject-threshold", "5"))
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert "webrsa/dossiers.csv" in done.stderr and "Run échoué après" in done.stdout
+    saved = json.loads(
+        (tmp_path / "export" / f"pipase_{EXTRACTION_DATE}.run.json").read_text(encoding="utf-8")
+    )
+    assert saved["statut"] == "echoue" and "webrsa" in saved["motif"]
+    assert saved["durees"]["load"]["statut"] == "echec"
+    assert saved["durees"]["build"]["statut"] == "non_lance"
+    assert saved["construction"] is None and saved["paquet"] is None
+    by_file = {f["fichier"]: f for f in saved["fichiers"]}
+    assert by_file["webrsa/dossiers.csv"]["statut"] != "loaded"
+    assert by_file["iodas_ase/individus.csv"]["lignes_chargees"] > 0  # the other sources loaded
+    assert not (tmp_path / "export" / f"pipase_{EXTRACTION_DATE}.7z").exists()
 
 
 # --------------------------------------------------------------------------- exit code 0

@@ -359,6 +359,10 @@ def _load(settings: RunSettings, reporter: Reporter, timing: StageTiming):
     timing.summary = _("{read} rows read, {loaded} loaded, {rejected} rejected").format(
         read=_count(read), loaded=_count(loaded), rejected=_count(result.rows_rejected)
     )
+    return result
+
+
+def _check_load(result, timing: StageTiming) -> None:
     if result.errors:
         first = result.errors[0]
         raise PipaseError(
@@ -367,7 +371,6 @@ def _load(settings: RunSettings, reporter: Reporter, timing: StageTiming):
             rule="load_failed",
         )  # fmt: skip
     timing.status = OK
-    return result
 
 
 def _count(n: int | None) -> str:
@@ -617,6 +620,7 @@ def run_main_job(
         with _environment(settings) as env:
             with _stage(result, "load", reporter, sampler) as timing:
                 result.load = _load(settings, reporter, timing)
+                _check_load(result.load, timing)  # the record keeps the files even so
             with _stage(result, "hash_rate", reporter, sampler) as timing:
                 result.measured = hash_rate.measure_and_write(
                     settings.database, settings.hash_rate_messages
