@@ -8,6 +8,10 @@ rejected row per file, above the default 1 % at this size):
 * with ``--reject-threshold 5 --keyed`` the run ends with the package and the record, French
   progress on stderr (plain lines: stderr is not a terminal) and a French summary on stdout.
 
+Both runs keep the identifying zone encrypted at rest (PIPASE_DB_KEY: the load, the dbt target
+`duckdb_encrypted`, the export and the record all open it with the key); `pipase bench`'s test
+runs the plain database.
+
 Known secret values are planted in the environment and searched for in everything the run
 wrote or printed; the planted canary identities of the extraction are searched for in the
 record with scripts/scan_canaries.py. Usage errors exit 2 without doing anything.
@@ -43,6 +47,8 @@ SECRETS = {
     "PIPASE_HASH_KEY": "hash-key-canary-7Qm2Zr9Xw4Lp",
     "PIPASE_CODE_KEY": "code-key-canary-3Vt8Ks1Nb6Hd",
     "PIPASE_ARCHIVE_PASSWORD": "archive-password-canary-5Jc0Yf",
+    # the identifying zone encrypted at rest (AES-256): load, build, export and record with it
+    "PIPASE_DB_KEY": "db-key-canary-8Rw3Tg6Pz1Mc",
 }
 
 
@@ -224,6 +230,9 @@ def test_the_record_holds_the_chain_of_custody(runs):
         name: record.fingerprint(value) for name, value in SECRETS.items()
     }
     assert saved["versions"]["duckdb"] == duckdb.__version__ and saved["versions"]["dbt_core"]
+    assert saved["commande"]["base_chiffree"] is True
+    with pytest.raises(duckdb.Error):  # encrypted at rest: unreadable without the key
+        duckdb.connect(str(work / "pipase.duckdb"), read_only=True)
     assert set(saved["durees"]) == set(job.STAGES)
     assert all(stage["statut"] == "ok" for stage in saved["durees"].values())
     assert saved["mesure_hachage"]["hash_rate"]["hachages_par_seconde"] > 0
@@ -266,15 +275,20 @@ def test_no_planted_identity_in_the_record(runs):
     assert scanned.returncode == 0, scanned.stdout + scanned.stderr
 
 
-def test_a_report_value_equal_to_an_identity_is_masked_and_the_guard_is_needed(runs, tmp_path):
+def test_a_report_value_equal_to_an_identity_is_masked_and_the_guard_is_needed(
+    runs, tmp_path, monkeypatch
+):
     """A report whose text equals a name of the extraction never reaches the record; without
     the guard (mutation) the canary scan finds it there."""
+    from pipase.transmission import encryption
+
     database = tmp_path / "copy.duckdb"
     database.write_bytes((runs["work"] / "pipase.duckdb").read_bytes())
     canaries = runs["extraction"] / "ground_truth" / "canaries.csv"
     planted = scan_canaries.read_canaries(canaries)[0]
     surname = next(name for name, kind in planted.names.items() if kind == "nom")
-    con = duckdb.connect(str(database))
+    monkeypatch.setenv("PIPASE_DB_KEY", SECRETS["PIPASE_DB_KEY"])
+    con = encryption.connect(database)
     con.execute("update reports.rpt_linkage__by_source set base_source = ?", [surname])
     built = {"rpt_linkage__by_source"}
     sections, masked, _warnings = record.read_reports(con, built)
