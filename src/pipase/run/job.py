@@ -651,6 +651,12 @@ def run_main_job(
         result.error = PipaseError(_("interrupted"), rule="interrupted")
         result.status = "echoue"
         raise
+    except Exception as error:  # a bug: recorded by its type only (a message may quote data)
+        result.status = "echoue"
+        result.warnings.append(
+            _("internal error {kind}: see the traceback").format(kind=type(error).__name__)
+        )
+        raise
     finally:
         sampler.stop()
         result.finished_at = datetime.now(UTC)
