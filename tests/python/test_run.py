@@ -211,6 +211,8 @@ def test_the_record_holds_the_chain_of_custody(runs):
     assert build["commande"].startswith("dbt build --selector main_job")
     assert build["noeuds"] == sum(sum(s.values()) for s in build["par_type"].values()) > 300
     assert build["non_reussis"] == []
+    results = json.loads((work / "target" / "run_results.json").read_text(encoding="utf-8"))
+    assert results["args"]["invocation_command"].startswith("dbt build --selector main_job")
     # reports read generically, counts only
     reports = saved["rapports"]
     assert "rpt_linkage__by_source" in reports["appariement"]

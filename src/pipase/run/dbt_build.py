@@ -163,10 +163,16 @@ def run_in_process(args: list[str], env: dict[str, str], on_node: Callable[[Node
             seen_end.add(key)
         on_node(found)
 
+    invoked = [*args, "--log-level", "none"]
+    saved_argv = sys.argv
+    # dbt records `dbt ` + sys.argv[1:] as the invocation command (run_results.json, the docs'
+    # run page): the command dbt runs, not the one of the calling program.
+    sys.argv = ["dbt", *invoked]
     with environment(env):
         try:
-            result = dbtRunner(callbacks=[callback]).invoke([*args, "--log-level", "none"])
+            result = dbtRunner(callbacks=[callback]).invoke(invoked)
         finally:
+            sys.argv = saved_argv
             _close_dbt_duckdb()
     return result.exception
 
