@@ -1,5 +1,5 @@
 # pipase: two commands for a new user (README.md).
-#   make demo   what: synthetic extraction -> load -> dbt build -> encrypted package
+#   make demo   what: synthetic extraction -> pipase run (load, dbt build, encrypted package)
 #               why:  see the whole chain run on the embedded DuckDB default
 #   make test   what: every check (ruff, sqlfluff, pytest, dbt build with its tests)
 #               why:  the gate that CI (.ci/run) and pre-commit rely on
@@ -80,17 +80,9 @@ demo: $(STAMP) ## run the main job end to end on synthetic data (everything unde
 	@echo "== 1/6 synthetic extraction of the five sources"
 	$(BIN)/pipase synth --out $(DEMO_DIR)/extraction --youths $(DEMO_YOUTHS) \
 	  --extraction-date $(EXTRACTION_DATE)
-	@echo "== 2/6 load into the identifying zone ($(DEMO_DIR)/pipase.duckdb)"
-	$(BIN)/pipase load $(DEMO_DIR)/extraction --database $(DEMO_DIR)/pipase.duckdb \
-	  --extraction-date $(EXTRACTION_DATE)
-	$(BIN)/python scripts/measure_hash_rate.py --database $(DEMO_DIR)/pipase.duckdb
-	@echo "== 3/6 dbt build: keys, cohort, crossing, minimisation, annex 2, privacy tests"
-	PIPASE_DUCKDB_PATH=$(DEMO_DIR)/pipase.duckdb $(DBT) build --selector main_job
-	$(BIN)/python -m pipase.privacy_check --manifest target/manifest.json \
-	  --run-results target/run_results.json --min-leaving 10
-	@echo "== 4/6 encrypted package for the Association"
-	$(DEMO_ARCHIVE_ENV) $(BIN)/pipase export --database $(DEMO_DIR)/pipase.duckdb \
-	  --out $(DEMO_DIR)/export --extraction-date $(EXTRACTION_DATE)
+	@echo "== 2-4/6 pipase run: load, hash-rate measure, dbt build, gate, encrypted package, run record"
+	$(DEMO_ARCHIVE_ENV) $(BIN)/pipase run $(DEMO_DIR)/extraction --extraction-date $(EXTRACTION_DATE) \
+	  --database $(DEMO_DIR)/pipase.duckdb --out $(DEMO_DIR)/export
 	@echo "== 5/6 the Association's import and models"
 	$(DEMO_ARCHIVE_ENV) $(BIN)/pipase import $(DEMO_DIR)/export/pipase_$(EXTRACTION_DATE).7z \
 	  --database $(DEMO_DIR)/association/pipase_association.duckdb
@@ -133,14 +125,8 @@ dbt-test: $(STAMP) ## dbt build (models, data and unit tests) on a small synthet
 	rm -rf $(TEST_DIR)/extraction $(TEST_DIR)/pipase.duckdb $(TEST_DIR)/export
 	$(BIN)/pipase synth --out $(TEST_DIR)/extraction --youths $(TEST_YOUTHS) --seed 7 \
 	  --extraction-date $(EXTRACTION_DATE)
-	$(BIN)/pipase load $(TEST_DIR)/extraction --database $(TEST_DIR)/pipase.duckdb \
-	  --extraction-date $(EXTRACTION_DATE)
-	$(BIN)/python scripts/measure_hash_rate.py --database $(TEST_DIR)/pipase.duckdb
-	PIPASE_DUCKDB_PATH=$(TEST_DIR)/pipase.duckdb $(DBT) build
-	$(BIN)/python -m pipase.privacy_check --manifest target/manifest.json \
-	  --run-results target/run_results.json --min-leaving 10
-	$(DEMO_ARCHIVE_ENV) $(BIN)/pipase export --database $(TEST_DIR)/pipase.duckdb \
-	  --out $(TEST_DIR)/export --extraction-date $(EXTRACTION_DATE)
+	$(DEMO_ARCHIVE_ENV) $(BIN)/pipase run $(TEST_DIR)/extraction --extraction-date $(EXTRACTION_DATE) \
+	  --database $(TEST_DIR)/pipase.duckdb --out $(TEST_DIR)/export --all-tests
 	PIPASE_DUCKDB_PATH=$(TEST_DIR)/pipase.duckdb $(DBT) docs generate --static
 	$(BIN)/python scripts/scan_canaries.py --canaries $(TEST_DIR)/extraction/ground_truth/canaries.csv \
 	  --database $(TEST_DIR)/pipase.duckdb target logs $(TEST_DIR)/export

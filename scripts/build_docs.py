@@ -16,8 +16,10 @@ What: with PIPASE_DUCKDB_PATH pointing at a database built by a synthetic run (`
   4. copies target/static_index.html to site/index.html and writes the printable dictionary
      (scripts/build_dictionary.py) beside it.
   With --synthetic-run-if-missing, a missing database is first built by a synthetic run:
-  `pipase synth` into <database folder>/extraction_synthetique, `pipase load`,
-  scripts/measure_hash_rate.py, `dbt build` (test failures do not stop the site: they are shown).
+  `pipase synth` into <database folder>/extraction_synthetique, then the main job of
+  `pipase run` (`pipase.run.run_main_job`: load, hash-rate measure, a plain `dbt build`, no
+  package; test failures do not stop the site: they are shown), whose run record
+  pipase_<date>.run.json and .run.md land beside the database.
 Why: the steering committee and the DPO read what leaves the Department, and what guards it, on
   a site that needs no server and makes no outside request.
 When: `make docs`; tests/python/test_docs_site.py builds it when site/ is missing or stale.
@@ -158,7 +160,13 @@ def _run(command: list[str], env: dict[str, str], quiet: bool) -> None:
 def synthetic_run(
     database: Path, target: Path, youths: int, seed: int, env: dict[str, str], quiet: bool
 ) -> None:
-    """synth -> load -> measure_hash_rate -> dbt build, into the database's folder."""
+    """synth, then the main job (pipase.run.run_main_job) without a package, into the
+    database's folder."""
+    from pipase.errors import PipaseError
+    from pipase.run import RunSettings, run_main_job
+    from pipase.run.progress import PlainReporter, Reporter
+    from pipase.synth import DEFAULT_EXTRACTION_DATE
+
     work = database.parent
     work.mkdir(parents=True, exist_ok=True)
     extraction = work / SYNTHETIC_EXTRACTION
@@ -180,24 +188,33 @@ def synthetic_run(
         env,
         quiet,
     )
-    _run([_tool("pipase"), "load", str(extraction), "--database", str(database)], env, quiet)
-    _run(
-        [
-            sys.executable,
-            str(REPO / "scripts" / "measure_hash_rate.py"),
-            "--database",
-            str(database),
-            "--messages",
-            "500000",
-        ],
-        env,
-        quiet,
+    settings = RunSettings(
+        extraction_dir=extraction,
+        extraction_date=DEFAULT_EXTRACTION_DATE,
+        database=database,
+        out_dir=None,  # the site needs the built database, not a package
+        target_dir=target,
+        log_dir=Path(env.get("DBT_LOG_PATH") or work / "logs"),
+        selector=None,  # a plain dbt build: the site shows every test
+        stop_on_build_failure=False,
+        hash_rate_messages=500_000,
     )
-    code = _dbt(["build"], target, env, quiet)
-    if code not in (0, 1):
-        raise BuildError(f"dbt build failed (exit {code})")
-    if code == 1:
+    _say("running the main job (pipase.run.run_main_job, no package)")
+    saved = {name: os.environ.get(name) for name in ("PIPASE_CODE_KEY",)}
+    os.environ["PIPASE_CODE_KEY"] = env["PIPASE_CODE_KEY"]  # read by dbt's plugin in process
+    try:
+        result = run_main_job(settings, progress=Reporter() if quiet else PlainReporter())
+    except PipaseError as error:
+        raise BuildError(f"the main job failed: {error}") from None
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    if result.build is not None and not result.build.ok:
         _say("dbt build reported failures: the site shows them on the run's page")
+    _say(f"run record: {result.record_path}")
 
 
 # ---------------------------------------------------------------------------- run facts

@@ -20,6 +20,7 @@ from pipase.i18n import _, install_argparse
 COMMANDS = {
     "hash": ("pipase.hashkit", "partners' kit: replace identities in a CSV/XLSX by the keys"),
     "synth": ("pipase.synth", "write realistic synthetic exports of the five sources"),
+    "run": ("pipase.run", "the main job in one command: load, build, gate, package, record"),
     "load": ("pipase.load", "load an extraction into the identifying zone, row by row checked"),
     "export": ("pipase.transmission.export_cmd", "encrypted 7-zip archive of the leaving tables"),
     "import": (
@@ -41,6 +42,7 @@ COMMANDS = {
 _HELP_IDS = [
     _("partners' kit: replace identities in a CSV/XLSX by the keys"),
     _("write realistic synthetic exports of the five sources"),
+    _("the main job in one command: load, build, gate, package, record"),
     _("load an extraction into the identifying zone, row by row checked"),
     _("encrypted 7-zip archive of the leaving tables"),
     _("Association: check and load an archive and partners' files"),

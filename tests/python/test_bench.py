@@ -20,6 +20,7 @@ from conftest import REPO
 
 from pipase import cli
 from pipase.bench import identities, keys, measure, pipeline, report
+from pipase.run import job
 
 sys.path.insert(0, str(REPO / "scripts"))
 import generate_letter_map  # noqa: E402
@@ -189,9 +190,11 @@ def test_each_node_falls_in_its_layer():
     assert pipeline.node_layer(unit, nodes) == "privacy tests"
     unit = {**node("unit_test"), "model": "int_x", "depends_on": {"nodes": ["model.p.int_x"]}}
     assert pipeline.node_layer(unit, nodes) == "other unit tests"
-    assert pipeline.STAGES == ["parse", "load", "build", "export"]
-    assert pipeline.TOTAL_STAGES == ["load", "build", "export"]
-    assert pipeline.DBT_BUILD == ["build", "--selector", "main_job"]  # as make demo
+    assert pipeline.STAGES == ["parse", "load", "hash_rate", "build", "export", "start_and_record"]
+    assert pipeline.TOTAL_STAGES == ["load", "hash_rate", "build", "export", "start_and_record"]
+    assert list(job.STAGES) == pipeline.RUN_STAGES  # the stages of pipase run, as it times them
+    assert pipeline.DBT_BUILD == ["build", "--selector", "main_job"]
+    assert job.MAIN_JOB_SELECTOR == "main_job"
 
 
 def test_the_build_is_split_by_layer_from_dbts_run_results(tmp_path):
@@ -257,33 +260,41 @@ def test_targets_read_the_department_scale_and_extrapolate_national():
     assert rows[2]["measured"] == "not measured" and rows[2]["holds"] is None
 
 
-def test_a_scale_too_big_for_the_disk_is_refused_before_generating(tmp_path):
+def test_a_scale_too_big_for_the_disk_is_refused_before_generating(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIPASE_LANG", "fr")
     extraction = tmp_path / "extraction"
-    with pytest.raises(RuntimeError, match="needs about .* GB"):
+    with pytest.raises(RuntimeError, match="demande environ .* Go de disque"):
         pipeline.generate(extraction, 10**9, 93, skip=False, log=lambda _: None)
     assert not extraction.exists()
     with pytest.raises(FileNotFoundError, match="--skip-generate"):
         pipeline.generate(extraction, 500, 93, skip=True, log=lambda _: None)
 
 
-def test_a_small_scale_runs_every_stage_to_the_package(tmp_path):
-    """The benchmark of the main job keeps working: 300 youths, raw files to the package."""
+def test_a_small_scale_runs_every_stage_to_the_package_and_its_floor(tmp_path, capsys):
+    """The benchmark of the main job keeps working: 300 youths, raw files to the package, by
+    `pipase run` stage by stage, and the floor measured on the same files."""
     out = tmp_path / "bench"
     assert run_bench(["--scales", "300", "--skip-keys", "--seed", "11", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["format_version"] == 3
     (scale,) = results["scales"]
-    assert [s["name"] for s in scale["stages"]] == ["parse", "load", "build", "export"]
+    assert [s["name"] for s in scale["stages"]] == pipeline.STAGES
     assert all(s["status"] == "ok" for s in scale["stages"])
     assert scale["total"]["complete"] and scale["package_built"]
-    counted = sum(s["seconds"] for s in scale["stages"] if s["name"] != "parse")
-    assert scale["total"]["seconds"] == pytest.approx(counted, abs=0.02)
+    assert scale["run"]["command"].startswith("pipase run ")
+    # the total is the whole `pipase run`; its stages, as run_main_job timed them, fit in it
+    counted = sum(s["seconds"] for s in scale["stages"] if s["in_total"])
+    assert scale["total"]["seconds"] == pytest.approx(counted, abs=0.05)
+    assert all(s["seconds"] > 0 for s in scale["stages"] if s["name"] != "start_and_record")
     assert scale["total"]["first_run_seconds"] > scale["total"]["seconds"]
     generated = json.loads(
         (out / "youths_300_seed_11" / "extraction" / "manifest.json").read_text()
     )
     assert 0 < scale["rows_loaded"] <= generated["total_source_rows"]
+    load = next(s for s in scale["stages"] if s["name"] == "load")
+    assert sum(f["rows"] for f in load["files"]) == scale["rows_loaded"]
     build = next(s for s in scale["stages"] if s["name"] == "build")
-    assert build["command"].startswith("dbt build --selector main_job ")
     layers = build["dbt"]["layers"]
     layer_names = ("seeds", "identifying", "crossing", "leaving", "reports", "privacy tests",
                    "other data tests")  # fmt: skip
@@ -297,5 +308,22 @@ def test_a_small_scale_runs_every_stage_to_the_package(tmp_path):
         entry["nodes"] for entry in layers.values()
     )
     for stage in scale["stages"]:
-        assert stage["peak_tree_rss_mb"] > 0, stage["name"]
+        if stage["name"] != "start_and_record":
+            assert stage["peak_tree_rss_mb"] > 0, stage["name"]
+    assert scale["total"]["peak_memory_mb"] > 0
+    # the floor: same files, same identities, the package's rows
+    floor = scale["floor"]
+    source_files = [n for n in generated["files"] if not n.startswith("ground_truth/")]
+    assert floor["files"] == len(source_files)
+    assert floor["rows_read"] == generated["total_source_rows"]
+    assert 0 < floor["keys"] <= floor["distinct_identities"]
+    package = json.loads(next((out / "youths_300_seed_11" / "export").glob("*.manifest.json"))
+                         .read_text())  # fmt: skip
+    assert floor["package_rows"] == sum(t["rows"] for t in package["tables"]) > 0
+    assert set(floor["seconds"]) == {"read", "keys", "write"}
+    assert floor["total_seconds"] > 0
+    assert floor["ratio"] == pytest.approx(scale["total"]["seconds"] / floor["total_seconds"],
+                                           rel=0.01)  # fmt: skip
+    assert scale["total"]["floor_ratio"] == floor["ratio"]
+    assert "pipase / floor" in printed and "**floor**" in printed
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

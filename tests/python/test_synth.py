@@ -548,4 +548,4 @@ def test_cli_arguments_and_run(tmp_path, capsys) -> None:
         "2025-12-31",
     )
     out = capsys.readouterr().out
-    assert "CANARYZORGLUB" not in out and "rows in the five sources" in out
+    assert "CANARYZORGLUB" not in out and "lignes dans les cinq sources" in out

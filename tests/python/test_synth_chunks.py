@@ -39,6 +39,7 @@ from test_synth import (  # noqa: F401  (checks re-run on the chunked extraction
 )
 
 from pipase import synth
+from pipase.errors import PipaseError
 from pipase.paths import CONTRACTS_DIR
 from pipase.synth import generator
 from pipase.synth.generator import chunk_sizes
@@ -438,9 +439,11 @@ def test_cli_reports_the_limit_without_a_traceback(tmp_path, capsys, monkeypatch
     parser = argparse.ArgumentParser()
     synth.add_arguments(parser)
     args = parser.parse_args(["--out", str(tmp_path / "cli"), "--youths", "300"])
-    assert synth.run(args) == 2
-    err = capsys.readouterr().err
-    assert DPAS in err and "Excel" in err and "incomplete" in err
+    # a failure, not a usage error: the CLI prints it on one line and exits 1
+    with pytest.raises(PipaseError) as info:
+        synth.run(args)
+    text = str(info.value)
+    assert DPAS in text and "Excel" in text and "manifest.json" in text
 
 
 def _generate_with_limit(limit: int, contracts_dir: Path):

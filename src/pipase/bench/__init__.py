@@ -6,12 +6,14 @@
 
 For each scale (number of ASE youths), a synthetic extraction is generated (`pipase synth`, not
 timed; reused when present for the same youths and seed), then the main job runs as the data
-office runs it, three commands each in a subprocess with its wall time, CPU time and peak memory
-(whole process tree): `pipase load`, one `dbt build --selector main_job` (selectors.yml: the
-unit tests of non-leaving models run in CI only), `pipase export` to the
-encrypted package. Inside the dbt build, the time of every node is grouped by layer (start and
-parse, seeds, identifying, crossing, leaving, reports, privacy tests, other data tests) from
-dbt's run_results.json. Then the keys are computed four ways on the same
+office runs it: `pipase run` in a subprocess with its wall time, CPU time and peak memory (whole
+process tree), each of its stages (load, hash-rate measure, one `dbt build --selector main_job`,
+gate and package) timed by `pipase.run.run_main_job` itself (the run record). Inside the dbt
+build, the time of every node is grouped by layer (start and parse, seeds, identifying,
+crossing, leaving, reports, privacy tests, other data tests) from dbt's run_results.json. The
+floor (`pipase.bench.floor`: DuckDB reading every file, the distinct identities hashed once,
+Parquet of the package's size) is timed on the same files, and the total is printed as a
+multiple of it. Then the keys are computed four ways on the same
 synthetic identity rows (naive pandas apply, the partners' kit, the dbt macros on DuckDB, bare
 sha256) and checked to be identical.
 
@@ -34,6 +36,7 @@ import time
 from pathlib import Path
 
 from pipase import paths
+from pipase.i18n import _
 
 DEFAULT_YOUTHS = 100_000
 DEFAULT_KEYS_ROWS = 1_000_000
@@ -41,21 +44,31 @@ DEFAULT_NAIVE_ROWS = 50_000
 DEFAULT_SEED = 93
 
 
+def description() -> str:
+    return _(
+        "Time the main job at several scales on synthetic extractions: `pipase run` stage by "
+        "stage (load, hash-rate measure, dbt build by layer, gate and package), its peak "
+        "memory, and the floor (the least work on the same files) it is compared with; then "
+        "the keys computed four ways on the same rows. Writes OUT/results.json and "
+        "OUT/bench.png and prints the tables. Targets are reported, never asserted. Synthetic "
+        "data only."
+    )
+
+
 def _scales(text: str) -> list[int]:
     try:
         values = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError("expected numbers separated by commas") from None
+        raise argparse.ArgumentTypeError(_("expected numbers separated by commas")) from None
     if not values or any(v <= 0 for v in values):
-        raise argparse.ArgumentTypeError("expected positive numbers of youths")
+        raise argparse.ArgumentTypeError(_("expected positive numbers of youths"))
     return sorted(set(values))
 
 
 def _positive(text: str) -> int:
-    value = int(text.replace("_", ""))
-    if value <= 0:
-        raise argparse.ArgumentTypeError("expected a positive number")
-    return value
+    from pipase.cli_types import positive_int
+
+    return positive_int(text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,27 +76,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--youths",
         type=_positive,
         default=DEFAULT_YOUTHS,
-        help=f"one scale, in ASE youths (default {DEFAULT_YOUTHS:,}: the department)",
+        metavar="N",
+        help=_("one scale, in ASE youths (default {n}: the department)").format(
+            n=f"{DEFAULT_YOUTHS:,}"
+        ),
     )
     parser.add_argument(
         "--scales",
         type=_scales,
         default=None,
         metavar="N,N,...",
-        help="several scales, e.g. 10000,100000,1000000,3000000 (replaces --youths)",
+        help=_("several scales, e.g. 10000,100000,1000000,3000000 (replaces --youths)"),
     )
     parser.add_argument(
         "--out",
         type=Path,
         default=None,
-        help="folder for extractions, databases, results.json and bench.png (default: data/bench)",
+        metavar=_("DIR"),
+        help=_(
+            "folder for extractions, databases, results.json and bench.png (default: data/bench)"
+        ),
     )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default 93)")
     parser.add_argument(
-        "--keys-only", action="store_true", help="only compare the keys' implementations"
+        "--seed", type=int, default=DEFAULT_SEED, help=_("random seed (default {n})").format(n=93)
     )
     parser.add_argument(
-        "--skip-keys", action="store_true", help="only time the main job, not the keys"
+        "--keys-only", action="store_true", help=_("only compare the keys' implementations")
+    )
+    parser.add_argument(
+        "--skip-keys", action="store_true", help=_("only time the main job, not the keys")
     )
     parser.add_argument(
         "--keys-rows",
@@ -91,25 +112,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="keys_rows",
         type=_positive,
         default=DEFAULT_KEYS_ROWS,
-        help=f"identity rows for the keys comparison (default {DEFAULT_KEYS_ROWS:,})",
+        metavar="N",
+        help=_("identity rows for the keys comparison (default {n})").format(
+            n=f"{DEFAULT_KEYS_ROWS:,}"
+        ),
     )
     parser.add_argument(
         "--naive-rows",
         type=_positive,
         default=DEFAULT_NAIVE_ROWS,
-        help="subsample for the naive baseline, scaled linearly to --keys-rows "
-        f"(default {DEFAULT_NAIVE_ROWS:,})",
+        metavar="N",
+        help=_(
+            "subsample for the naive baseline, scaled linearly to --keys-rows (default {n})"
+        ).format(n=f"{DEFAULT_NAIVE_ROWS:,}"),
     )
     parser.add_argument(
         "--no-memory-check",
         dest="memory_check",
         action="store_false",
-        help="generate even when pipase synth would need more memory or disk than is available",
+        help=_("generate even when pipase synth would need more memory or disk than is available"),
     )
     parser.add_argument(
         "--skip-generate",
         action="store_true",
-        help="never generate: use the extractions already under --out (error if missing)",
+        help=_("never generate: use the extractions already under --out (error if missing)"),
     )
 
 
@@ -135,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     from pipase.bench import keys, pipeline, report
 
     if args.keys_only and args.skip_keys:
-        print("pipase bench: error: --keys-only excludes --skip-keys", file=sys.stderr)
+        print(_("pipase bench: error: --keys-only excludes --skip-keys"), file=sys.stderr)
         return 2
     out = (args.out or paths.data_dir() / "bench").resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -147,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
 
     results: dict = {
         "benchmark": "pipase bench",
-        "format_version": 2,  # 2: one dbt build, layers from run_results
+        "format_version": 3,  # 3: `pipase run` stage by stage, and the floor
         "command": _command_line(args),
         "machine": report.machine_info(),
         "settings": {
@@ -172,20 +198,24 @@ def run(args: argparse.Namespace) -> int:
                 memory_check=args.memory_check,
             )
         except (FileNotFoundError, RuntimeError) as error:
-            print(f"pipase bench: error: {error}", file=sys.stderr)
-            failures.append(f"scale {youths}: {error}")
+            print(_("pipase bench: error: {error}").format(error=error), file=sys.stderr)
+            failures.append(_("scale {youths}: {error}").format(youths=youths, error=error))
             continue
         results["scales"].append(measured)
         if not measured["total"]["complete"]:
             failed = [s["name"] for s in measured["stages"] if s["status"] != "ok"]
-            failures.append(f"scale {youths}: stage(s) failed: {', '.join(failed) or 'export'}")
+            failures.append(
+                _("scale {youths}: stage(s) failed: {stages} (log: {log})").format(
+                    youths=youths, stages=", ".join(failed) or "export", log=measured["run"]["log"]
+                )
+            )
     if not args.skip_keys:
         try:
             results["keys"] = keys.compare_keys(
                 args.keys_rows, args.naive_rows, out / "keys", seed=args.seed, log=log
             )
         except RuntimeError as error:
-            print(f"pipase bench: error: {error}", file=sys.stderr)
+            print(_("pipase bench: error: {error}").format(error=error), file=sys.stderr)
             failures.append(f"keys: {error}")
         else:
             if not results["keys"]["all_methods_agree"]:
@@ -198,14 +228,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         report.chart(results, out / "bench.png")
     except ImportError:  # matplotlib is a dev dependency
-        print("pipase bench: no chart: matplotlib is not installed", file=sys.stderr)
+        print(_("pipase bench: no chart: matplotlib is not installed"), file=sys.stderr)
     print()
     print(report.markdown(results))
     print()
-    print(f"results: {out / 'results.json'}; chart: {out / 'bench.png'}")
+    print(
+        _("results: {results}; chart: {chart}").format(
+            results=out / "results.json", chart=out / "bench.png"
+        )
+    )
     for failure in failures:
-        print(f"pipase bench: {failure}", file=sys.stderr)
+        print(f"pipase bench : {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "description", "run"]

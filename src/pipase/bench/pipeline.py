@@ -1,18 +1,21 @@
 """The main job, stage by stage, at one scale: raw files to the encrypted package.
 
-The three commands the data office runs for each extraction (README, "Real exports in, outputs
-out"), each in a subprocess (see `measure`) with its peak memory, after the parse that a checkout
-does once:
+The data office's one command, `pipase run` (`pipase.run.run_main_job`), in a subprocess (see
+`measure`: wall time, CPU time and peak memory of the whole process tree), after the parse that
+a checkout does once:
 
     parse   dbt parse                           (from a fresh target folder: the whole project;
                                                 once per checkout or upgrade, then dbt parses
                                                 only what changed: reported, not in the total)
-    load    pipase load EXTRACTION --database DB
-    build   dbt build
-            (one invocation: seeds, the five zones' models, every data and unit test;
-            `pipase export` requires every test of the leaving models, unit tests included, to
-            have passed in that build)
-    export  pipase export                       (Parquet, manifest, 7-zip AES-256)
+    run     pipase run EXTRACTION --extraction-date ... --database DB --out EXPORT
+            whose run record (pipase_<date>.run.json) gives each stage's wall and CPU seconds
+            and peak memory (of the run's process and its children):
+              load        the extraction into the identifying zone
+              hash_rate   the hash-rate measure of the risk report
+              build       one `dbt build --selector main_job` (in the run's process)
+              export      the gate, Parquet, manifest, 7-zip AES-256
+              start_and_record   the rest of the run's wall time: Python and imports, the
+                                 password, the run record
 
 Inside `build`, each node's time comes from dbt's run_results.json and is grouped by layer (see
 `dbt_layers`): seeds, identifying (staging and key doors), crossing (cohort, crossing,
@@ -22,6 +25,10 @@ own start and parse (the stage's time minus the run's elapsed time). dbt runs no
 threads in DAG order, so the layers overlap: each layer gives its node-seconds (the sum of its
 nodes' times) and its span (first start to last end).
 
+Then the floor (`pipase.bench.floor`): the least work the job needs on the same files (read
+every file, hash the distinct identities once, write Parquet of the package's size), timed in
+the same run; the total is reported as a multiple of it.
+
 The synthetic extraction is generated first (not timed; reused when present for the same
 youths and seed). Rows per second are the rows loaded (raw.load_report) over each stage's time.
 """
@@ -30,7 +37,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import shutil
 import sys
@@ -39,10 +45,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
-
 from pipase import paths
+from pipase.bench.floor import measure_floor
 from pipase.bench.measure import run_measured
+from pipase.i18n import _
 
 EXTRACTION_DATE = date(2026, 6, 30)  # pipase synth's default
 # pipase synth generates 50,000 youths at a time: its peak memory is bounded (measured in
@@ -55,13 +61,16 @@ MODULES = {
     "synth": "pipase.synth",
     "load": "pipase.load",
     "export": "pipase.transmission.export_cmd",
+    "run": "pipase.run",
 }
 # The production command, as in `make demo` and the README (selectors.yml: every node but the
-# unit tests of non-leaving models, which run in CI).
+# unit tests of non-leaving models, which run in CI), run by `pipase run`.
 DBT_BUILD = ["build", "--selector", "main_job"]
-STAGES = ["parse", "load", "build", "export"]
+# The stages of `pipase run` (its run record), then what else its process did.
+RUN_STAGES = ["load", "hash_rate", "build", "export"]
+STAGES = ["parse", *RUN_STAGES, "start_and_record"]
 # Stages in the total raw files -> package (the parse is once per checkout).
-TOTAL_STAGES = ["load", "build", "export"]
+TOTAL_STAGES = [*RUN_STAGES, "start_and_record"]
 # Layers of the dbt build, by the folder of a model (first match) or the kind of node.
 LAYER_FOLDERS = [
     ("identifying", ("models/staging/", "models/intermediate/keys/")),
@@ -190,31 +199,38 @@ def generate(
     memory_check: bool = True,
 ) -> dict[str, object]:
     if extraction_matches(extraction, youths, seed):
-        log(f"  generate: reusing {extraction} (same youths and seed)")
+        log("  " + _("generate: reusing {folder} (same youths and seed)").format(folder=extraction))
         return {"generated": False, "seconds": None}
     if skip:
         raise FileNotFoundError(
-            f"--skip-generate: no synthetic extraction for {youths} youths and seed {seed} "
-            f"in {extraction}"
+            _(
+                "--skip-generate: no synthetic extraction for {youths} youths and seed {seed} in "
+                "{folder}"
+            ).format(youths=youths, seed=seed, folder=extraction)  # fmt: skip
         )
     memory, disk = available_memory(), available_disk(extraction.parent)
     needed = synth_disk_estimate(youths)
     if memory_check and memory is not None and memory * 0.9 < SYNTH_PEAK_BYTES:
         raise RuntimeError(
-            f"pipase synth needs about {SYNTH_PEAK_BYTES / 2**30:.1f} GB of memory and "
-            f"{memory / 2**30:.1f} GB are available: not started (--no-memory-check to try anyway)"
-        )
+            _("pipase synth needs about {needed} GB of memory and {available} GB are available: "
+              "not started (--no-memory-check to try anyway)").format(
+                needed=f"{SYNTH_PEAK_BYTES / 2**30:.1f}", available=f"{memory / 2**30:.1f}")
+        )  # fmt: skip
     if memory_check and disk is not None and needed > 0.9 * disk:
         raise RuntimeError(
-            f"generating {youths:,} youths needs about {needed / 2**30:.0f} GB of disk (about "
-            f"{SYNTH_DISK_BYTES_PER_YOUTH / 1000:.1f} KB per youth) and {disk / 2**30:.0f} GB "
-            f"are free under {extraction.parent}: not started (--no-memory-check to try "
-            "anyway, or generate it elsewhere into the same folder and use --skip-generate)"
-        )
+            _("generating {youths} youths needs about {needed} GB of disk (about {per} KB per "
+              "youth) and {free} GB are free under {folder}: not started (--no-memory-check to "
+              "try anyway, or generate it elsewhere into the same folder and use "
+              "--skip-generate)").format(
+                youths=f"{youths:,}", needed=f"{needed / 2**30:.0f}",
+                per=f"{SYNTH_DISK_BYTES_PER_YOUTH / 1000:.1f}", free=f"{disk / 2**30:.0f}",
+                folder=extraction.parent)
+        )  # fmt: skip
     if extraction.exists():
         shutil.rmtree(extraction)
     extraction.parent.mkdir(parents=True, exist_ok=True)
-    log(f"  generate: pipase synth --youths {youths} --seed {seed} (not timed)")
+    log("  " + _("generate: pipase synth --youths {youths} --seed {seed} (not timed)").format(
+        youths=youths, seed=seed))  # fmt: skip
     command = pipase_command(
         "synth", "--out", str(extraction), "--youths", str(youths), "--seed", str(seed)
     )
@@ -226,7 +242,11 @@ def generate(
         log_path=log_file,
     )
     if result["exit_code"] != 0:
-        raise RuntimeError(f"pipase synth failed (exit {result['exit_code']}, log: {log_file})")
+        raise RuntimeError(
+            _("pipase synth failed (exit {code}, log: {log})").format(
+                code=result["exit_code"], log=log_file
+            )
+        )
     return {
         "generated": True,
         "seconds": result["seconds"],
@@ -236,30 +256,6 @@ def generate(
 
 
 # --------------------------------------------------------------------------- measurements
-def rows_loaded(database: Path) -> int | None:
-    """Rows loaded into raw (raw.load_report), else the rows of the raw tables."""
-    if not database.is_file():
-        return None
-    connection = duckdb.connect(str(database), read_only=True)
-    try:
-        try:
-            value = connection.execute("select sum(rows_loaded) from raw.load_report").fetchone()
-            if value and value[0] is not None:
-                return int(value[0])
-        except duckdb.Error:
-            pass
-        tables = connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' "
-            "and table_name like '%\\_\\_%' escape '\\'"
-        ).fetchall()
-        return sum(
-            connection.execute(f'select count(*) from raw."{name}"').fetchone()[0]
-            for (name,) in tables
-        )
-    finally:
-        connection.close()
-
-
 def _timestamp(value: str | None) -> float | None:
     if not value:
         return None
@@ -334,28 +330,19 @@ def dbt_layers(target: Path, since: float, stage_seconds: float) -> dict[str, ob
     }
 
 
-_LOAD_LINE = re.compile(r"^\s+(\S+): ([\d,]+) rows in ([\d.]+) s")
-
-
-def load_files(log_path: Path) -> list[dict[str, object]]:
-    """Per-file figures that `pipase load` prints (file, rows, seconds; counts only)."""
+def load_files(run_record: dict) -> list[dict[str, object]]:
+    """Per-file figures of the load from the run record (file, rows, seconds; counts only)."""
     files = []
-    try:
-        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return files
-    for line in lines:
-        match = _LOAD_LINE.match(line)
-        if match:
-            rows, seconds = int(match[2].replace(",", "")), float(match[3])
-            files.append(
-                {
-                    "file": match[1],
-                    "rows": rows,
-                    "seconds": seconds,
-                    "rows_per_second": round(rows / seconds) if seconds else None,
-                }
-            )
+    for entry in run_record.get("fichiers") or []:
+        rows, seconds = entry.get("lignes_chargees") or 0, entry.get("secondes")
+        files.append(
+            {
+                "file": entry.get("fichier"),
+                "rows": rows,
+                "seconds": seconds,
+                "rows_per_second": round(rows / seconds) if seconds else None,
+            }
+        )
     return files
 
 
@@ -375,15 +362,17 @@ def run_scale(
     skip_generate: bool,
     log: Callable[[str], None] = print,
     memory_check: bool = True,
+    floor: bool = True,
 ) -> dict[str, object]:
-    """Generate (or reuse) the extraction for `youths`, then time each stage on its own."""
+    """Generate (or reuse) the extraction for `youths`, then time the main job and its floor."""
     folder = out / f"youths_{youths}_seed_{seed}"
     extraction = folder / "extraction"
     database = folder / "pipase.duckdb"
     target = folder / "target"
     logs = folder / "logs"
     export_dir = folder / "export"
-    log(f"scale {youths:,} youths (seed {seed}): {folder}")
+    log(_("scale {youths} youths (seed {seed}): {folder}").format(
+        youths=f"{youths:,}", seed=seed, folder=folder))  # fmt: skip
     generation = generate(
         extraction, youths, seed, skip=skip_generate, log=log, memory_check=memory_check
     )
@@ -401,76 +390,110 @@ def run_scale(
     env["PIPASE_ARCHIVE_PASSWORD"] = secrets.token_urlsafe(24)
     dbt_paths = ["--target-path", str(target), "--log-path", str(logs / "dbt")]
     dbt_paths += ["--project-dir", str(paths.project_dir())]
+    date_text = EXTRACTION_DATE.isoformat()
 
-    commands: list[tuple[str, list[str]]] = [
-        ("parse", [dbt_executable(), "parse", *dbt_paths]),
-        (
-            "load",
-            pipase_command(
-                "load",
-                str(extraction),
-                "--database",
-                str(database),
-                "--extraction-date",
-                EXTRACTION_DATE.isoformat(),
-            ),
-        ),
-        ("build", [dbt_executable(), *DBT_BUILD, *dbt_paths]),
-    ]
-    commands.append(
-        (
-            "export",
-            pipase_command(
-                "export",
-                "--database",
-                str(database),
-                "--target-dir",
-                str(target),
-                "--out",
-                str(export_dir),
-                "--extraction-date",
-                EXTRACTION_DATE.isoformat(),
-                "--overwrite",
-            ),
-        )
+    log("  " + _("{stage}: running").format(stage="parse"))
+    parse = run_measured(
+        [dbt_executable(), "parse", *dbt_paths],
+        env=env,
+        cwd=paths.project_dir(),
+        log_path=logs / "parse.log",
     )
-
-    stages = []
-    rows = None
-    for name, command in commands:
-        log(f"  {name}: running")
-        since = time.time()
-        result = run_measured(
-            command, env=env, cwd=paths.project_dir(), log_path=logs / f"{name}.log"
-        )
-        if name == "load":
-            rows = rows_loaded(database)
-            result["files"] = load_files(logs / "load.log")
-        status = "ok" if result["exit_code"] == 0 else "failed"
+    parse_stage = {
+        "name": "parse",
+        "command": _shown([dbt_executable(), "parse", *dbt_paths]),
+        "status": "ok" if parse["exit_code"] == 0 else "failed",
+        "in_total": False,
+        **parse,
+    }
+    run_command = pipase_command(
+        "run", str(extraction), "--extraction-date", date_text, "--database", str(database),
+        "--out", str(export_dir), "--target-dir", str(target), "--log-dir", str(logs / "dbt"),
+        "--overwrite",
+    )  # fmt: skip
+    log("  " + _("{stage}: running").format(stage="pipase run"))
+    since = time.time()
+    run = run_measured(run_command, env=env, cwd=paths.project_dir(), log_path=logs / "run.log")
+    record_path = export_dir / f"pipase_{date_text}.run.json"
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    durations = record.get("durees") or {}
+    stages = [parse_stage]
+    for name in RUN_STAGES:
+        timing = durations.get(name) or {}
+        seconds = float(timing.get("secondes") or 0.0)
         stage = {
             "name": name,
-            "command": _shown(command),
-            "status": status,
-            "in_total": name in TOTAL_STAGES,
-            **result,
+            "command": _shown(run_command),
+            "status": "ok" if timing.get("statut") == "ok" else "failed",
+            "in_total": True,
+            "seconds": round(seconds, 3),
+            "cpu_seconds": round(float(timing.get("cpu_secondes") or 0.0), 3),
+            "exit_code": run["exit_code"],
+            "peak_tree_rss_mb": timing.get("pic_memoire_mo"),
+            "max_process_rss_mb": run["max_process_rss_mb"],
+            "memory_method": "psutil RSS of the run's process and its children, sampled "
+            "every 0.1 s during the stage",
+            "log": run["log"],
         }
-        if command[0] == dbt_executable():
-            stage["dbt"] = dbt_layers(target, since, result["seconds"])
+        if name == "load":
+            stage["files"] = load_files(record)
+        if name == "build":
+            stage["dbt"] = dbt_layers(target, since, seconds)
         stages.append(stage)
+    stage_seconds = sum(s["seconds"] for s in stages[1:])
+    stages.append(
+        {
+            "name": "start_and_record",
+            "command": _shown(run_command),
+            "status": "ok" if run["exit_code"] == 0 else "failed",
+            "in_total": True,
+            "seconds": round(max(run["seconds"] - stage_seconds, 0.0), 3),
+            "cpu_seconds": round(
+                max(run["cpu_seconds"] - sum(s["cpu_seconds"] for s in stages[1:]), 0.0), 3
+            ),
+            "exit_code": run["exit_code"],
+            "peak_tree_rss_mb": None,
+            "max_process_rss_mb": None,
+            "log": run["log"],
+        }
+    )
+    for stage in stages:
         log(
-            f"  {name}: {status} in {result['seconds']:.1f} s, "
-            f"peak {result['peak_tree_rss_mb'] or result['max_process_rss_mb']} MB"
+            "  "
+            + _("{stage}: {status} in {seconds} s").format(
+                stage=stage["name"], status=stage["status"], seconds=f"{stage['seconds']:.1f}"
+            )
         )
+    rows = (record.get("chargement") or {}).get("lignes_chargees")
     for stage in stages:
         seconds = stage["seconds"]
         stage["rows_per_second"] = round(rows / seconds) if rows and seconds else None
 
     archives = sorted(export_dir.glob("*.7z")) if export_dir.is_dir() else []
-    complete = all(s["status"] == "ok" for s in stages) and bool(archives)
-    counted = [s for s in stages if s["in_total"]]
-    peaks = [s["peak_tree_rss_mb"] or s["max_process_rss_mb"] for s in counted]
-    parse = next((s for s in stages if s["name"] == "parse"), None)
+    complete = run["exit_code"] == 0 and all(s["status"] == "ok" for s in stages) and bool(archives)
     raw_bytes = folder_bytes(extraction, exclude=("ground_truth", "manifest.json"))
+    total_seconds = round(run["seconds"], 2)
+    measured_floor = None
+    if floor and complete:
+        log("  " + _("floor: reading, hashing and writing the same volumes"))
+        manifest = json.loads(
+            (export_dir / f"pipase_{date_text}.manifest.json").read_text(encoding="utf-8")
+        )
+        measured_floor = measure_floor(extraction, manifest["tables"], folder / "floor")
+        measured_floor["ratio"] = (
+            round(total_seconds / measured_floor["total_seconds"], 2)
+            if measured_floor["total_seconds"]
+            else None
+        )
+        log(
+            "  "
+            + _("floor: {seconds} s; pipase takes {ratio} times the floor").format(
+                seconds=f"{measured_floor['total_seconds']:.1f}", ratio=measured_floor["ratio"]
+            )
+        )
     return {
         "youths": youths,
         "seed": seed,
@@ -483,22 +506,23 @@ def run_scale(
         "package": (
             {"file": archives[0].name, "bytes": archives[0].stat().st_size} if archives else None
         ),
+        "run": {**run, "command": _shown(run_command), "record": str(record_path)},
         "stages": stages,
         "package_built": bool(archives),
+        "floor": measured_floor,
         "total": {
-            "what": "raw files -> encrypted package: load + build + export (the parse of a "
-            "fresh checkout is once per checkout, reported apart)",
+            "what": "raw files -> encrypted package: the whole `pipase run` (load, hash-rate "
+            "measure, build, export, and its start and record); the parse of a fresh checkout "
+            "is once per checkout, reported apart",
             "stages": TOTAL_STAGES,
             "complete": complete,
-            "seconds": round(sum(s["seconds"] for s in counted), 2),
-            "cpu_seconds": round(sum(s["cpu_seconds"] for s in counted), 2),
-            "peak_memory_mb": max(peaks) if peaks else None,
-            "rows_per_second": (
-                round(rows / sum(s["seconds"] for s in counted)) if rows and counted else None
-            ),
-            "first_run_seconds": round(
-                sum(s["seconds"] for s in counted) + (parse["seconds"] if parse else 0.0), 2
-            ),
+            "seconds": total_seconds,
+            "cpu_seconds": round(run["cpu_seconds"], 2),
+            "peak_memory_mb": run["peak_tree_rss_mb"] or run["max_process_rss_mb"],
+            "rows_per_second": round(rows / total_seconds) if rows and total_seconds else None,
+            "first_run_seconds": round(total_seconds + parse["seconds"], 2),
+            "floor_seconds": measured_floor["total_seconds"] if measured_floor else None,
+            "floor_ratio": measured_floor["ratio"] if measured_floor else None,
         },
     }
 

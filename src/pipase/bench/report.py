@@ -304,12 +304,21 @@ def stage_table(results: dict) -> str:
             cells += [_number(stage["seconds"], 1) + flag, _number(stage["rows_per_second"]),
                       _number(peak)]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
-    cells = ["**total raw -> package** (load + build + export)"]
+    cells = ["**total raw -> package** (the whole `pipase run`)"]
     for s in scales:
         total = s["total"]
         flag = "" if total["complete"] else " (incomplete)"
         cells += [f"**{_number(total['seconds'], 1)}**{flag}", _number(total["rows_per_second"]),
                   _number(total["peak_memory_mb"])]  # fmt: skip
+    lines.append("| " + " | ".join(cells) + " |")
+    cells = ["floor: the least work on the same files (read, keys, Parquet)"]
+    for s in scales:
+        cells += [_number(s["total"].get("floor_seconds"), 1), "", ""]
+    lines.append("| " + " | ".join(cells) + " |")
+    cells = ["**pipase / floor**"]
+    for s in scales:
+        ratio = s["total"].get("floor_ratio")
+        cells += [f"**{ratio:.1f}x**" if ratio else "-", "", ""]
     lines.append("| " + " | ".join(cells) + " |")
     cells = ["first run in a fresh checkout (+ parse)"]
     for s in scales:
@@ -322,6 +331,32 @@ def stage_table(results: dict) -> str:
         package = s.get("package")
         cells += [_number(package["bytes"] / 2**20, 1) if package else "none", "", ""]
     lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def floor_table(results: dict) -> str:
+    """The floor's three steps per scale, and the ratio of pipase's total to it."""
+    scales = [s for s in results.get("scales", []) if s.get("floor")]
+    if not scales:
+        return "(no floor measured)"
+    lines = [
+        "| floor (same files, same run) | "
+        + " | ".join(f"{s['youths']:,} youths: s" for s in scales)
+        + " |",
+        "|---|" + "---|" * len(scales),
+    ]
+    steps = [
+        ("read every file (DuckDB)", "read"),
+        ("normalise and hash the distinct identities once", "keys"),
+        ("write Parquet of the package's size", "write"),
+    ]
+    for label, key in steps:
+        cells = [_number(s["floor"]["seconds"].get(key), 2) for s in scales]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    cells = [_number(s["floor"]["total_seconds"], 2) for s in scales]
+    lines.append("| **floor** | " + " | ".join(f"**{c}**" for c in cells) + " |")
+    cells = [f"{s['floor']['ratio']:.1f}x" if s["floor"].get("ratio") else "-" for s in scales]
+    lines.append("| pipase's total / floor | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -409,6 +444,8 @@ def markdown(results: dict) -> str:
         f"{machine['load_average_at_start'][0]}",
         "",
         stage_table(results),
+        "",
+        floor_table(results),
         "",
         layer_table(results),
         "",

@@ -1,6 +1,6 @@
 """`pipase synth`: realistic synthetic exports of the five sources, with their ground truth.
 
-    pipase synth --out DIR [--youths N] [--seed S] [--extraction-date YYYY-MM-DD]
+    pipase synth --out DIR [--youths N] [--seed S] [--extraction-date AAAA-MM-JJ]
 
 writes DIR/iodas_ase/, webrsa/, nova_dpas/, iodas_dpas/, iodas_mdph/ exactly as the contracts in
 src/pipase/contracts/ declare them, DIR/ground_truth/ (never read by the pipeline) and
@@ -27,6 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+from pipase.cli_types import DATE_METAVAR, iso_date
+from pipase.errors import PipaseError
+from pipase.i18n import _
 from pipase.synth.generator import CHUNK_YOUTHS, MIN_YOUTHS, generate
 from pipase.synth.xlsx import EXCEL_MAX_ROWS, ExcelRowLimitError
 
@@ -35,31 +38,42 @@ DEFAULT_SEED = 93
 DEFAULT_EXTRACTION_DATE = dt.date(2026, 6, 30)
 
 
-def _date(text: str) -> dt.date:
+def description() -> str:
+    return _(
+        "Write realistic synthetic exports of the five sources (Iodas-ASE, WebRSA, Nova-DPAS, "
+        "Iodas-DPAS, Iodas-MDPH) exactly as their contracts declare them, with their ground "
+        "truth (ground_truth/, never read by the pipeline) and a manifest.json. The same seed "
+        "and number of youths give byte-identical files. Synthetic data only."
+    )
+
+
+def _int(text: str) -> int:
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("expected a date as YYYY-MM-DD") from exc
+        return int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("not a whole number: {value!r}").format(value=text)
+        ) from None
 
 
 def _youths(text: str) -> int:
-    value = int(text)
+    value = _int(text)
     if value < MIN_YOUTHS:
-        raise argparse.ArgumentTypeError(f"at least {MIN_YOUTHS} youths")
+        raise argparse.ArgumentTypeError(_("at least {n} youths").format(n=MIN_YOUTHS))
     return value
 
 
 def _chunk_youths(text: str) -> int:
-    value = int(text)
+    value = _int(text)
     if value < 2 * MIN_YOUTHS:
-        raise argparse.ArgumentTypeError(f"at least {2 * MIN_YOUTHS} youths")
+        raise argparse.ArgumentTypeError(_("at least {n} youths").format(n=2 * MIN_YOUTHS))
     return value
 
 
 def _max_rows(text: str) -> int:
-    value = int(text)
+    value = _int(text)
     if not 2 <= value <= EXCEL_MAX_ROWS:
-        raise argparse.ArgumentTypeError(f"between 2 and {EXCEL_MAX_ROWS:,}")
+        raise argparse.ArgumentTypeError(_("between 2 and {n}").format(n=EXCEL_MAX_ROWS))
     return value
 
 
@@ -68,30 +82,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         required=True,
-        help="folder that receives the five source folders and ground_truth/",
+        metavar=_("DIR"),
+        help=_("folder that receives the five source folders and ground_truth/"),
     )
     parser.add_argument(
         "--youths",
         type=_youths,
         default=DEFAULT_YOUTHS,
-        help=f"number of ASE youths (default {DEFAULT_YOUTHS}); about as many "
-        "people again appear only in the other sources",
+        metavar="N",
+        help=_(
+            "number of ASE youths (default {n}); about as many people again appear only in "
+            "the other sources"
+        ).format(n=DEFAULT_YOUTHS),
     )
     parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+        "--seed",
+        type=_int,
+        default=DEFAULT_SEED,
+        help=_("random seed (default {n})").format(n=DEFAULT_SEED),
     )
     parser.add_argument(
         "--extraction-date",
-        type=_date,
+        type=iso_date,
         default=DEFAULT_EXTRACTION_DATE,
-        help="date of the extraction, YYYY-MM-DD (default 2026-06-30)",
+        metavar=DATE_METAVAR,
+        help=_("date of the extraction (default {date})").format(
+            date=DEFAULT_EXTRACTION_DATE.isoformat()
+        ),
     )
     parser.add_argument(
         "--chunk-youths",
         type=_chunk_youths,
         default=CHUNK_YOUTHS,
-        help=f"youths generated at once (default {CHUNK_YOUTHS:,}; about 20 KB of memory "
-        "each); the files depend on it when the youths do not fit in one chunk",
+        metavar="N",
+        help=_(
+            "youths generated at once (default {n}; about 20 KB of memory each); the files "
+            "depend on it when the youths do not fit in one chunk"
+        ).format(n=CHUNK_YOUTHS),
     )
     # For tests only (not in --help): rows per sheet, header included, instead of Excel's
     # 1,048,576, so that a small extraction splits the Iodas-DPAS workbook into parts.
@@ -111,19 +138,24 @@ def run(args: argparse.Namespace) -> int:
             **({} if max_rows is None else {"xlsx_max_rows": max_rows}),
         )
     except ExcelRowLimitError as error:
-        sys.stderr.write(
-            f"pipase synth: error: {error}. Generate fewer youths; {args.out} is incomplete "
-            "(no manifest.json).\n"
-        )
-        return 2
+        raise PipaseError(
+            _(
+                "{problem}. Generate fewer youths; the folder is incomplete (no manifest.json)"
+            ).format(problem=error),
+            rule="excel_row_limit",
+            file=str(args.out),
+        ) from None
     elapsed = time.perf_counter() - started
     source_rows = sum(n for path, n in counts.items() if not path.startswith("ground_truth/"))
     for path in sorted(counts):
         sys.stdout.write(f"{counts[path]:>10}  {path}\n")
     sys.stdout.write(
-        f"{source_rows} rows in the five sources, written to {args.out} in {elapsed:.1f} s\n"
+        _("{rows} rows in the five sources, written to {out} in {seconds} s").format(
+            rows=source_rows, out=args.out, seconds=f"{elapsed:.1f}"
+        )
+        + "\n"
     )
     return 0
 
 
-__all__ = ["add_arguments", "generate", "run"]
+__all__ = ["add_arguments", "description", "generate", "run"]

@@ -33,7 +33,9 @@ import duckdb
 
 import pipase
 from pipase import gate, paths
+from pipase.cli_types import DATE_METAVAR, human_size, iso_date, percent
 from pipase.errors import PipaseError
+from pipase.i18n import _
 from pipase.transmission import TransmissionError, archive, encryption
 from pipase.transmission.artifacts import DbtArtifacts, LeavingTable
 from pipase.transmission.passwords import MIN_PASSWORD_LENGTH, archive_password
@@ -46,65 +48,74 @@ MANIFEST_FORMAT_VERSION = 1
 STALE_GRACE_SECONDS = 120
 
 
+def description() -> str:
+    return _(
+        "The leaving tables (annex 2) in an encrypted 7-zip archive for the Association: one "
+        "Parquet file per table, a manifest (rows, columns, SHA-256, versions, plain or keyed "
+        "keys, the test results), AES-256 with the file names hidden. Refused, with every "
+        "reason, unless every node and test of the build passed, the structural privacy check "
+        "passes, the tables come from one complete load of this extraction and the cohort is "
+        "not empty. Password: PIPASE_ARCHIVE_PASSWORD, else asked twice; at least 12 "
+        "characters. `pipase run` does the whole job, this export included."
+    )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
         type=Path,
         default=None,
-        help="DuckDB database holding the leaving tables (default: PIPASE_DUCKDB_PATH or "
-        "data/pipase.duckdb); encrypted ones need PIPASE_DB_KEY",
+        metavar=_("PATH"),
+        help=_(
+            "DuckDB database holding the leaving tables (default: PIPASE_DUCKDB_PATH or "
+            "data/pipase.duckdb); encrypted ones need PIPASE_DB_KEY"
+        ),
     )
     parser.add_argument(
         "--target-dir",
         type=Path,
         default=None,
-        help="dbt's target folder with manifest.json and run_results.json (default: target)",
+        metavar=_("DIR"),
+        help=_("dbt's target folder with manifest.json and run_results.json (default: target)"),
     )
     parser.add_argument(
-        "--out", type=Path, default=None, help="folder of the archive (default: data/export)"
+        "--out",
+        type=Path,
+        default=None,
+        metavar=_("DIR"),
+        help=_("folder of the archive (default: data/export)"),
     )
     parser.add_argument(
         "--extraction-date",
-        type=_iso_date,
+        type=iso_date,
         default=None,
-        help="date of the extraction, YYYY-MM-DD (default: today); names the archive",
+        metavar=DATE_METAVAR,
+        help=_("date of the extraction (default: today); names the archive"),
     )
     parser.add_argument(
-        "--overwrite", action="store_true", help="replace an archive of the same name"
+        "--overwrite", action="store_true", help=_("replace an archive of the same name")
     )
     parser.add_argument(
         "--accept-rejects",
         action="append",
         default=[],
-        metavar="FILE",
-        help="accept the rejected rows of this file of the load (as named in raw.load_report, "
-        "e.g. iodas_ase/individus.csv) above the threshold; repeatable; recorded in the manifest",
+        metavar=_("FILE"),
+        help=_(
+            "accept the rejected rows of this file of the load (as named in raw.load_report, "
+            "e.g. iodas_ase/individus.csv) above the threshold; repeatable; recorded in the "
+            "manifest"
+        ),
     )
     parser.add_argument(
         "--reject-threshold",
-        type=_percent,
+        type=percent,
         default=gate.DEFAULT_REJECT_THRESHOLD,
-        metavar="PERCENT",
-        help="largest share of a file's rows that may be rejected without --accept-rejects "
-        "(default 1)",
+        metavar=_("PERCENT"),
+        help=_(
+            "largest share of a file's rows that may be rejected without --accept-rejects "
+            "(default 1)"
+        ),
     )
-
-
-def _percent(value: str) -> float:
-    try:
-        number = float(value.replace(",", "."))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a percentage: {value!r}") from None
-    if not 0 <= number <= 100:
-        raise argparse.ArgumentTypeError(f"not a percentage between 0 and 100: {value!r}")
-    return number / 100
-
-
-def _iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value!r}") from None
 
 
 @dataclass
@@ -134,26 +145,32 @@ def check_test_results(artifacts: DbtArtifacts, tables: list[LeavingTable]) -> N
     problems = []
     for name, status in sorted(artifacts.model_results().items()):
         if status != "success":
-            problems.append(f"model {name}: {status}")
+            problems.append(_("model {name}: {status}").format(name=name, status=status))
     gating = artifacts.gating_tests()
     for test in gating:
         if test.status != "pass":
             where = ", ".join(test.models + (["privacy"] if test.privacy else []))
-            problems.append(f"test {test.name} ({where}): {test.status or 'not run'}")
+            problems.append(
+                _("test {name} ({where}): {status}").format(
+                    name=test.name, where=where, status=test.status or _("not run")
+                )
+            )
     tested = {model for test in gating for model in test.models}
     for table in tables:
         if table.name not in tested:
-            problems.append(f"model {table.name}: no test in the manifest")
+            problems.append(_("model {name}: no test in the manifest").format(name=table.name))
     if problems:
         shown = problems[:20] + (
-            [f"... and {len(problems) - 20} more"] if len(problems) > 20 else []
+            [_("... and {n} more").format(n=len(problems) - 20)] if len(problems) > 20 else []
         )
         raise TransmissionError(
-            "export refused: the leaving tables are not all built and tested ("
-            + str(artifacts.target_dir / "run_results.json")
-            + "):\n  "
+            _("export refused: the leaving tables are not all built and tested ({path}):").format(
+                path=artifacts.target_dir / "run_results.json"
+            )
+            + "\n  "
             + "\n  ".join(shown)
-            + "\nFix the failures, run `dbt build`, then export again."
+            + "\n"
+            + _("Fix the failures, run `dbt build`, then export again.")
         )
 
 
@@ -168,9 +185,13 @@ def check_fresh(artifacts: DbtArtifacts, database: Path) -> None:
     if newest > tested_at + STALE_GRACE_SECONDS:
         written = datetime.fromtimestamp(newest, UTC).isoformat(timespec="seconds")
         raise TransmissionError(
-            f"export refused: {database} was modified at {written}, after the test results of "
-            f"{artifacts.invocation['generated_at']} (run_results.json): the tables may not be "
-            "the tested ones. Run `dbt build` again, then export."
+            _(
+                "export refused: {database} was modified at {written}, after the test results "
+                "of {tested} (run_results.json): the tables may not be the tested ones. Run "
+                "`dbt build` again, then export."
+            ).format(
+                database=database, written=written, tested=artifacts.invocation["generated_at"]
+            )
         )
 
 
@@ -195,9 +216,10 @@ def check_tables(con: duckdb.DuckDBPyConnection, tables: list[LeavingTable]) -> 
     missing = [t for t in tables if (t.schema.lower(), t.name.lower()) not in present]
     if missing:
         raise TransmissionError(
-            "export refused: leaving table(s) listed by dbt but missing from the database: "
-            + ", ".join(f"{t.schema}.{t.name}" for t in missing)
-            + ". Run `dbt build` against this database."
+            _(
+                "export refused: leaving table(s) listed by dbt but missing from the database: "
+                "{tables}. Run `dbt build` against this database."
+            ).format(tables=", ".join(f"{t.schema}.{t.name}" for t in missing))
         )
     problems = []
     for table in tables:
@@ -208,18 +230,27 @@ def check_tables(con: duckdb.DuckDBPyConnection, tables: list[LeavingTable]) -> 
         if actual != declared:
             extra, lacking = sorted(actual - declared), sorted(declared - actual)
             problems.append(
-                f"{table.name}: columns not in the model: {', '.join(extra) or '-'}; "
-                f"model columns not in the table: {', '.join(lacking) or '-'}"
+                _(
+                    "{table}: columns not in the model: {extra}; model columns not in the "
+                    "table: {lacking}"
+                ).format(
+                    table=table.name,
+                    extra=", ".join(extra) or "-",
+                    lacking=", ".join(lacking) or "-",
+                )
             )
     if problems:
         raise TransmissionError(
-            "export refused: tables differ from their dbt models (stale tables?):\n  "
+            _("export refused: tables differ from their dbt models (stale tables?):")
+            + "\n  "
             + "\n  ".join(problems)
         )
     schemas = {t.schema.lower() for t in tables}
     listed = {(t.schema.lower(), t.name.lower()) for t in tables}
     return [
-        f"table {schema}.{name} is in the database but not in dbt's manifest: not exported"
+        _(
+            "table {schema}.{name} is in the database but not in dbt's manifest: not exported"
+        ).format(schema=schema, name=name)
         for (schema, name) in sorted(present)
         if schema in schemas and (schema, name) not in listed
     ]
@@ -250,7 +281,11 @@ def write_parquet(
     parquet = f"read_parquet({_literal(str(path))})"
     written = con.execute(f"SELECT count(*) FROM {parquet}").fetchone()[0]
     if written != rows:
-        raise TransmissionError(f"{table.name}: {written} rows written to Parquet, {rows} in table")
+        raise TransmissionError(
+            _("{table}: {written} rows written to Parquet, {rows} in the table").format(
+                table=table.name, written=written, rows=rows
+            )
+        )
     # The types as the Association will read them back: refuse a lossy conversion (Parquet has
     # no HUGEINT, for one) rather than send values that differ from the tested ones.
     columns = [
@@ -263,9 +298,10 @@ def write_parquet(
     ]
     if changed:
         raise TransmissionError(
-            f"export refused: {table.name}: Parquet would change these column types: "
-            + ", ".join(changed)
-            + "; cast them in the model"
+            _(
+                "export refused: {table}: Parquet would change these column types: {changed}; "
+                "cast them in the model"
+            ).format(table=table.name, changed=", ".join(changed))
         )
     return ExportedTable(
         name=table.name,
@@ -334,7 +370,9 @@ def export(
     tables = artifacts.leaving_tables()
     check_test_results(artifacts, tables)
     if not database.is_file():
-        raise TransmissionError(f"export refused: no database {database}")
+        raise TransmissionError(
+            _("export refused: no database {database}").format(database=database)
+        )
     check_fresh(artifacts, database)
     con = encryption.connect(database, read_only=True)
     try:
@@ -351,12 +389,14 @@ def export(
     archive_path = out_dir / f"pipase_{extraction_date.isoformat()}.7z"
     manifest_copy = out_dir / f"pipase_{extraction_date.isoformat()}.manifest.json"
     if archive_path.exists() and not overwrite:
-        raise TransmissionError(f"{archive_path} already exists (use --overwrite to replace it)")
+        raise TransmissionError(
+            _("{path} already exists (use --overwrite to replace it)").format(path=archive_path)
+        )
     if password is None:
         password = archive_password(confirm=True)
     elif len(password) < MIN_PASSWORD_LENGTH:
         raise TransmissionError(
-            f"the archive password is shorter than {MIN_PASSWORD_LENGTH} characters"
+            _("the archive password is shorter than {n} characters").format(n=MIN_PASSWORD_LENGTH)
         )
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -396,15 +436,6 @@ def export(
     )
 
 
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
 def run(args: argparse.Namespace) -> int:
     database = (args.database or paths.database_path()).resolve()
     target_dir = (args.target_dir or paths.project_dir() / "target").resolve()
@@ -425,14 +456,23 @@ def run(args: argparse.Namespace) -> int:
     except (encryption.EncryptionError, duckdb.Error, OSError) as error:
         raise PipaseError(str(error), rule="export") from None
     for warning in report.warnings:
-        print(f"pipase export: warning: {warning}", file=sys.stderr)
+        print(_("pipase export: warning: {warning}").format(warning=warning), file=sys.stderr)
     width = max(len(t.name) for t in report.tables)
-    print(f"{len(report.tables)} tables exported (extraction of {extraction_date.isoformat()}):")
+    print(
+        _("{n} tables exported (extraction of {date}):").format(
+            n=len(report.tables), date=extraction_date.isoformat()
+        )
+    )
     for table in report.tables:
-        print(f"  {table.name:<{width}}  {table.rows:>10} rows")
-    print(f"{sum(t.rows for t in report.tables)} rows in all")
-    print(f"archive: {report.archive} ({_human(report.archive_bytes)}, AES-256, names hidden)")
-    print(f"SHA-256: {report.archive_sha256}")
-    print(f"manifest (no secret): {report.manifest_copy}")
-    print("Send the password to the Association by another channel than the archive.")
+        print("  " + _("{name} {rows} rows").format(name=f"{table.name:<{width}}",
+                                                   rows=f"{table.rows:>10}"))  # fmt: skip
+    print(_("{rows} rows in all").format(rows=sum(t.rows for t in report.tables)))
+    print(
+        _("Package: {path} ({size}, AES-256, file names hidden)").format(
+            path=report.archive, size=human_size(report.archive_bytes)
+        )
+    )
+    print(_("SHA-256: {digest}").format(digest=report.archive_sha256))
+    print(_("manifest (no secret): {path}").format(path=report.manifest_copy))
+    print(_("Send the password to the Association by another channel than the archive."))
     return 0
