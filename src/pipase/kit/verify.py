@@ -1,7 +1,8 @@
 """`pipase hash --verifier`: the published conformance vectors through this installation.
 
-The vectors (`protocol_data/conformance_vectors.csv`, a copy of the project's
-`tests/fixtures/protocol/conformance_vectors.csv`, synthetic people) give, for each name, first
+The vectors (`kit/conformance_vectors.csv`, a copy of the project's
+`tests/fixtures/protocol/conformance_vectors.csv`, synthetic people, kept out of dbt's seed paths
+so that dbt sees one seed; a test checks that the two are identical) give, for each name, first
 name and birth date, the normalised names and the four keys (SHA-256 and HMAC-SHA-256 with the
 test key `pipase-test-key-not-secret`). Each row goes through the protocol's scalar functions
 and through the kit's key engine, the path `pipase hash` takes; the first difference is returned.
@@ -16,9 +17,8 @@ from pathlib import Path
 
 from pipase import protocol
 from pipase.kit.keys import KeyEngine
-from pipase.paths import PROTOCOL_DATA_DIR
 
-VECTORS_FILE = PROTOCOL_DATA_DIR / "conformance_vectors.csv"
+VECTORS_FILE = Path(__file__).with_name("conformance_vectors.csv")
 TEST_KEY = b"pipase-test-key-not-secret"
 VECTOR_DATE_FORMAT = "%Y-%m-%d"
 
