@@ -212,6 +212,8 @@ NAME_PARTICLES = _word_set(
     """DE DES DU LA LE LES DEL DELLA DOS DAS VAN VON DER DEN BEN BIN BINT AIT OULD EL AL"""
 )
 
+_NOT_KNOWN_NAMES = NAME_PARTICLES | NOT_A_PERSON_WORDS | {""}
+
 # Kinds a value can have (cached per distinct value).
 _NOTHING = 0
 _EMPTY = 1
@@ -312,15 +314,6 @@ def classify(value: str) -> object:
     return long_words or _NOTHING
 
 
-def name_words(values: Iterable[object]) -> set[str]:
-    """The words of a file's own name columns, normalised, for the content rule NAMES."""
-    words: set[str] = set()
-    for value in values:
-        if value is not None:
-            words.update(words_of(value if isinstance(value, str) else str(value)))
-    return {w for w in words if len(w) >= MIN_NAME_LETTERS} - NAME_PARTICLES - NOT_A_PERSON_WORDS
-
-
 @dataclass
 class Finding:
     """One identifying column: where (column, first line), which rule, how much; no value."""
@@ -368,7 +361,8 @@ class ContentDetector:
     (a single full date, e-mail, phone or NIR is enough: no later row can change that).
     """
 
-    CACHE_LIMIT = 500_000
+    CACHE_LIMIT = 500_000  # distinct values classified, kept before the cache is emptied
+    KNOWN_LIMIT = 2_000_000  # the file's own names kept (later ones are not added)
 
     def __init__(self, columns: Sequence[str], reference: frozenset[str] | None = None) -> None:
         self._stats = [_ColumnStats(name) for name in columns]
@@ -377,11 +371,24 @@ class ContentDetector:
         self._cache: dict[str, object] = {}
 
     def add_known_names(self, values: Iterable[object]) -> None:
-        self._known |= name_words(values)
+        """Add the file's own names: raw values (str) or names already normalised (bytes, as
+        the kit's key engine gives them). A value is then a name when one of its words, or all
+        its words together, is one of them ("Ben Salah" and "BENSALAH" alike)."""
+        if len(self._known) > self.KNOWN_LIMIT:
+            return
+        for value in values:
+            if isinstance(value, bytes):
+                if len(value) >= MIN_NAME_LETTERS:
+                    self._known.add(value.decode("ascii"))
+            elif value is not None:
+                words = words_of(value if isinstance(value, str) else str(value))
+                self._known.update(w for w in words if len(w) >= MIN_NAME_LETTERS)
+                self._known.add("".join(words))
+        self._known -= _NOT_KNOWN_NAMES
 
     def _is_name(self, words: tuple[str, ...]) -> bool:
         reference, known = self._reference, self._known
-        return any(w in reference or w in known for w in words)
+        return any(w in reference or w in known for w in words) or "".join(words) in known
 
     def feed(self, position: int, values: Sequence[str], lines: Sequence[int]) -> None:
         stats = self._stats[position]

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from pipase.protocol import (
     REASON_NO_FIRST_NAME,
@@ -25,6 +26,9 @@ from pipase.protocol import (
 )
 
 CACHE_LIMIT = 1_000_000  # distinct values kept per cache before it is emptied
+# What protocol.normalised_bytes deletes from upper-cased ASCII, keeping the line ends that
+# separate the values of one batch.
+_ASCII_NOT_A_TO_Z_NOR_NEWLINE = bytes(c for c in range(128) if not (65 <= c <= 90 or c == 10))
 
 
 @dataclass
@@ -34,8 +38,8 @@ class BatchKeys:
     primary: list[str]
     secondary: list[str]
     reason: list[str]
-    month: list[str]  # AAAA-MM, for --mois-naissance
-    new_names: set  # the distinct raw name values first seen in this batch
+    month: Sequence[str]  # AAAA-MM, for --mois-naissance
+    new_names: set[bytes]  # names (normalised) first seen in this batch: the file's own names
 
 
 class KeyEngine:
@@ -45,30 +49,31 @@ class KeyEngine:
         self.date_formats = list(date_formats)
         self.key = key
         self._names: dict[object, bytes] = {}
-        self._days: dict[object, bytes] = {}
-        self._months: dict[object, bytes] = {}
-        self._reasons: dict[object, str] = {}
-        self._year_months: dict[object, str] = {}
+        # JJMMAAAA, MMAAAA, reason, AAAA-MM of each distinct birth date value
+        self._date_caches: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
 
     def _normalised(self, values: Sequence[object], new: set) -> list[bytes]:
         cache = self._names
         if len(cache) > CACHE_LIMIT:
             cache.clear()
         missing = set(values).difference(cache)
-        for value in missing:
-            cache[value] = normalised_bytes(value)
-        new |= missing
+        text = [v for v in missing if type(v) is str and v.isascii() and "\n" not in v]
+        if text:  # normalised_bytes of every ASCII value at once: one upper and one delete
+            joined = "\n".join(text).encode("ascii").upper()
+            normalised = joined.translate(None, _ASCII_NOT_A_TO_Z_NOR_NEWLINE).split(b"\n")
+            cache.update(zip(text, normalised, strict=True))
+            new.update(normalised)
+            missing.difference_update(text)
+        for value in missing:  # other scripts, accents, numbers, dates: one by one
+            cache[value] = normalised_value = normalised_bytes(value)
+            new.add(normalised_value)
         return list(map(cache.__getitem__, values))
 
     def _dates(self, values: Sequence[object]) -> tuple[list, list, list, list]:
-        days, months, reasons, year_months = (
-            self._days,
-            self._months,
-            self._reasons,
-            self._year_months,
-        )
+        """JJMMAAAA, MMAAAA (bytes), the reason ("" when read) and AAAA-MM of each value."""
+        days, months, reasons, year_months = self._date_caches
         if len(days) > CACHE_LIMIT:
-            for cache in (days, months, reasons, year_months):
+            for cache in self._date_caches:
                 cache.clear()
         for value in set(values).difference(days):
             try:
@@ -81,12 +86,8 @@ class KeyEngine:
                 months[value] = format_birth_month(born).encode("ascii")
                 year_months[value] = f"{born.year:04d}-{born.month:02d}"
                 reasons[value] = ""
-        return (
-            list(map(days.__getitem__, values)),
-            list(map(months.__getitem__, values)),
-            list(map(reasons.__getitem__, values)),
-            list(map(year_months.__getitem__, values)),
-        )
+        # one C-level map per part (cheaper than unzipping tuples of a batch)
+        return tuple(list(map(cache.__getitem__, values)) for cache in self._date_caches)
 
     def batch(
         self,
@@ -103,6 +104,8 @@ class KeyEngine:
             names = [b or n for b, n in zip(birth, names, strict=True)]
         firsts = self._normalised(prenom, new)
         days, months, reasons, year_months = self._dates(date_naissance)
+        # One comprehension per key: measured faster than chained C-level maps (the
+        # comprehension's per-row work is what map(methodcaller("hexdigest")) costs anyway).
         key = self.key
         if key is None:
             sha = hashlib.sha256
@@ -115,14 +118,13 @@ class KeyEngine:
                 for n, m in zip(names, months, strict=True)
             ]
         else:
-            mac = hmac.digest
+            mac = partial(hmac.digest, key, digest="sha256")
             primary = [
-                mac(key, n + f + d, "sha256").hex() if n and f and d else ""
+                mac(n + f + d).hex() if n and f and d else ""
                 for n, f, d in zip(names, firsts, days, strict=True)
             ]
             secondary = [
-                mac(key, n + m, "sha256").hex() if n and m else ""
-                for n, m in zip(names, months, strict=True)
+                mac(n + m).hex() if n and m else "" for n, m in zip(names, months, strict=True)
             ]
         # nom_vide first, then the birth date's reason, then prenom_vide (as the SQL macro)
         reason = [

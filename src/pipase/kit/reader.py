@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import repeat
 from pathlib import Path
 
 from pipase.errors import PipaseError
@@ -284,13 +285,18 @@ class CsvSource:
             numbers = [n for n, _line in kept]
             lines = [line for _n, line in kept]
         plain = '"' not in text
-        if plain:
-            rows = [line.split(separator) for line in lines]
-        else:
-            rows = [
-                self._parse_quoted(line, n) if '"' in line else line.split(separator)
-                for n, line in zip(numbers, lines, strict=True)
-            ]
+        if plain:  # no quote: a line's fields are what lies between separators
+            counts = list(map(str.count, lines, repeat(separator, len(lines))))
+            if counts.count(width - 1) != len(counts):
+                rows = [line.split(separator) for line in lines]
+                self._field_count_error(rows, numbers, width, end_of_file)
+            fields = separator.join(lines).split(separator) if lines else []
+            columns = [fields[i::width] for i in range(width)]
+            return _Block(Batch(columns, numbers, plain), after)
+        rows = [
+            self._parse_quoted(line, n) if '"' in line else line.split(separator)
+            for n, line in zip(numbers, lines, strict=True)
+        ]
         if rows and (len(rows[0]) != width or len(set(map(len, rows))) != 1):
             self._field_count_error(rows, numbers, width, end_of_file)
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
