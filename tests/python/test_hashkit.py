@@ -552,3 +552,16 @@ def test_library_call_with_a_namespace(tmp_path):
     report = hashkit.hash_file(args)
     assert (report.rows_in, report.rows_out) == (7, 7)
     assert os.path.getsize(out) > 0
+
+
+def test_a_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    src, out = write_csv(tmp_path / "p.csv"), tmp_path / "o.csv"
+
+    def full_disk(self, columns, lines, plain):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer.CsvWriter, "write", full_disk)
+    assert main(hash_args(src, out)) == 1
+    err = capsys.readouterr().err
+    assert "[io]" in err and "No space left on device" in err and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob(".o.csv.*"))

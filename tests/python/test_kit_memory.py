@@ -38,7 +38,7 @@ def partner_file(path: Path, rows: int) -> Path:
     names = [f"Nom{i}" for i in range(500)]
     firsts = [f"Prenom{i}" for i in range(200)]
     lines = ["nom;prenom;ddn;situation;commentaire"]
-    for i in range(rows):
+    for _row in range(rows):
         lines.append(
             f"{rng.choice(names)};{rng.choice(firsts)};{rng.randint(1, 28):02d}/"
             f"{rng.randint(1, 12):02d}/{rng.randint(1990, 2010)};emploi;ras"

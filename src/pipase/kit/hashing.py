@@ -152,6 +152,14 @@ def hash_file(options: Options) -> Report:
     file = source.file
     try:
         return _run(options, source, key, file)
+    except OSError as error:  # disk full, permission denied, a file removed meanwhile
+        raise KitError(
+            _("cannot read or write a file: {reason}").format(
+                reason=error.strerror or type(error).__name__
+            ),
+            rule="io",
+            file=str(error.filename) if error.filename else None,
+        ) from None
     finally:
         source.close()
 
