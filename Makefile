@@ -40,7 +40,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,association]'
+	$(BIN)/python -m pip install --quiet -e '.[pipeline,synth,dev,association]'
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv with the pinned dependencies

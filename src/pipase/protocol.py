@@ -1,15 +1,18 @@
-"""The hashing protocol (annex 1 of the convention, closed by docs/protocole_hachage.md).
+"""The hashing protocol: annex 1 of the convention and the rules that close it
+(docs/protocole_hachage.md, whose section numbers the comments cite).
 
-Two layers:
-
-* scalar functions (`normalise_name`, `primary_key`, ...) that state each rule once, readable
-  and used as the reference in tests;
-* `compute_keys`, the vectorised path used by `pipase hash` and the loaders: names are
-  normalised once per distinct value, and digests are computed set-based in DuckDB.
+Standard library only: the partners' kit (`pipase hash`, installed alone with `pip install
+pipase`) and the dbt-duckdb plugin import it. Each rule is stated once, as a scalar function
+(`normalise_name`, `parse_birth_date`, `primary_key`, ...); the kit's streaming engine
+(`pipase.kit.keys`) calls these once per distinct value and hashes with `hashlib`.
 
 Normalisation uses the letter map `protocol_data/ref_letter_map.csv` (generated from Unicode by
 `scripts/generate_letter_map.py`), the same table that the SQL macros read as the dbt seed
 `ref_letter_map`, so that SQL and Python cannot drift apart.
+
+`compute_keys`, `KeyColumns`, `normalise_series` and `digest_many` (pandas in, pandas out) live
+in `pipase.protocol_frames` (the `pipeline` extra) and are still reachable here by name, imported
+on first use.
 """
 
 from __future__ import annotations
@@ -19,16 +22,9 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
-
-import duckdb
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipase.connection_secrets import (  # noqa: F401 (re-exported)
     CODE_KEY_ENV,
@@ -36,6 +32,8 @@ from pipase.connection_secrets import (  # noqa: F401 (re-exported)
     hmac_pads,
     set_hmac_key,
 )
+from pipase.errors import PipaseError
+from pipase.i18n import _
 from pipase.paths import PROTOCOL_DATA_DIR
 
 LETTER_MAP_FILE = PROTOCOL_DATA_DIR / "ref_letter_map.csv"
@@ -48,8 +46,12 @@ REASON_NO_BIRTH_DATE = "date_naissance_absente"
 REASON_BAD_BIRTH_DATE = "date_naissance_invalide"
 
 
-class ProtocolError(ValueError):
-    """A value that the protocol cannot key (the message never contains the value)."""
+class ProtocolError(PipaseError, ValueError):
+    """A value that the protocol cannot key (the message never contains the value).
+
+    Raised by `parse_birth_date` with one of the REASON_* codes as its message (the kit writes
+    it in `motif_sans_cle`), and by `key_from_environment` when the secret is missing.
+    """
 
 
 @lru_cache(maxsize=1)
@@ -64,6 +66,24 @@ def normalise_name(value: str | None) -> str | None:
         return None
     result = _NOT_A_TO_Z.sub("", str(value).translate(_translation_table()))
     return result or None
+
+
+# Every ASCII byte but A-Z: what normalised_bytes deletes after upper-casing ASCII text.
+_ASCII_NOT_A_TO_Z = bytes(c for c in range(128) if not 65 <= c <= 90)
+
+
+def normalised_bytes(value: object) -> bytes:
+    """normalise_name(value) as ASCII bytes, b"" where it gives None: the kit's path, once per
+    distinct value. For ASCII text the letter map only upper-cases a-z (it gives no letter for
+    any other ASCII character), so upper-casing the bytes and deleting everything outside A-Z
+    is the same rule, done in C; any other text goes through normalise_name."""
+    if value is None or (isinstance(value, float) and value != value):
+        return b""
+    text = value if isinstance(value, str) else str(value)
+    if text.isascii():
+        return text.encode("ascii").upper().translate(None, _ASCII_NOT_A_TO_Z)
+    result = normalise_name(text)
+    return result.encode("ascii") if result else b""
 
 
 def surname(nom_naissance: str | None, nom_usage: str | None) -> str | None:
@@ -145,189 +165,23 @@ def key_from_environment() -> bytes:
     secret = os.environ.get(HASH_KEY_ENV, "")
     if not secret:
         raise ProtocolError(
-            f"the keyed variant needs the secret in the environment variable {HASH_KEY_ENV}, "
-            "which is not set"
+            _(
+                "the keyed variant needs the secret in the environment variable {variable}, "
+                "which is not set"
+            ).format(variable=HASH_KEY_ENV),
+            rule="missing_secret",
         )
     return secret.encode("utf-8")
 
 
-_DIGEST_SQL = "select sha256(message) as digest from messages"
-_HMAC_SQL = (
-    "select sha256(getvariable('pipase_hmac_opad') "
-    "|| unhex(sha256(getvariable('pipase_hmac_ipad') || encode(message)))) as digest "
-    "from messages"
-)
+# Names kept here for the callers of the vectorised path (bench, scripts): imported on first use,
+# so that importing this module never imports pandas.
+_FRAME_NAMES = ("compute_keys", "KeyColumns", "normalise_series", "digest_many")
 
 
-def digest_many(messages: Iterable[str | None], key: bytes | None = None) -> list[str | None]:
-    """Digest a column of messages set-based in DuckDB (None stays None), in input order."""
-    frame = pd.DataFrame({"message": pd.Series(list(messages), dtype="string")})
-    connection = duckdb.connect()
-    try:
-        connection.register("messages", frame)
-        if key is None:
-            result = connection.execute(_DIGEST_SQL).df()
-        else:
-            set_hmac_key(connection, key)
-            result = connection.execute(_HMAC_SQL).df()
-    finally:
-        connection.close()
-    return [None if pd.isna(v) else v for v in result["digest"]]
+def __getattr__(name: str):
+    if name in _FRAME_NAMES:
+        from pipase import protocol_frames
 
-
-@dataclass(frozen=True)
-class KeyColumns:
-    """Names of the identifying columns of a partner's file."""
-
-    nom: str
-    prenom: str
-    date_naissance: str
-    nom_naissance: str | None = None
-
-
-def _normalise_distinct(values: Iterable[object]) -> list[str | None]:
-    """normalise_name of each value (the scalar path, for values that are not all text)."""
-    return [normalise_name(value) for value in values]
-
-
-def _normalise_distinct_arrow(values: pa.Array) -> pa.Array:
-    """normalise_name of each text value, set-based; empty results become null.
-
-    For ASCII text the letter map only upper-cases a-z (no other ASCII character gives letters),
-    so Arrow's upper() then removing everything outside A-Z gives the same result in C++; only
-    the other values (accents, ligatures, other scripts) go through the letter map in Python.
-    """
-    values = values.cast(pa.string())
-    is_ascii = pc.fill_null(pc.string_is_ascii(values), True)
-    result = pc.replace_substring_regex(pc.utf8_upper(values), pattern="[^A-Z]+", replacement="")
-    other = pc.invert(is_ascii)
-    if pc.any(other).as_py():
-        table = _translation_table()
-        keep = _NOT_A_TO_Z.sub
-        replacements = [
-            keep("", value.translate(table)) for value in pc.filter(values, other).to_pylist()
-        ]
-        result = pc.replace_with_mask(result, other, pa.array(replacements, type=pa.string()))
-    return pc.if_else(pc.equal(result, ""), pa.scalar(None, pa.string()), result)
-
-
-def _codes_and_uniques(values: pd.Series) -> tuple[np.ndarray, list[object] | pd.Index]:
-    """Codes (-1 for a missing value) and the distinct values."""
-    return pd.factorize(values, use_na_sentinel=True)
-
-
-def _take(distinct: pa.Array, codes: np.ndarray) -> pa.Array:
-    """distinct[code] for each code; null where the code is -1 (a missing value)."""
-    return pc.take(distinct, pa.array(codes, mask=codes < 0))
-
-
-def _normalise_arrow(values: pd.Series) -> pa.Array:
-    """The column normalised once per distinct value, as an Arrow string array."""
-    codes, uniques = _codes_and_uniques(values)
-    try:
-        distinct = pa.array(uniques, type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the scalar path, str(value)
-        distinct = pa.array(_normalise_distinct(list(uniques)), type=pa.string())
-    else:
-        distinct = _normalise_distinct_arrow(distinct)
-    return _take(distinct, codes)
-
-
-def _as_series(values: pa.Array, index: pd.Index, name=None) -> pd.Series:
-    return pd.Series(
-        pd.arrays.ArrowStringArray(pa.chunked_array([values], type=pa.string())),
-        index=index,
-        name=name,
-    )
-
-
-def normalise_series(values: pd.Series) -> pd.Series:
-    """Normalise a column, once per distinct value."""
-    return _as_series(_normalise_arrow(values), values.index, values.name)
-
-
-_PAIR_DIGEST_SQL = "select sha256(primaire) as primaire, sha256(secondaire) as secondaire from m"
-_PAIR_HMAC_SQL = "select {p} as primaire, {s} as secondaire from m".format(
-    **{
-        column[0]: "sha256(getvariable('pipase_hmac_opad') || unhex(sha256("
-        f"getvariable('pipase_hmac_ipad') || encode({column}))))"
-        for column in ("primaire", "secondaire")
-    }
-)
-
-
-# DuckDB scans an Arrow table one record batch per task: one 1,000,000-row batch is hashed by
-# one thread; batches of this size let every core work (and cost less CPU even on one core:
-# 1M rows, 2.3-2.9 s -> 1.7-1.9 s measured with the second core busy). Order is preserved.
-_DIGEST_BATCH_ROWS = 65_536
-
-
-def _digest_pair(primary: pa.Array, secondary: pa.Array, key: bytes | None) -> pa.Table:
-    """Both keys' digests in one set-based DuckDB pass over Arrow columns, in input order."""
-    messages = pa.table({"primaire": primary, "secondaire": secondary})
-    batches = pa.Table.from_batches(
-        messages.to_batches(max_chunksize=_DIGEST_BATCH_ROWS), schema=messages.schema
-    )
-    connection = duckdb.connect()
-    try:
-        connection.register("m", batches)
-        if key is None:
-            return connection.execute(_PAIR_DIGEST_SQL).to_arrow_table()
-        set_hmac_key(connection, key)
-        return connection.execute(_PAIR_HMAC_SQL).to_arrow_table()
-    finally:
-        connection.close()
-
-
-def compute_keys(
-    frame: pd.DataFrame,
-    columns: KeyColumns,
-    date_formats: Sequence[str],
-    key: bytes | None = None,
-) -> pd.DataFrame:
-    """Primary key, secondary key and the reason for a missing key, one row per input row."""
-    name = _normalise_arrow(frame[columns.nom])
-    if columns.nom_naissance:
-        name = pc.coalesce(_normalise_arrow(frame[columns.nom_naissance]), name)
-    first = _normalise_arrow(frame[columns.prenom])
-
-    # Birth dates: parsed and formatted once per distinct value, spread back by code.
-    codes, uniques = _codes_and_uniques(frame[columns.date_naissance])
-    day_parts: list[str | None] = []
-    month_parts: list[str | None] = []
-    reasons: list[str | None] = []
-    for value in uniques:
-        try:
-            born = parse_birth_date(value, date_formats)
-        except ProtocolError as error:
-            day_parts.append(None)
-            month_parts.append(None)
-            reasons.append(str(error))
-        else:
-            day_parts.append(format_birth_date(born))
-            month_parts.append(format_birth_month(born))
-            reasons.append(None)
-    day = _take(pa.array(day_parts, type=pa.string()), codes)
-    month = _take(pa.array(month_parts, type=pa.string()), codes)
-    reason = _take(pa.array(reasons, type=pa.string()), codes)
-    reason = pc.if_else(pc.less(pa.array(codes), 0), REASON_NO_BIRTH_DATE, reason)
-
-    digests = _digest_pair(
-        pc.binary_join_element_wise(name, first, day, ""),
-        pc.binary_join_element_wise(name, month, ""),
-        key,
-    )
-
-    is_date = pc.is_valid(day)
-    reason = pc.if_else(pc.and_(is_date, pc.is_null(first)), REASON_NO_FIRST_NAME, reason)
-    reason = pc.if_else(pc.is_null(name), REASON_NO_SURNAME, reason)
-    return pd.DataFrame(
-        {
-            "cle_hachage": _as_series(digests.column("primaire").combine_chunks(), frame.index),
-            "cle_hachage_secondaire": _as_series(
-                digests.column("secondaire").combine_chunks(), frame.index
-            ),
-            "motif_sans_cle": _as_series(reason, frame.index),
-        },
-        index=frame.index,
-    )
+        return getattr(protocol_frames, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

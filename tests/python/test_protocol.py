@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 import pytest
 from conftest import REPO, run_dbt
 from hypothesis import given, settings
@@ -315,16 +314,64 @@ def test_keyed_dbt_run_never_writes_the_secret(tmp_path: Path):
     assert secret not in result.stdout + result.stderr
 
 
-def test_digests_stay_in_input_order_across_arrow_batches():
-    # more rows than one record batch (_DIGEST_BATCH_ROWS): DuckDB hashes batches in parallel
-    rows = 3 * protocol._DIGEST_BATCH_ROWS + 17
-    primary = [f"NOM{i}PRENOM{i % 977}0101{1990 + i % 30}" for i in range(rows)]
-    secondary = [f"NOM{i}01{1990 + i % 30}" for i in range(rows)]
-    digests = protocol._digest_pair(pa.array(primary), pa.array(secondary), None)
-    assert digests.num_rows == rows
-    assert digests.column("primaire").to_pylist() == [
-        hashlib.sha256(m.encode()).hexdigest() for m in primary
+def test_the_package_ships_the_published_vectors():
+    """`pipase hash --verifier` reads the package's copy: it must be the fixture, byte for byte."""
+    from pipase.kit import verify
+
+    assert verify.VECTORS_FILE.read_bytes() == VECTORS.read_bytes()
+
+
+def test_normalised_bytes_equals_normalise_name_on_every_code_point():
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        character = chr(code)
+        expected = (protocol.normalise_name(character) or "").encode("ascii")
+        assert protocol.normalised_bytes(character) == expected, hex(code)
+    names = fuzz_names(20_000, seed=3)
+    assert [protocol.normalised_bytes(n) for n in names] == [
+        (protocol.normalise_name(n) or "").encode("ascii") for n in names
     ]
-    assert digests.column("secondaire").to_pylist() == [
-        hashlib.sha256(m.encode()).hexdigest() for m in secondary
-    ]
+
+
+@pytest.mark.parametrize("key", [None, TEST_KEY], ids=["sha256", "hmac"])
+def test_the_kits_engine_equals_the_scalar_functions(key):
+    """The streaming engine of `pipase hash` against primary_key/secondary_key, row by row, in
+    input order, on hard names, birth names, odd and missing dates."""
+    from pipase.kit.keys import KeyEngine
+
+    rng = random.Random(8)
+    names = fuzz_names(5_000, seed=21) + ["", " ", "-", None]
+    rows = []
+    for i in range(20_000):
+        born = date(rng.randint(1950, 2015), rng.randint(1, 12), rng.randint(1, 28))
+        text = rng.choice([born.strftime("%d/%m/%Y"), "", "31/02/2001", "  ", born.isoformat()])
+        birth = rng.choice(names) if i % 5 == 0 else None
+        rows.append((rng.choice(names), rng.choice(names), text, birth))
+    engine = KeyEngine(["%d/%m/%Y"], key)
+    result = engine.batch(*[[r[c] for r in rows] for c in range(4)])
+    for i, (nom, prenom, text, birth) in enumerate(rows):
+        try:
+            born = protocol.parse_birth_date(text, ["%d/%m/%Y"])
+        except protocol.ProtocolError:
+            born = None
+        primary = protocol.primary_key(nom, prenom, born, nom_naissance=birth, key=key)
+        secondary = protocol.secondary_key(nom, born, nom_naissance=birth, key=key)
+        assert (result.primary[i], result.secondary[i]) == (primary or "", secondary or ""), i
+    assert sum(1 for p in result.primary if p) > 2_000  # keyed rows are part of the test
+
+
+def test_compute_keys_still_answers_by_name_through_the_engine():
+    frame = pd.DataFrame(
+        {
+            "nom": ["Dupont", None, "Martin", "Strauß"],
+            "prenom": ["Marie", "Jean", None, "Jürgen"],
+            "dn": ["01/01/2000", "02/02/2000", "03/03/2000", None],
+        }
+    )
+    keys = protocol.compute_keys(frame, protocol.KeyColumns("nom", "prenom", "dn"), ["%d/%m/%Y"])
+    assert keys["cle_hachage"][0] == protocol.primary_key("DUPONT", "MARIE", date(2000, 1, 1))
+    assert keys["cle_hachage"][1:].isna().all()
+    assert list(keys["motif_sans_cle"].fillna("")) == [
+        "", "nom_vide", "prenom_vide", "date_naissance_absente",
+    ]  # fmt: skip

@@ -748,18 +748,18 @@ def test_partner_file_with_an_identifying_column_is_refused(study, tmp_path, cap
     path = write_partner(tmp_path / "partenaire.csv", [partner_row(1, **{column: "x"})])
     assert do_import(study, None, "--partner", str(path)) == 1
     err = capsys.readouterr().err
-    assert "looking identifying by their name" in err and column in err
+    assert "nom de colonne identifiant" in err and column in err
     assert not (study / "association" / "asso.duckdb").exists()
 
 
 @pytest.mark.parametrize(
     ("value", "rule"),
     [
-        ("14/07/2003", "full date"),
-        ("2003-07-14", "full date"),
-        ("someone@example.org", "e-mail"),
-        ("06 12 34 56 78", "phone"),
-        ("1 03 07 93 066 123 45", "social security number (NIR)"),
+        ("14/07/2003", "dates complètes"),
+        ("2003-07-14", "dates complètes"),
+        ("someone@example.org", "adresses électroniques"),
+        ("06 12 34 56 78", "numéros de téléphone"),
+        ("1 03 07 93 066 123 45", "numéros de sécurité sociale (NIR)"),
     ],
 )
 def test_partner_values_that_look_identifying_are_refused(study, tmp_path, capsys, value, rule):
@@ -767,8 +767,8 @@ def test_partner_values_that_look_identifying_are_refused(study, tmp_path, capsy
     path = write_partner(tmp_path / "partenaire.csv", rows)
     assert do_import(study, None, "--partner", str(path)) == 1
     err = capsys.readouterr().err
-    assert f"column evenement: 1 value(s) look like a {rule}" in err
-    assert "line 3" in err
+    assert f"colonne evenement : 1 valeur(s) ressemblent à des {rule}" in err
+    assert "ligne 3" in err
     assert value not in err  # the message never repeats a value
 
 
@@ -781,16 +781,18 @@ def test_partner_file_with_bad_keys_is_refused(study, tmp_path, capsys, bad_key)
     path = write_partner(tmp_path / "partenaire.csv", rows)
     assert do_import(study, None, "--partner", str(path)) == 1
     err = capsys.readouterr().err
-    assert "column cle_hachage: 1 key(s) are not 64 lower-case hexadecimal" in err
-    assert "line 3" in err
+    assert "colonne cle_hachage : 1 clé(s) ne sont pas 64 caractères hexadécimaux" in err
+    assert "ligne 3" in err
 
 
 def test_partner_file_needs_the_kit_columns_and_reasons(tmp_path):
     path = write_partner(tmp_path / "p.csv", [{"cle_hachage": key("a"), "situation": "x"}])
-    with pytest.raises(TransmissionError, match="missing: the file must be produced by"):
+    with pytest.raises(
+        TransmissionError, match="absente\\(s\\) : le fichier doit être produit par"
+    ):
         partners.check_partner_file(path)
     rows = [partner_row(1, cle_hachage="")]
-    with pytest.raises(TransmissionError, match="without a key and without motif_sans_cle"):
+    with pytest.raises(TransmissionError, match="sans clé et sans motif_sans_cle"):
         partners.check_partner_file(write_partner(tmp_path / "q.csv", rows))
 
 

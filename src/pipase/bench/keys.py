@@ -2,7 +2,7 @@
 
 (a) naive: what a newcomer writes first: pandas `apply` row by row, `unicodedata` NFKD, the
     protocol's fold by hand, `hashlib` (measured on a subsample and scaled linearly);
-(b) kit: `pipase.protocol.compute_keys`, the vectorised path of `pipase hash` (all rows);
+(b) kit: `pipase.protocol.compute_keys`, the key engine of `pipase hash` in process (all rows);
 (c) sql: the dbt macros (`normalise_distinct_names`, `primary_key`, `secondary_key`,
     `unkeyable_reason`) compiled by dbt and run on DuckDB, shaped like the `int_keys__*` models
     (distinct names normalised once, joined back, birth date parsed, keys);
@@ -11,33 +11,38 @@
 
 Every method's keys are compared row by row with the others (the naive one on its subsample):
 a benchmark of implementations that disagree would compare different work.
+
+Then the partners' view, as whole processes on the same CSV file in the same run: `pipase hash`
+(CSV in, CSV out) against the naive script `python -m pipase.bench.naive` (pandas read_csv,
+apply, to_csv), both timed as subprocesses with their peak memory, their output keys compared
+row by row (`kit_process`, `naive_process`; the target is the ratio `kit_process_speedup`).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 import time
-import unicodedata
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipase import paths, protocol
 from pipase.bench.identities import DATE_FORMAT, describe, identity_frame
+from pipase.bench.measure import run_measured
+from pipase.bench.naive import (  # noqa: F401 (the naive baseline's names, used by tests)
+    NAIVE_FOLDS,
+    naive_keys,
+    naive_normalise,
+    naive_row,
+)
 
-# What a newcomer copies from section 1, step 3 of the protocol.
-NAIVE_FOLDS = {
-    "Œ": "OE", "œ": "OE", "Æ": "AE", "æ": "AE", "ß": "SS", "ẞ": "SS", "Ø": "O", "ø": "O",
-    "Ł": "L", "ł": "L", "Đ": "D", "đ": "D", "Ð": "D", "ð": "D", "Þ": "TH", "þ": "TH",
-    "ı": "I", "Ħ": "H", "ħ": "H",
-}  # fmt: skip
 KEY_COLUMNS = ("cle_hachage", "cle_hachage_secondaire")
 METHODS = ("naive", "kit", "sql", "limit")
 
@@ -77,40 +82,6 @@ LIMIT_SQL = (
     "select i, sha256(message_primaire) as cle_hachage, sha256(message_secondaire) "
     "as cle_hachage_secondaire from bench_messages"
 )
-
-
-# --------------------------------------------------------------------------- (a) naive
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
-def naive_normalise(text):
-    """Section 1 as a newcomer writes it, character by character with unicodedata."""
-    if _missing(text):
-        return None
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(NAIVE_FOLDS.get(ch, ch) for ch in text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    text = re.sub("[^A-Z]", "", text.upper())
-    return text or None
-
-
-def naive_row(row):
-    nom = naive_normalise(row["nom_naissance"]) or naive_normalise(row["nom"])
-    prenom = naive_normalise(row["prenom"])
-    if _missing(row["date_naissance"]) or nom is None:
-        return (None, None)
-    born = datetime.strptime(row["date_naissance"], DATE_FORMAT)
-    secondary = hashlib.sha256((nom + born.strftime("%m%Y")).encode("ascii")).hexdigest()
-    if prenom is None:
-        return (None, secondary)
-    primary = hashlib.sha256((nom + prenom + born.strftime("%d%m%Y")).encode("ascii")).hexdigest()
-    return (primary, secondary)
-
-
-def naive_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    pairs = frame.apply(naive_row, axis=1)
-    return pd.DataFrame(pairs.tolist(), columns=list(KEY_COLUMNS), index=frame.index)
 
 
 # --------------------------------------------------------------------------- (b) kit
@@ -234,9 +205,16 @@ def _disagreements(reference: dict, other: dict, positions: list[int] | None = N
 
 
 def compare_keys(
-    rows: int, naive_rows: int, work: Path, seed: int = 93, log=print, keep_keys: bool = False
+    rows: int,
+    naive_rows: int,
+    work: Path,
+    seed: int = 93,
+    log=print,
+    keep_keys: bool = False,
+    processes: bool = True,
 ) -> dict[str, object]:
-    """Run the four methods on `rows` identity rows; timings, ratios and agreement.
+    """Run the four methods on `rows` identity rows; timings, ratios and agreement; then (with
+    `processes`) the kit and the naive script as whole processes on the same rows in a CSV.
 
     With `keep_keys`, the result also holds, under "_keys", the identity rows and each method's
     keys (DataFrames; never written to results.json), for tests.
@@ -256,7 +234,7 @@ def compare_keys(
 
     log(f"keys: (a) naive pandas apply on a subsample of {naive_rows:,} rows")
     naive, naive_seconds = timed("naive", naive_keys, subsample)
-    log(f"keys: (b) partners' kit (protocol.compute_keys) on {rows:,} rows")
+    log(f"keys: (b) partners' kit's engine in process (protocol.compute_keys) on {rows:,} rows")
     kit, kit_seconds = timed("kit", kit_keys, frame)
 
     connection = duckdb.connect(str(database))
@@ -388,6 +366,15 @@ def compare_keys(
     ratios |= {f"cpu_{m}_speedup_vs_naive": round(cpu["naive"] / cpu[m], 2) for m in METHODS[1:]}
     ratios |= {f"cpu_{m}_vs_limit": round(cpu[m] / cpu["limit"], 2) for m in METHODS}
     ratios["sql_file_vs_limit_file"] = round(sql_file_seconds / limit_file_seconds, 2)
+    whole = None
+    if processes:
+        whole = compare_processes(frame, work, seed, log)
+        agreement["kit_process_vs_kit"] = _disagreements(reference, whole.pop("_kit_keys"))
+        agreement["kit_process_vs_naive_process"] = whole.pop("_disagreements")
+        for name in ("kit_process", "naive_process"):
+            methods[name] = whole[name]
+        ratios["kit_process_speedup_vs_naive_process"] = whole["speedup"]
+        ratios["cpu_kit_process_speedup_vs_naive_process"] = whole["cpu_speedup"]
     result = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "rows": rows,
@@ -401,6 +388,7 @@ def compare_keys(
         "ratios": ratios,
         "disagreements": agreement,
         "all_methods_agree": not any(agreement.values()),
+        "processes": whole,
         "ratios_note": "wall-clock ratios; cpu_* ratios use CPU time of all threads (steadier "
         "on a shared machine; DuckDB runs on several threads, so its wall time is lower)",
     }
@@ -413,6 +401,92 @@ def compare_keys(
             "limit": limit,
         }
     return result
+
+
+# --------------------------------------------------------------------------- whole processes
+SITUATIONS = ("emploi", "formation", "CEJ", "sans solution", "études")
+PROCESS_IDENTITY_ARGS = [
+    "--nom", "nom", "--nom-naissance", "nom_naissance", "--prenom", "prenom",
+    "--date-naissance", "date_naissance", "--format-date", DATE_FORMAT,
+]  # fmt: skip
+
+
+def write_partner_csv(frame: pd.DataFrame, path: Path, seed: int = 93) -> None:
+    """The identity rows as a partner's CSV (`;`, UTF-8) with one attribute column."""
+    rng = np.random.default_rng(seed)
+    partner = frame.copy()
+    partner["situation"] = rng.choice(np.array(SITUATIONS, dtype=object), size=len(frame))
+    partner.to_csv(path, sep=";", index=False)
+
+
+def _output_keys(path: Path) -> dict[str, list[str | None]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    return {c: [r[c] or None for r in rows] for c in KEY_COLUMNS}
+
+
+def _pipase_command() -> list[str]:
+    script = Path(sys.executable).with_name("pipase")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pipase.cli"]
+
+
+def compare_processes(frame: pd.DataFrame, work: Path, seed: int, log=print) -> dict:
+    """`pipase hash` and the naive script, each a whole process (start, read the CSV, keys,
+    write the CSV) on the same file in this run; wall and CPU time, peak memory, and their
+    outputs' keys compared row by row."""
+    source = work / "partner_file.csv"
+    outputs = {"kit_process": work / "kit_output.csv", "naive_process": work / "naive_output.csv"}
+    log(f"keys: whole processes: writing {len(frame):,} rows to {source.name} (not timed)")
+    write_partner_csv(frame, source, seed)
+    commands = {
+        "kit_process": [
+            *_pipase_command(), "hash", str(source), "-o", str(outputs["kit_process"]),
+            *PROCESS_IDENTITY_ARGS,
+        ],
+        "naive_process": [
+            sys.executable, "-m", "pipase.bench.naive", str(source),
+            str(outputs["naive_process"]),
+        ],
+    }  # fmt: skip
+    what = {
+        "kit_process": "pipase hash as a whole process: CSV in, CSV out",
+        "naive_process": "naive script as a whole process: pandas read_csv, apply + hashlib, "
+        "to_csv",
+    }
+    env = {**os.environ, "DO_NOT_TRACK": "1"}
+    env.pop(protocol.HASH_KEY_ENV, None)
+    measured = {}
+    for name, command in commands.items():
+        log(f"keys: ({name}) {' '.join(Path(c).name if '/' in c else c for c in command)}")
+        result = run_measured(command, env=env, cwd=work, log_path=work / f"{name}.log")
+        if result["exit_code"] != 0:
+            raise RuntimeError(f"{name} failed (exit {result['exit_code']}; log {result['log']})")
+        rows = len(frame)
+        measured[name] = {
+            "what": what[name],
+            "command": " ".join(Path(c).name if c == sys.executable else c for c in command),
+            "rows_measured": rows,
+            "seconds": result["seconds"],
+            "cpu_seconds": result["cpu_seconds"],
+            "rows_per_second": round(rows / result["seconds"]) if result["seconds"] else None,
+            "max_process_rss_mb": result["max_process_rss_mb"],
+            "load_average_before": result["load_average_before"],
+        }
+    kit_keys_out = _output_keys(outputs["kit_process"])
+    naive_keys_out = _output_keys(outputs["naive_process"])
+    kit, naive = measured["kit_process"], measured["naive_process"]
+    return {
+        "file": source.name,
+        "file_mb": round(source.stat().st_size / 2**20, 1),
+        "kit_process": kit,
+        "naive_process": naive,
+        "speedup": round(naive["seconds"] / kit["seconds"], 2),
+        "cpu_speedup": round(naive["cpu_seconds"] / kit["cpu_seconds"], 2)
+        if kit["cpu_seconds"]
+        else None,
+        "_kit_keys": kit_keys_out,
+        "_disagreements": _disagreements(kit_keys_out, naive_keys_out),
+    }
 
 
 def _named_cte(compiled: str) -> str:

@@ -17,7 +17,7 @@ DEPARTMENT_MEMORY_MB = 4096
 NATIONAL_YOUTHS = 3_000_000
 NATIONAL_SECONDS = 15 * 60
 SQL_VS_SHA256 = 2.0
-KIT_VS_NAIVE = 20.0
+KIT_VS_NAIVE = 25.0  # the kit as a whole process (CSV in, CSV out) against the naive script
 
 
 def _version(package: str) -> str | None:
@@ -165,11 +165,15 @@ def targets(results: dict) -> list[dict[str, object]]:
             "holds": ratios["sql_vs_limit"] <= SQL_VS_SHA256 if keys else None,
         }
     )
+    kit_process = ratios.get("kit_process_speedup_vs_naive_process")
     rows.append(
         {
-            "target": f"partners' kit at least {KIT_VS_NAIVE:g}x the naive baseline",
-            "measured": f"{ratios['kit_speedup_vs_naive']}x" if keys else "not measured",
-            "holds": ratios["kit_speedup_vs_naive"] >= KIT_VS_NAIVE if keys else None,
+            "target": f"partners' kit as a whole process (CSV in, CSV out) at least "
+            f"{KIT_VS_NAIVE:g}x the naive script",
+            "measured": f"{kit_process}x on {keys['rows']:,} rows (same file, same run)"
+            if kit_process is not None
+            else "not measured",
+            "holds": kit_process >= KIT_VS_NAIVE if kit_process is not None else None,
         }
     )
     return rows
@@ -412,7 +416,7 @@ def keys_table(results: dict) -> str:
     naive = keys["methods"]["naive"]["seconds"]
     limit = keys["methods"]["limit"]["seconds"]
     for name in ("naive", "kit", "sql", "limit", "python_sha256", "sql_file", "limit_file"):
-        entry = keys["methods"].get(name)
+        entry = keys["methods"].get(name)  # the whole processes have their own table below
         if entry is None:
             continue
         seconds = entry["seconds"]
@@ -422,6 +426,23 @@ def keys_table(results: dict) -> str:
             f"{_number(entry.get('cpu_seconds'), 2)} | {_number(entry['rows_per_second'])} | "
             f"{naive / seconds:.1f} | {seconds / limit:.2f} |"
         )
+    whole = keys.get("processes")
+    if whole:
+        lines += [
+            "",
+            f"Whole processes on the same {keys['rows']:,}-row CSV ({whole['file_mb']} MB), "
+            f"same run: the kit is {whole['speedup']}x faster (CPU: {whole['cpu_speedup']}x)",
+            "",
+            "| process | command | seconds | CPU s | rows/s | peak MB |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name in ("naive_process", "kit_process"):
+            entry = whole[name]
+            lines.append(
+                f"| {name} | `{entry['command']}` | {entry['seconds']:.2f} | "
+                f"{_number(entry.get('cpu_seconds'), 2)} | {_number(entry['rows_per_second'])} | "
+                f"{entry['max_process_rss_mb']} |"
+            )
     return "\n".join(lines)
 
 
