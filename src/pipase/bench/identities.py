@@ -134,16 +134,22 @@ def identity_frame(rows: int, seed: int = 93) -> pd.DataFrame:
     nom[(unkeyable >= 0.004) & (unkeyable < 0.0045)] = "\u2019 "
     date_naissance[(unkeyable >= 0.0045) & (unkeyable < 0.0065)] = None
 
-    # Text columns typed as `pipase hash` reads a CSV (dtype=str; missing values are NaN).
+    # Text columns as `pd.read_csv(dtype=str)` gives them: missing values are NaN, on pandas 2
+    # (object) and 3 (str) alike; pd.array(dtype="str") would turn None into 'None' on pandas 2.
     return pd.DataFrame(
         {
             "i": np.arange(rows, dtype=np.int64),
-            "nom": pd.array(nom, dtype="str"),
-            "nom_naissance": pd.array(nom_naissance, dtype="str"),
-            "prenom": pd.array(prenom, dtype="str"),
-            "date_naissance": pd.array(date_naissance, dtype="str"),
+            "nom": _text(nom),
+            "nom_naissance": _text(nom_naissance),
+            "prenom": _text(prenom),
+            "date_naissance": _text(date_naissance),
         }
     )
+
+
+def _text(values: np.ndarray) -> pd.Series:
+    column = pd.Series(values, dtype=object)
+    return column.where(column.notna(), np.nan)
 
 
 def describe(frame: pd.DataFrame) -> dict[str, int | float]:
