@@ -586,3 +586,26 @@ def test_mutation_a_blind_formula_check_lets_the_formula_through(tmp_path, monke
     monkeypatch.setattr(writer, "FORMULA_STARTS", frozenset("@"))  # the check made blind
     assert main(["hash", str(src), "-o", str(out), *SIMPLE_ARGS]) == 0
     assert read_output(out, "utf-8")[1][-1] == "=1+1"
+
+
+def test_mutation_date_cells_read_as_text_become_invalid(tmp_path, monkeypatch, capsys):
+    """What testers saw: date cells turned into text, then read with --format-date."""
+    rows = [[r[0], r[1], r[2], datetime(2004, 11, 30), r[4], r[5]] for r in ROWS]
+    src, out = write_xlsx(tmp_path / "p.xlsx", rows=rows), tmp_path / "o.csv"
+    original = reader.XlsxSource.batches
+
+    def as_text(self):
+        for batch in original(self):
+            batch.columns = [[reader.cell_text(v) for v in c] for c in batch.columns]
+            yield batch
+
+    monkeypatch.setattr(reader.XlsxSource, "batches", as_text)
+    assert main(hash_args(src, out, encoding=None)) == 0
+    assert "avec clé primaire 0 ;" in capsys.readouterr().out  # every date refused
+
+
+def test_mutation_without_separator_detection_a_comma_file_fails(tmp_path, monkeypatch, capsys):
+    src = write_csv(tmp_path / "p.csv", sep=",")
+    monkeypatch.setattr(reader.CsvSource, "_detect_separator", lambda self, header: ";")
+    assert main(hash_args(src, tmp_path / "o.csv")) == 1
+    assert "missing_column" in capsys.readouterr().err  # the old "use --sep ," friction
