@@ -54,17 +54,28 @@ def _separator(value: str) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "input", type=Path, nargs="?", help=_("CSV or XLSX file with one row per person")
+        "input",
+        type=Path,
+        nargs="?",
+        metavar=_("FILE"),
+        help=_("CSV or XLSX file with one row per person"),
     )
     parser.add_argument(
-        "-o", "--output", type=Path, help=_("file to write (.csv or .xlsx), not the input")
+        "-o",
+        "--output",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("file to write (.csv or .xlsx), not the input"),
     )
-    parser.add_argument("--nom", help=_("column of the usage name (or the name)"))
+    column = _("COLUMN")
+    parser.add_argument("--nom", metavar=column, help=_("column of the usage name (or the name)"))
     parser.add_argument(
-        "--nom-naissance", help=_("column of the birth name, used where it is not empty")
+        "--nom-naissance",
+        metavar=column,
+        help=_("column of the birth name, used where it is not empty"),
     )
-    parser.add_argument("--prenom", help=_("column of the first name"))
-    parser.add_argument("--date-naissance", help=_("column of the birth date"))
+    parser.add_argument("--prenom", metavar=column, help=_("column of the first name"))
+    parser.add_argument("--date-naissance", metavar=column, help=_("column of the birth date"))
     parser.add_argument(
         "--format-date",
         action="append",
@@ -78,12 +89,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sep",
         type=_separator,
+        metavar=_("SEPARATOR"),
         help=_("CSV separator: ; , | or tab (default: detected on the header line)"),
     )
     parser.add_argument(
-        "--encoding", default="utf-8", help=_("CSV encoding (default utf-8; Excel: cp1252)")
+        "--encoding",
+        default="utf-8",
+        metavar=_("ENCODING"),
+        help=_("CSV encoding (default utf-8; Excel: cp1252)"),
     )
-    parser.add_argument("--sheet", help=_("XLSX sheet (default: the first)"))
+    parser.add_argument("--sheet", metavar=_("SHEET"), help=_("XLSX sheet (default: the first)"))
     parser.add_argument(
         "--mois-naissance",
         action="store_true",
@@ -224,7 +239,7 @@ def _verify() -> int:
 
 
 REQUIRED = (
-    ("input", "INPUT"),
+    ("input", "FILE"),  # the metavar, translated when shown
     ("output", "-o/--output"),
     ("nom", "--nom"),
     ("prenom", "--prenom"),
@@ -235,7 +250,11 @@ REQUIRED = (
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "verifier", False):
         return _verify()
-    missing = [flag for name, flag in REQUIRED if getattr(args, name, None) in (None, "")]
+    missing = [
+        _(flag) if name == "input" else flag
+        for name, flag in REQUIRED
+        if getattr(args, name, None) in (None, "")
+    ]
     if missing:
         parser = getattr(args, "_hash_parser", None)
         message = _("the following arguments are required: %s") % ", ".join(missing)

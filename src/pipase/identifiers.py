@@ -212,7 +212,7 @@ NAME_PARTICLES = _word_set(
     """DE DES DU LA LE LES DEL DELLA DOS DAS VAN VON DER DEN BEN BIN BINT AIT OULD EL AL"""
 )
 
-_NOT_KNOWN_NAMES = NAME_PARTICLES | NOT_A_PERSON_WORDS | {""}
+_NOT_KNOWN_NAMES = {w.encode("ascii") for w in NAME_PARTICLES | NOT_A_PERSON_WORDS} | {b""}
 
 # Kinds a value can have (cached per distinct value).
 _NOTHING = 0
@@ -355,40 +355,52 @@ class _ColumnStats:
 class ContentDetector:
     """Reads a file's columns batch by batch (bounded memory) and finds identifying content.
 
-    `feed(position, values, lines)` takes one column's values (text) of a batch and the file
-    line of each; `add_known_names(values)` adds the words of the file's own name columns;
-    `findings()` gives the identifying columns at the end, `certain()` those already decided
-    (a single full date, e-mail, phone or NIR is enough: no later row can change that).
+    For each batch: `feed(position, values, lines)` takes one column's values (text) and the
+    file line of each; then `resolve(name_lists)` decides the values whose words are neither
+    frequent first names nor names already met, against the batch's own names (`name_lists`:
+    the normalised values of the file's name columns, ASCII bytes, as the kit's key engine gives
+    them; none at the Association). `findings()` gives the identifying columns at the end,
+    `certain()` those already decided (a single full date, e-mail, phone or NIR is enough: no
+    later row can change that).
     """
 
     CACHE_LIMIT = 500_000  # distinct values classified, kept before the cache is emptied
-    KNOWN_LIMIT = 2_000_000  # the file's own names kept (later ones are not added)
+    KNOWN_LIMIT = 1_000_000  # names of the file found in checked columns, kept
+    COUNT_ONE_BY_ONE = 64  # up to this many distinct values to count: list.count, else Counter
 
     def __init__(self, columns: Sequence[str], reference: frozenset[str] | None = None) -> None:
         self._stats = [_ColumnStats(name) for name in columns]
         self._reference = first_names() if reference is None else reference
-        self._known: set[str] = set()
+        self._known: set[bytes] = set()  # the file's names found in checked columns
         self._cache: dict[str, object] = {}
+        # values of this batch whose words still need the batch's own names
+        self._pending: list[tuple[int, tuple[str, ...], list[str], Sequence[str], Sequence[int]]]
+        self._pending = []
 
     def add_known_names(self, values: Iterable[object]) -> None:
-        """Add the file's own names: raw values (str) or names already normalised (bytes, as
-        the kit's key engine gives them). A value is then a name when one of its words, or all
-        its words together, is one of them ("Ben Salah" and "BENSALAH" alike)."""
-        if len(self._known) > self.KNOWN_LIMIT:
-            return
+        """Add names of the file given as raw values (their words and all words together)."""
+        words: set[bytes] = set()
         for value in values:
-            if isinstance(value, bytes):
-                if len(value) >= MIN_NAME_LETTERS:
-                    self._known.add(value.decode("ascii"))
-            elif value is not None:
-                words = words_of(value if isinstance(value, str) else str(value))
-                self._known.update(w for w in words if len(w) >= MIN_NAME_LETTERS)
-                self._known.add("".join(words))
-        self._known -= _NOT_KNOWN_NAMES
+            if value is not None:
+                found = words_of(value if isinstance(value, str) else str(value))
+                words.update(w.encode("ascii") for w in found)
+                words.add("".join(found).encode("ascii"))
+        self._remember(words)
+
+    def _remember(self, names: set[bytes]) -> None:
+        if len(self._known) <= self.KNOWN_LIMIT:
+            self._known |= names - _NOT_KNOWN_NAMES
+
+    def _words_known(self, words: tuple[str, ...], known) -> bool:
+        if any(w.encode("ascii") in known for w in words):
+            return True
+        whole = "".join(words)
+        return len(whole) >= MIN_NAME_LETTERS and whole.encode("ascii") in known
 
     def _is_name(self, words: tuple[str, ...]) -> bool:
-        reference, known = self._reference, self._known
-        return any(w in reference or w in known for w in words) or "".join(words) in known
+        """A frequent first name, or a name of the file already found."""
+        reference = self._reference
+        return any(w in reference for w in words) or self._words_known(words, self._known)
 
     def feed(self, position: int, values: Sequence[str], lines: Sequence[int]) -> None:
         stats = self._stats[position]
@@ -399,26 +411,61 @@ class ContentDetector:
         cache = self._cache
         if len(cache) > self.CACHE_LIMIT:
             cache.clear()
-        counted = Counter(values)
-        found: dict[str, int] = {}
-        for value, count in counted.items():
+        empty: list[str] = []
+        flagged: dict[str, list[str]] = {}
+        undecided: dict[tuple[str, ...], list[str]] = {}
+        for value in set(values):
             kind = cache.get(value)
             if kind is None:
                 kind = cache[value] = classify(value)
             if kind is _EMPTY:
-                continue
-            stats.non_empty += count
-            if kind is _NOTHING:
-                continue
-            if isinstance(kind, tuple):
-                if not self._is_name(kind):
-                    continue
-                kind = NAMES
-            found[kind] = found.get(kind, 0) + count
-        for kind, count in found.items():
-            stats.counts[kind] += count
-            if kind not in stats.first_line:
-                stats.first_line[kind] = lines[self._first_index(values, kind)]
+                empty.append(value)
+            elif isinstance(kind, tuple):
+                if self._is_name(kind):
+                    flagged.setdefault(NAMES, []).append(value)
+                else:
+                    undecided.setdefault(kind, []).append(value)
+            elif kind is not _NOTHING:
+                flagged.setdefault(kind, []).append(value)
+        counts = self._counter(values, sum(map(len, flagged.values())) + len(empty))
+        stats.non_empty += len(values) - sum(counts(v) for v in empty)
+        for kind, found in flagged.items():
+            self._count(stats, kind, found, counts, values, lines)
+        for words, found in undecided.items():
+            self._pending.append((position, words, found, values, lines))
+
+    def _counter(self, values: Sequence[str], needed: int):
+        """How many times a value occurs in the batch: list.count for a few values, a Counter
+        for many."""
+        if needed <= self.COUNT_ONE_BY_ONE:
+            return values.count
+        return Counter(values).__getitem__
+
+    def _count(self, stats: _ColumnStats, kind: str, found, counts, values, lines) -> None:
+        stats.counts[kind] += sum(counts(v) for v in found)
+        if kind not in stats.first_line:
+            first = min(values.index(v) for v in found)
+            stats.first_line[kind] = lines[first]
+
+    def resolve(self, name_lists: Sequence[Sequence[bytes]] = ()) -> None:
+        """Decide this batch's pending values against the batch's own names (see the class)."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        wanted = {w.encode("ascii") for _p, words, *_rest in pending for w in words}
+        wanted |= {"".join(words).encode("ascii") for _p, words, *_rest in pending}
+        found: set[bytes] = set()
+        for names in name_lists:
+            found |= wanted.intersection(names)
+        found -= _NOT_KNOWN_NAMES
+        self._remember(found)
+        by_column: dict[int, list] = {}
+        for position, words, values_found, values, lines in pending:
+            if self._words_known(words, found):
+                by_column.setdefault(position, [values, lines, []])[2].extend(values_found)
+        for position, (values, lines, names_found) in by_column.items():
+            counts = self._counter(values, len(names_found))
+            self._count(self._stats[position], NAMES, names_found, counts, values, lines)
 
     def _feed_digits(self, stats: _ColumnStats, values: Sequence[str], lines) -> None:
         empty = values.count("")
@@ -434,18 +481,6 @@ class ContentDetector:
                 stats.counts[kind] += 1
                 stats.first_line.setdefault(kind, lines[index])
 
-    def _first_index(self, values: Sequence[str], kind: str) -> int:
-        cache = self._cache
-        for index, value in enumerate(values):
-            found = cache.get(value)
-            if found is None:
-                found = classify(value)
-            if isinstance(found, tuple):
-                found = NAMES if self._is_name(found) else _NOTHING
-            if found == kind:
-                return index
-        return 0
-
     def _column_findings(self, stats: _ColumnStats, final: bool) -> list[Finding]:
         findings = []
         for rule, count in stats.counts.items():
@@ -459,10 +494,12 @@ class ContentDetector:
 
     def certain(self) -> list[Finding]:
         """Findings no later value can undo (one full date, e-mail, phone or NIR)."""
+        self.resolve()  # values still pending are decided without the batch's names
         return [f for s in self._stats for f in self._column_findings(s, final=False)]
 
     def findings(self) -> list[Finding]:
         """Every identifying column, once the whole file has been fed."""
+        self.resolve()
         return [f for s in self._stats for f in self._column_findings(s, final=True)]
 
 

@@ -565,3 +565,47 @@ def test_a_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch, 
     err = capsys.readouterr().err
     assert "[io]" in err and "No space left on device" in err and "Traceback" not in err
     assert not out.exists() and not list(tmp_path.glob(".o.csv.*"))
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1+1", "-1+1", "@SUM(A1)"])
+def test_formulas_in_a_quote_free_file_are_neutralised_too(tmp_path, value):
+    """The fast path (no quote in the block, the column checked with substring searches)."""
+    src, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    src.write_text(
+        "NOM;PRENOM;DDN;lien\nDupont;Marie;17/03/1999;ras\n"
+        f"Martin;Jean;18/03/1999;{value}\nDurand;Paul;19/03/1999;-12\n",
+        encoding="utf-8",
+    )
+    assert main(["hash", str(src), "-o", str(out), *SIMPLE_ARGS]) == 0
+    assert [r[-1] for r in read_output(out, "utf-8")[1:]] == ["ras", "'" + value, "-12"]
+
+
+def test_mutation_a_blind_formula_check_lets_the_formula_through(tmp_path, monkeypatch):
+    src, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    src.write_text("NOM;PRENOM;DDN;lien\nDupont;Marie;17/03/1999;=1+1\n", encoding="utf-8")
+    monkeypatch.setattr(writer, "FORMULA_STARTS", frozenset("@"))  # the check made blind
+    assert main(["hash", str(src), "-o", str(out), *SIMPLE_ARGS]) == 0
+    assert read_output(out, "utf-8")[1][-1] == "=1+1"
+
+
+def test_mutation_date_cells_read_as_text_become_invalid(tmp_path, monkeypatch, capsys):
+    """What testers saw: date cells turned into text, then read with --format-date."""
+    rows = [[r[0], r[1], r[2], datetime(2004, 11, 30), r[4], r[5]] for r in ROWS]
+    src, out = write_xlsx(tmp_path / "p.xlsx", rows=rows), tmp_path / "o.csv"
+    original = reader.XlsxSource.batches
+
+    def as_text(self):
+        for batch in original(self):
+            batch.columns = [[reader.cell_text(v) for v in c] for c in batch.columns]
+            yield batch
+
+    monkeypatch.setattr(reader.XlsxSource, "batches", as_text)
+    assert main(hash_args(src, out, encoding=None)) == 0
+    assert "avec clé primaire 0 ;" in capsys.readouterr().out  # every date refused
+
+
+def test_mutation_without_separator_detection_a_comma_file_fails(tmp_path, monkeypatch, capsys):
+    src = write_csv(tmp_path / "p.csv", sep=",")
+    monkeypatch.setattr(reader.CsvSource, "_detect_separator", lambda self, header: ";")
+    assert main(hash_args(src, tmp_path / "o.csv")) == 1
+    assert "missing_column" in capsys.readouterr().err  # the old "use --sep ," friction

@@ -448,6 +448,14 @@ def compare_processes(frame: pd.DataFrame, work: Path, seed: int, log=print) -> 
             str(outputs["naive_process"]),
         ],
     }  # fmt: skip
+    # the commands as a reader retypes them (file names, not the work folder's paths)
+    shown = {
+        "kit_process": " ".join(
+            ["pipase hash", source.name, "-o", outputs["kit_process"].name, *PROCESS_IDENTITY_ARGS]
+        ),
+        "naive_process": f"python -m pipase.bench.naive {source.name} "
+        f"{outputs['naive_process'].name}",
+    }
     what = {
         "kit_process": "pipase hash as a whole process: CSV in, CSV out",
         "naive_process": "naive script as a whole process: pandas read_csv, apply + hashlib, "
@@ -457,14 +465,14 @@ def compare_processes(frame: pd.DataFrame, work: Path, seed: int, log=print) -> 
     env.pop(protocol.HASH_KEY_ENV, None)
     measured = {}
     for name, command in commands.items():
-        log(f"keys: ({name}) {' '.join(Path(c).name if '/' in c else c for c in command)}")
+        log(f"keys: ({name}) {shown[name]}")
         result = run_measured(command, env=env, cwd=work, log_path=work / f"{name}.log")
         if result["exit_code"] != 0:
             raise RuntimeError(f"{name} failed (exit {result['exit_code']}; log {result['log']})")
         rows = len(frame)
         measured[name] = {
             "what": what[name],
-            "command": " ".join(Path(c).name if c == sys.executable else c for c in command),
+            "command": shown[name],
             "rows_measured": rows,
             "seconds": result["seconds"],
             "cpu_seconds": result["cpu_seconds"],

@@ -13,6 +13,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 
 from pipase import identifiers, protocol
@@ -267,7 +268,7 @@ def _run(options: Options, source, key: bytes | None, file: str) -> Report:
 
 
 def _stream(options, source, writer, report, identity, kept, checked, key, file) -> None:
-    engine = KeyEngine(options.format_date, key)
+    engine = KeyEngine(options.format_date, key, text_only=source.kind == "csv")
     detector = identifiers.ContentDetector([source.header[i] for i in checked])
     checked_positions = {index: position for position, index in enumerate(checked)}
     xlsx = source.kind == "xlsx"
@@ -279,8 +280,8 @@ def _stream(options, source, writer, report, identity, kept, checked, key, file)
             columns[identity["prenom"]],
             columns[identity["date_naissance"]],
             columns[identity["nom_naissance"]] if "nom_naissance" in identity else None,
+            with_months=options.mois_naissance,
         )
-        detector.add_known_names(keys.new_names)
         out_columns = [keys.primary, keys.secondary, keys.reason]
         if options.mois_naissance:
             out_columns.append(keys.month)
@@ -290,7 +291,8 @@ def _stream(options, source, writer, report, identity, kept, checked, key, file)
                 values = [cell_text(v) for v in values]
             if index in checked_positions:
                 detector.feed(checked_positions[index], values, batch.lines)
-            out_columns.append(neutralise_column(values) if csv_out else values)
+            out_columns.append(neutralise_column(values) if csv_out else values)  # XLSX: text cells
+        detector.resolve(keys.names)
         certain = detector.certain()
         if certain:
             raise _refusal(certain, file)
@@ -300,8 +302,7 @@ def _stream(options, source, writer, report, identity, kept, checked, key, file)
         with_primary = rows - keys.primary.count("")
         report.keyed_rows += with_primary
         report.secondary_only_rows += rows - keys.secondary.count("") - with_primary
-        report.reasons.update(keys.reason)
-    report.reasons.pop("", None)
+        report.reasons.update(compress(keys.reason, keys.reason))  # the non-empty ones
     found = detector.findings()
     if found:
         raise _refusal(found, file)

@@ -14,6 +14,8 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import compress
+from operator import not_
 
 from pipase.protocol import (
     REASON_NO_FIRST_NAME,
@@ -39,55 +41,91 @@ class BatchKeys:
     secondary: list[str]
     reason: list[str]
     month: Sequence[str]  # AAAA-MM, for --mois-naissance
-    new_names: set[bytes]  # names (normalised) first seen in this batch: the file's own names
+    names: list[list[bytes]]  # the batch's names, normalised (the file's own names)
+
+
+def empty_positions(values: Sequence) -> list[int]:
+    """Indices of the empty (false) values, selected in C (itertools.compress)."""
+    return list(compress(range(len(values)), map(not_, values)))
 
 
 class KeyEngine:
     """Keys of the protocol (plain SHA-256, or HMAC-SHA-256 with `key`) batch after batch."""
 
-    def __init__(self, date_formats: Sequence[str], key: bytes | None = None) -> None:
+    def __init__(
+        self, date_formats: Sequence[str], key: bytes | None = None, *, text_only: bool = False
+    ) -> None:
         self.date_formats = list(date_formats)
         self.key = key
+        self.text_only = text_only  # every value is a str without line break (a CSV)
         self._names: dict[object, bytes] = {}
         # JJMMAAAA, MMAAAA, reason, AAAA-MM of each distinct birth date value
-        self._date_caches: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
+        self._dates_cache: dict[object, tuple[bytes, bytes, str, str]] = {}
 
-    def _normalised(self, values: Sequence[object], new: set) -> list[bytes]:
+    def _normalised(self, values: Sequence[object]) -> list[bytes]:
+        """normalised_bytes of each value.
+
+        Text from a CSV (`text_only`): the whole column is upper-cased and stripped of
+        everything outside A-Z in a few C-level operations on its bytes (for ASCII text that is
+        the protocol's rule, see protocol.normalised_bytes); values with other characters are
+        then normalised once per distinct value through the cache. Otherwise (XLSX cells of any
+        type) every distinct value goes through the cache."""
+        if self.text_only and values:
+            joined = "\n".join(values)
+            result = (
+                joined.encode("ascii", "replace")  # one "?" per other character: deleted below
+                .upper()
+                .translate(None, _ASCII_NOT_A_TO_Z_NOR_NEWLINE)
+                .split(b"\n")
+            )
+            if not joined.isascii():
+                others = empty_positions(list(map(str.isascii, values)))
+                patched = self._cached([values[i] for i in others])
+                for index, value in zip(others, patched, strict=True):
+                    result[index] = value
+            return result
+        return self._cached(values)
+
+    def _cached(self, values: Sequence[object]) -> list[bytes]:
+        """normalised_bytes of each value, computed once per distinct value."""
         cache = self._names
         if len(cache) > CACHE_LIMIT:
             cache.clear()
-        missing = set(values).difference(cache)
-        text = [v for v in missing if type(v) is str and v.isascii() and "\n" not in v]
-        if text:  # normalised_bytes of every ASCII value at once: one upper and one delete
-            joined = "\n".join(text).encode("ascii").upper()
-            normalised = joined.translate(None, _ASCII_NOT_A_TO_Z_NOR_NEWLINE).split(b"\n")
-            cache.update(zip(text, normalised, strict=True))
-            new.update(normalised)
-            missing.difference_update(text)
-        for value in missing:  # other scripts, accents, numbers, dates: one by one
-            cache[value] = normalised_value = normalised_bytes(value)
-            new.add(normalised_value)
+        for value in set(values).difference(cache):
+            cache[value] = normalised_bytes(value)
         return list(map(cache.__getitem__, values))
 
-    def _dates(self, values: Sequence[object]) -> tuple[list, list, list, list]:
-        """JJMMAAAA, MMAAAA (bytes), the reason ("" when read) and AAAA-MM of each value."""
-        days, months, reasons, year_months = self._date_caches
-        if len(days) > CACHE_LIMIT:
-            for cache in self._date_caches:
-                cache.clear()
-        for value in set(values).difference(days):
+    def _dates(
+        self, values: Sequence[object], with_months: bool = True
+    ) -> tuple[list, list, list, list]:
+        """JJMMAAAA, MMAAAA (bytes), the reason ("" when read) and AAAA-MM (when
+        `with_months`, else []) of each value; each distinct value parsed once."""
+        cache = self._dates_cache
+        if len(cache) > CACHE_LIMIT:
+            cache.clear()
+        distinct = list(set(values))
+        for value in set(distinct).difference(cache):
             try:
                 born = parse_birth_date(value, self.date_formats)
             except ProtocolError as error:
-                days[value], months[value], year_months[value] = b"", b"", ""
-                reasons[value] = error.message
+                cache[value] = (b"", b"", error.message, "")
             else:
-                days[value] = format_birth_date(born).encode("ascii")
-                months[value] = format_birth_month(born).encode("ascii")
-                year_months[value] = f"{born.year:04d}-{born.month:02d}"
-                reasons[value] = ""
-        # one C-level map per part (cheaper than unzipping tuples of a batch)
-        return tuple(list(map(cache.__getitem__, values)) for cache in self._date_caches)
+                cache[value] = (
+                    format_birth_date(born).encode("ascii"),
+                    format_birth_month(born).encode("ascii"),
+                    "",
+                    f"{born.year:04d}-{born.month:02d}",
+                )
+        # each row's position among the batch's distinct values, then one list per part
+        codes = list(map({v: i for i, v in enumerate(distinct)}.__getitem__, values))
+        entries = list(map(cache.__getitem__, distinct))
+        parts = []
+        for part in range(4 if with_months else 3):
+            by_code = [entry[part] for entry in entries]
+            parts.append(list(map(by_code.__getitem__, codes)))
+        if not with_months:
+            parts.append([])
+        return tuple(parts)
 
     def batch(
         self,
@@ -95,15 +133,21 @@ class KeyEngine:
         prenom: Sequence[object],
         date_naissance: Sequence[object],
         nom_naissance: Sequence[object] | None = None,
+        *,
+        with_months: bool = True,
     ) -> BatchKeys:
         """Keys of one batch; the four sequences have one value per row (None or "" = empty)."""
-        new: set = set()
-        names = self._normalised(nom, new)
+        names = self._normalised(nom)
+        name_lists = [names]
         if nom_naissance is not None:  # section 1, rule 1: the birth name where it has letters
-            birth = self._normalised(nom_naissance, new)
-            names = [b or n for b, n in zip(birth, names, strict=True)]
-        firsts = self._normalised(prenom, new)
-        days, months, reasons, year_months = self._dates(date_naissance)
+            birth = self._normalised(nom_naissance)
+            name_lists.append(birth)
+            names = list(names)
+            for index in compress(range(len(birth)), birth):  # the rows with a birth name
+                names[index] = birth[index]
+        firsts = self._normalised(prenom)
+        name_lists.append(firsts)
+        days, months, reasons, year_months = self._dates(date_naissance, with_months)
         # One comprehension per key: measured faster than chained C-level maps (the
         # comprehension's per-row work is what map(methodcaller("hexdigest")) costs anyway).
         key = self.key
@@ -126,9 +170,12 @@ class KeyEngine:
             secondary = [
                 mac(n + m).hex() if n and m else "" for n, m in zip(names, months, strict=True)
             ]
-        # nom_vide first, then the birth date's reason, then prenom_vide (as the SQL macro)
-        reason = [
-            REASON_NO_SURNAME if not n else (r or ("" if f else REASON_NO_FIRST_NAME))
-            for n, f, r in zip(names, firsts, reasons, strict=True)
-        ]
-        return BatchKeys(primary, secondary, reason, year_months, new)
+        # nom_vide first, then the birth date's reason, then prenom_vide (as the SQL macro);
+        # unkeyable rows are few: start from the dates' reasons and patch the others
+        reason = list(reasons)
+        for index in empty_positions(firsts):
+            if not reason[index]:
+                reason[index] = REASON_NO_FIRST_NAME
+        for index in empty_positions(names):
+            reason[index] = REASON_NO_SURNAME
+        return BatchKeys(primary, secondary, reason, year_months, name_lists)

@@ -15,7 +15,6 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
-from operator import itemgetter
 from pathlib import Path
 
 from pipase.errors import PipaseError
@@ -23,7 +22,6 @@ from pipase.i18n import _
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
-_FIRST = itemgetter(slice(0, 1))
 LINE_END = "\r\n"
 XLSX_MAX_ROWS = 1_048_576
 
@@ -38,8 +36,10 @@ def neutralise(value: str) -> str:
 
 
 def neutralise_column(values: Sequence[str]) -> Sequence[str]:
-    """neutralise() of each value; the column itself when no value needs it (the usual case)."""
-    if not FORMULA_STARTS.intersection(map(_FIRST, values)):
+    """neutralise() of each value; the column itself when no value needs it (the usual case,
+    found by a few substring searches on the joined column: a value starts after a line end)."""
+    joined = "\n" + "\n".join(values)
+    if not any("\n" + c in joined for c in FORMULA_STARTS):
         return values
     return [neutralise(v) for v in values]
 
