@@ -300,8 +300,10 @@ def test_keyed_dbt_run_never_writes_the_secret(tmp_path: Path):
         tmp_path,
         env,
     )
-    # the conformance vectors are made with the test key, so with another secret the test must fail
-    assert result.returncode != 0
+    # the keyed conformance test compares the SQL keys with Python's hmac under the run's own
+    # secret (the plugin's pipase_reference_hmac): any secret passes, and none is written
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "PASS=1" in result.stdout
     inner, outer = protocol.hmac_pads(secret.encode())
     needles = [secret.encode(), inner, outer, inner.hex().encode(), outer.hex().encode()]
     scanned = 0
