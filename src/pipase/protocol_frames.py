@@ -34,7 +34,12 @@ def _values(series: pd.Series) -> list[object]:
     return [None if v is None or v is pd.NA or v != v else v for v in series.tolist()]
 
 
-def _text(values: Sequence[str], index: pd.Index) -> pd.Series:
+def _text(series: pd.Series) -> list[str]:
+    """A name column as text, "" for a missing value (the engine's CSV path)."""
+    return ["" if v is None else str(v) for v in _values(series)]
+
+
+def _key_series(values: Sequence[str], index: pd.Index) -> pd.Series:
     return pd.Series(pd.array([v or None for v in values], dtype=_TEXT), index=index)
 
 
@@ -45,17 +50,19 @@ def compute_keys(
     key: bytes | None = None,
 ) -> pd.DataFrame:
     """Primary key, secondary key and the reason for a missing key, one row per input row."""
-    keys = KeyEngine(date_formats, key).batch(
-        _values(frame[columns.nom]),
-        _values(frame[columns.prenom]),
+    names = [_text(frame[c]) for c in (columns.nom, columns.prenom, columns.nom_naissance) if c]
+    one_line = all("\n" not in "".join(values) for values in names)
+    keys = KeyEngine(date_formats, key, text_only=one_line).batch(
+        names[0],
+        names[1],
         _values(frame[columns.date_naissance]),
-        _values(frame[columns.nom_naissance]) if columns.nom_naissance else None,
+        names[2] if columns.nom_naissance else None,
     )
     return pd.DataFrame(
         {
-            "cle_hachage": _text(keys.primary, frame.index),
-            "cle_hachage_secondaire": _text(keys.secondary, frame.index),
-            "motif_sans_cle": _text(keys.reason, frame.index),
+            "cle_hachage": _key_series(keys.primary, frame.index),
+            "cle_hachage_secondaire": _key_series(keys.secondary, frame.index),
+            "motif_sans_cle": _key_series(keys.reason, frame.index),
         },
         index=frame.index,
     )

@@ -1,7 +1,7 @@
 """The kit streams: its peak memory does not grow with the number of rows.
 
-`pipase hash` runs as a process on two files of the same kind, one six times longer than the
-other (several read blocks); the kernel's high-water mark of resident memory (ru_maxrss) of the
+`pipase hash` runs as a process on two files of the same kind, one five times longer than the
+other (both several read blocks); the kernel's high-water mark of resident memory (ru_maxrss) of the
 longer run stays within a few megabytes of the shorter one. A mutation reads the whole file at
 once (one block) and the same check sees memory grow. (10,000,000 rows were measured by hand:
 README, `pipase hash` section.)
@@ -60,8 +60,8 @@ def peak_kb(source: Path, output: Path, block: int) -> int:
 
 
 def test_peak_memory_does_not_grow_with_the_rows(tmp_path):
-    small = partner_file(tmp_path / "small.csv", 50_000)  # about 1.9 MB: one 2 MB block
-    large = partner_file(tmp_path / "large.csv", 300_000)  # about 11 MB: six blocks
+    small = partner_file(tmp_path / "small.csv", 120_000)  # about 4.5 MB: three 2 MB blocks
+    large = partner_file(tmp_path / "large.csv", 600_000)  # about 22 MB: eleven blocks
     block = 2 * 2**20
     small_peak = peak_kb(small, tmp_path / "o1.csv", block)
     large_peak = peak_kb(large, tmp_path / "o2.csv", block)

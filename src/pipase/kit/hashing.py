@@ -303,6 +303,7 @@ def _stream(options, source, writer, report, identity, kept, checked, key, file)
         report.keyed_rows += with_primary
         report.secondary_only_rows += rows - keys.secondary.count("") - with_primary
         report.reasons.update(compress(keys.reason, keys.reason))  # the non-empty ones
+        del batch, columns, keys, out_columns  # one block in memory at a time, not two
     found = detector.findings()
     if found:
         raise _refusal(found, file)
