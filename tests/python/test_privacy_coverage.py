@@ -1197,6 +1197,7 @@ def test_identities_typed_in_source_labels_leave_as_autre_or_fail_the_identity_t
         built = mutable.dbt(
             "build",
             "--select",
+            "int_keys__iodas_dpas__aides_attributs",  # the attribute door (a table) first
             "int_crossing__iodas_dpas",
             AIDE,
             "--exclude-resource-type",
@@ -1242,6 +1243,7 @@ def test_identities_typed_in_source_labels_leave_as_autre_or_fail_the_identity_t
         rebuilt = mutable.dbt(
             "build",
             "--select",
+            "int_keys__iodas_dpas__aides_attributs",  # the attribute door (a table) first
             "int_crossing__iodas_dpas",
             AIDE,
             "--exclude-resource-type",
