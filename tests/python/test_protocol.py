@@ -336,9 +336,13 @@ def test_normalised_bytes_equals_normalise_name_on_every_code_point():
     ]
 
 
-@pytest.mark.parametrize("text_only", [False, True], ids=["any-values", "csv-text"])
+@pytest.mark.parametrize(
+    ("text_only", "with_months"),
+    [(False, True), (True, True), (True, False)],
+    ids=["any-values", "csv-text", "csv-text-no-months"],
+)
 @pytest.mark.parametrize("key", [None, TEST_KEY], ids=["sha256", "hmac"])
-def test_the_kits_engine_equals_the_scalar_functions(key, text_only):
+def test_the_kits_engine_equals_the_scalar_functions(key, text_only, with_months):
     """The streaming engine of `pipase hash` against primary_key/secondary_key, row by row, in
     input order, on hard names, birth names, odd and missing dates; with CSV text, names go
     through the column-wise path (ASCII bytes at once, the others one by one)."""
@@ -349,13 +353,15 @@ def test_the_kits_engine_equals_the_scalar_functions(key, text_only):
     rows = []
     for i in range(20_000):
         born = date(rng.randint(1950, 2015), rng.randint(1, 12), rng.randint(1, 28))
-        text = rng.choice([born.strftime("%d/%m/%Y"), "", "31/02/2001", "  ", born.isoformat()])
+        text = rng.choice(
+            [born.strftime("%d/%m/%Y")] * 3 + ["", "31/02/2001", "  ", born.isoformat(), "1/3/1999"]
+        )
         birth = rng.choice(names) if i % 5 == 0 else None
         rows.append((rng.choice(names), rng.choice(names), text, birth))
     if text_only:  # a CSV gives text, "" for an empty cell
         rows = [tuple("" if v is None else v for v in row) for row in rows]
     engine = KeyEngine(["%d/%m/%Y"], key, text_only=text_only)
-    result = engine.batch(*[[r[c] for r in rows] for c in range(4)])
+    result = engine.batch(*[[r[c] for r in rows] for c in range(4)], with_months=with_months)
     for i, (nom, prenom, text, birth) in enumerate(rows):
         try:
             born = protocol.parse_birth_date(text, ["%d/%m/%Y"])
@@ -364,6 +370,8 @@ def test_the_kits_engine_equals_the_scalar_functions(key, text_only):
         primary = protocol.primary_key(nom, prenom, born, nom_naissance=birth, key=key)
         secondary = protocol.secondary_key(nom, born, nom_naissance=birth, key=key)
         assert (result.primary[i], result.secondary[i]) == (primary or "", secondary or ""), i
+        if born is not None and result.primary[i]:
+            assert result.reason[i] == ""
     assert sum(1 for p in result.primary if p) > 2_000  # keyed rows are part of the test
 
 
