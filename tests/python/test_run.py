@@ -165,7 +165,8 @@ def test_a_load_failure_exits_1_and_the_record_names_the_file(extraction, tmp_pa
     assert saved["construction"] is None and saved["paquet"] is None
     by_file = {f["fichier"]: f for f in saved["fichiers"]}
     assert by_file["webrsa/dossiers.csv"]["statut"] != "loaded"
-    assert by_file["iodas_ase/individus.csv"]["lignes_chargees"] > 0  # the other sources loaded
+    # all or nothing: the load failed, so no other source was loaded either
+    assert not by_file["iodas_ase/individus.csv"]["lignes_chargees"]
     assert not (tmp_path / "export" / f"pipase_{EXTRACTION_DATE}.7z").exists()
 
 
