@@ -19,7 +19,7 @@ Each `pipase run` writes ``<out>/pipase_<date>.run.json`` and its French renderi
 Counts only, exact (a count below 11 stays as it is: the record does not leave the Department;
 the docs site masks small counts itself). Before the text of a report reaches the record, it is
 compared with the identities of the extraction (the privacy tests' forbidden set,
-``identifying.stg_privacy__valeurs_identifiantes``): a value that equals one is replaced by
+``identifying.int_keys__valeurs_identifiantes``): a value that equals one is replaced by
 ``[masqué]`` and the record says where.
 
 Later steps append to the record with :func:`append_to_record` (``pipase import``: the
@@ -69,7 +69,7 @@ REPORT_SECTIONS = [
     ("minimisation", "Minimisation", ["rpt_minimisation%"]),
     ("risque", "Risque de réidentification", ["rpt_risk\\_\\_%"]),
 ]
-FORBIDDEN_TABLE = ("identifying", "stg_privacy__valeurs_identifiantes")
+FORBIDDEN_TABLE = ("identifying", "int_keys__valeurs_identifiantes")
 # As the privacy test has_no_raw_identity_values: shorter values are not identities.
 MIN_LENGTH, MIN_LENGTH_WITHOUT_LETTER = 4, 6
 
