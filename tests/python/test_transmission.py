@@ -442,8 +442,8 @@ def test_export_refused_when_a_leaving_or_privacy_test_did_not_pass(
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
     assert export(study) == 1
     err = capsys.readouterr().err
-    assert "export refused" in err
-    assert f"{test_name} " in err and (status or "not run") in err
+    assert "export refusé" in err
+    assert f"{test_name} " in err and (status or "non exécuté") in err
     assert not (study / "data" / "export").exists()
 
 
@@ -462,7 +462,7 @@ def test_export_refused_when_a_leaving_table_is_missing(study, monkeypatch, caps
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
     assert export(study) == 1
     err = capsys.readouterr().err
-    assert "missing from the database" in err and "leaving.annexe2_iodas_ase__placement" in err
+    assert "absente(s) de la base" in err and "leaving.annexe2_iodas_ase__placement" in err
     assert not any((study / "data" / "export").glob("*.7z"))
 
 
@@ -473,7 +473,7 @@ def test_table_unknown_to_dbt_is_not_exported(study, monkeypatch, capsys):
     write_artifacts(study / "target")
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
     assert export(study) == 0
-    assert "leaving.annexe2_old_model is in the database but not in dbt's manifest" in (
+    assert "la table leaving.annexe2_old_model est dans la base mais pas dans le manifeste de dbt" in (
         capsys.readouterr().err
     )
     manifest = json.loads(archive_of(study).with_suffix(".manifest.json").read_text())
@@ -485,7 +485,7 @@ def test_export_refused_when_the_database_changed_after_the_tests(study, monkeyp
     write_artifacts(study / "target", generated_at=tested)
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
     assert export(study) == 1
-    assert "modified" in capsys.readouterr().err
+    assert "a été modifiée" in capsys.readouterr().err
     # the same database, tested after its last write, is accepted
     database = study / "data" / "pipase.duckdb"
     os.utime(database, (tested.timestamp() - 60, tested.timestamp() - 60))
@@ -696,11 +696,16 @@ def test_partner_file_is_imported_and_linked(annex2_study, annex2_exported, tmp_
     path = write_partner(tmp_path / "France Travail.csv", rows)
     # an ASE individual alone on its secondary key: the 4th row links to it through that key
     con = duckdb.connect(str(study / "data" / "pipase.duckdb"))
+    # a copy of an existing individual (every annex 2 value filled, as the import requires)
+    # under two new keys
     con.execute(
-        "insert into leaving.annexe2_iodas_ase__individu (cle_hachage, cle_hachage_secondaire, "
-        "code_dossier_familial, mois_naissance, genre, statut_mna) values "
-        "(sha256('individu-solo'), sha256('secondaire-solo-ase'), 'F1', '2001-01', 'F', 'non')"
+        "create temp table solo as select * from leaving.annexe2_iodas_ase__individu limit 1"
     )
+    con.execute(
+        "update solo set cle_hachage = sha256('individu-solo'), "
+        "cle_hachage_secondaire = sha256('secondaire-solo-ase')"
+    )
+    con.execute("insert into leaving.annexe2_iodas_ase__individu select * from solo")
     con.close()
     write_artifacts(study / "target", tables=ANNEX2_TABLES)
     assert export(study, "--overwrite") == 0
@@ -1029,7 +1034,7 @@ def test_dbt_builds_an_encrypted_database_and_export_reads_it(tmp_path, monkeypa
     assert subprocess.run(run_only, cwd=project, env=env, capture_output=True).returncode == 0
     capsys.readouterr()
     assert run_command(export_cmd, argv) == 1
-    assert "assert_no_identity (annexe2_iodas_ase__individu, privacy): not run" in (
+    assert "assert_no_identity (annexe2_iodas_ase__individu, privacy) : non exécuté" in (
         capsys.readouterr().err
     )
 
