@@ -38,6 +38,19 @@ COMMANDS = {
         "Department: re-check a publication package before its release",
     ),
 }
+# command -> the extra that installs what its module imports (the core, `pip install pipase`,
+# has the protocol and `pipase hash` only)
+EXTRAS = {
+    "synth": "synth",
+    "run": "pipeline",
+    "load": "pipeline",
+    "export": "pipeline",
+    "import": "pipeline",
+    "purge": "pipeline",
+    "bench": "pipeline,synth",
+    "publier": "pipeline,association",
+    "verifier-publication": "pipeline,association",
+}
 # Marked for the catalogue extraction (scripts/compile_messages.py) without translating here.
 _HELP_IDS = [
     _("partners' kit: replace identities in a CSV/XLSX by the keys"),
@@ -59,6 +72,26 @@ def version_text() -> str:
     )
 
 
+class MissingExtraError(PipaseError):
+    """A command whose dependencies are not installed (a partner's core installation)."""
+
+
+def _import_command(name: str, module_name: str):
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        # only a missing third-party package; a missing pipase module is a bug, not the user's
+        if (error.name or "").split(".")[0] == "pipase" or name not in EXTRAS:
+            raise
+        raise MissingExtraError(
+            _(
+                "the command {command} needs the {package} package, which this installation "
+                "does not have: install pipase with it (pip install 'pipase[{extra}]')"
+            ).format(command=name, package=error.name, extra=EXTRAS[name]),
+            rule="installation",
+        ) from None
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only the named command's module is imported (each has heavy imports)."""
     install_argparse()
@@ -77,7 +110,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if name != command:
             sub.add_parser(name, help=_(help_text))
             continue
-        module = importlib.import_module(module_name)
+        module = _import_command(name, module_name)
         sub_parser = sub.add_parser(
             name,
             help=_(help_text),
@@ -94,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     argv = sys.argv[1:] if argv is None else argv
     command = next((a for a in argv if not a.startswith("-")), None)
-    args = build_parser(command if command in COMMANDS else None).parse_args(argv)
+    try:
+        parser = build_parser(command if command in COMMANDS else None)
+    except MissingExtraError as error:
+        print(f"pipase {command} : {_('error')} : {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    args = parser.parse_args(argv)
     try:
         return args._module.run(args)
     except PipaseError as error:

@@ -54,7 +54,10 @@ class PipaseError(Exception):
     def __str__(self) -> str:
         where = self.where()
         rule = f"[{self.rule}] " if self.rule else ""
-        return f"{where}: {rule}{self.message}" if where else f"{rule}{self.message}"
+        if not where:
+            return f"{rule}{self.message}"
+        # French typography puts a space before the colon
+        return _("{where}: {message}").format(where=where, message=f"{rule}{self.message}")
 
     def __reduce__(self):  # keep the fields when pickled (threads, multiprocessing)
         return (_rebuild, (type(self), self.message, self.rule, self.file, self.line, self.column))

@@ -658,7 +658,7 @@ def test_manifest_shape_is_checked(edit, tmp_path, capsys, make_archive):
 def test_transmission_error_is_a_pipase_error():
     assert issubclass(TransmissionError, PipaseError)
     error = TransmissionError("x", rule="manifest", file="a.7z")
-    assert str(error) == "a.7z: [manifest] x"
+    assert str(error) == "a.7z : [manifest] x"
 
 
 def test_messages_are_english_with_lang_en(tmp_path, monkeypatch, capsys, make_archive):

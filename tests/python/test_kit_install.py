@@ -85,6 +85,15 @@ def test_the_core_installs_alone_and_hashes_a_file(tmp_path):
         [str(pipase), "hash", "--verifier"], env=env, capture_output=True, text=True
     )
     assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stderr
+
+    # a pipeline command in the core installation: one French line naming the extra, no traceback
+    for command, extra in (("load", "pipeline"), ("synth", "synth")):
+        missing = subprocess.run(
+            [str(pipase), command, "--help"], env=env, capture_output=True, text=True
+        )
+        assert missing.returncode == 1, missing.stderr
+        assert f"pip install 'pipase[{extra}]'" in missing.stderr
+        assert "Traceback" not in missing.stderr and len(missing.stderr.splitlines()) == 1
     assert sys.executable != str(python)  # the test ran the new environment, not this one
 
 

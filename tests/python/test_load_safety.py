@@ -700,7 +700,7 @@ def test_messages_are_french_by_default(tmp_path: Path, db: Path, monkeypatch, c
     (extraction / "webrsa" / "foyers.csv").unlink()
     assert cli([str(extraction), "--database", str(db), "--source", "webrsa"]) == 1
     err = capsys.readouterr().err
-    assert "webrsa/foyers.csv: [missing_file] fichier introuvable" in err
+    assert "webrsa/foyers.csv : [missing_file] fichier introuvable" in err
     assert "la base est telle qu'avant ce chargement" in err
     lf.write_extraction(extraction, n=2, sources=["webrsa"])
     assert cli([str(extraction), "--database", str(db), "--source", "webrsa"]) == 0

@@ -450,8 +450,8 @@ def test_altered_file_undeclared_file_and_outside_request_are_refused(package_co
     )
     code, err = _verify_cli(package_copy, capsys)
     assert code == 1
-    assert f"{entry['fichier']}: [checksum_mismatch]" in err
-    assert "tableaux/en_plus.csv: [undeclared_file]" in err
+    assert f"{entry['fichier']} : [checksum_mismatch]" in err
+    assert "tableaux/en_plus.csv : [undeclared_file]" in err
     assert "[report_outside_request]" in err
 
 

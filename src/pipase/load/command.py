@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 from pipase import paths
+from pipase.cli_types import DATE_METAVAR
 from pipase.errors import EXIT_OK, EXIT_REFUSED, PipaseError
 from pipase.i18n import _
 from pipase.load.loader import LoadResult, load_extraction, report_rows
@@ -43,14 +44,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "extraction_dir",
         type=Path,
-        metavar="EXTRACTION_DIR",
+        metavar=_("EXTRACTION_DIR"),
         help=_("folder with one sub-folder per source"),
     )
     parser.add_argument(
         "--database",
         type=Path,
         default=None,
-        metavar="PATH",
+        metavar=_("PATH"),
         help=_("DuckDB file (default: PIPASE_DUCKDB_PATH or data/pipase.duckdb)"),
     )
     parser.add_argument(
@@ -58,14 +59,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="sources",
         action="append",
         nargs="+",
-        metavar="NAME",
+        metavar="SOURCE",
         help=_("load only these sources (repeatable; default: every contract)"),
     )
     parser.add_argument(
         "--without",
         dest="absent",
         action="append",
-        metavar="NAME",
+        metavar="SOURCE",
         help=_(
             "a source the Department does not have (repeatable): recorded as absent, its raw "
             "tables empty"
@@ -75,14 +76,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--contracts",
         type=Path,
         default=None,
-        metavar="DIR",
+        metavar=_("DIR"),
         help=_("folder of contract YAML files (default: the package's src/pipase/contracts)"),
     )
     parser.add_argument(
         "--extraction-date",
         type=_date,
         default=None,
-        metavar="YYYY-MM-DD",
+        metavar=DATE_METAVAR,
         help=_("date the Department extracted the files (recorded in raw.load_report)"),
     )
 

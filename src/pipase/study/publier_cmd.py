@@ -28,12 +28,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--database",
         type=Path,
         default=None,
+        metavar=_("PATH"),
         help=_("the Association's DuckDB database (default: data/association/...duckdb)"),
     )
     parser.add_argument(
         "--dbt-target",
         type=Path,
         default=None,
+        metavar=_("DIR"),
         help=_(
             "target folder of the Association's dbt build (default: target beside the database)"
         ),
@@ -42,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         default=None,
+        metavar=_("DIR"),
         help=_("folder of the package (default: publication beside the database)"),
     )
     parser.add_argument(

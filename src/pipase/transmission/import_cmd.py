@@ -130,6 +130,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--database",
         type=Path,
         default=None,
+        metavar=_("PATH"),
         help=_(
             "the Association's DuckDB database (default: "
             "data/association/pipase_association.duckdb); encrypted with PIPASE_DB_KEY when set"
@@ -141,15 +142,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         action="extend",
         default=[],
-        metavar="FILE",
+        metavar=_("FILE"),
         help=_(
             "partner file(s) produced by `pipase hash` (CSV or XLSX); put the archive before "
             "--partner"
         ),
     )
-    parser.add_argument("--partner-sep", default=None, help=_("CSV delimiter (default: detected)"))
     parser.add_argument(
-        "--partner-encoding", default="utf-8", help=_("CSV encoding (default: utf-8)")
+        "--partner-sep", default=None, metavar=";", help=_("CSV delimiter (default: detected)")
+    )
+    parser.add_argument(
+        "--partner-encoding",
+        default="utf-8",
+        metavar=_("ENCODING"),
+        help=_("CSV encoding (default: utf-8)"),
     )
     parser.add_argument(
         "--expected-sha256",
