@@ -118,8 +118,11 @@ format: $(STAMP) ## fix what ruff and sqlfluff can fix
 	mkdir -p $(TEST_DIR)
 	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff fix models tests/protocol --processes 2
 
-pytest: $(STAMP) system-deps ## the Python test suite
-	$(BIN)/pytest -q
+# Two workers, one test file each at a time (a file's module fixtures build once): most of the
+# suite's time is dbt's single-threaded Python, so two files side by side use the two cores.
+PYTEST_WORKERS ?= 2
+pytest: $(STAMP) system-deps ## the Python test suite (PYTEST_WORKERS=0 to run it in one process)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 dbt-test: $(STAMP) ## dbt build (models, data and unit tests) on a small synthetic extraction
 	rm -rf $(TEST_DIR)/extraction $(TEST_DIR)/pipase.duckdb $(TEST_DIR)/export
