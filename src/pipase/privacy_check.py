@@ -459,7 +459,7 @@ def _column_vocabulary_problems(
 
 
 def check_vocabularies(manifest: dict) -> list[Problem]:
-    """Issue 14: no leaving text column carries the source's text as typed. Each text column
+    """No leaving text column carries the source's text as typed. Each text column
     of a leaving model says in its YAML meta what it holds and carries the test that proves it:
     a closed vocabulary (`pipase: {vocabulaire: <seed>}`: is_in_code_list reading that seed, on
     the seed column named by pipase.colonne_code, default `code`), a key (`valeur: cle`,
