@@ -106,7 +106,7 @@ lint: $(STAMP) ## ruff and sqlfluff (dbt templater)
 	$(BIN)/ruff check src scripts tests
 	$(BIN)/ruff format --check src scripts tests
 	mkdir -p $(TEST_DIR)
-	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff lint models tests/protocol tests/privacy --processes 2
+	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff lint . --processes 2  # scope: .sqlfluffignore
 	$(BIN)/python scripts/generate_sources.py --check
 	$(BIN)/python scripts/generate_letter_map.py --check
 	$(BIN)/python scripts/generate_annexe2_schema.py --check
@@ -116,7 +116,7 @@ format: $(STAMP) ## fix what ruff and sqlfluff can fix
 	$(BIN)/ruff check --fix src scripts tests
 	$(BIN)/ruff format src scripts tests
 	mkdir -p $(TEST_DIR)
-	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff fix models tests/protocol --processes 2
+	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff fix . --processes 2  # scope: .sqlfluffignore
 
 pytest: $(STAMP) system-deps ## the Python test suite
 	$(BIN)/pytest -q
