@@ -110,6 +110,7 @@ lint: $(STAMP) ## ruff and sqlfluff (dbt templater)
 	$(BIN)/python scripts/generate_sources.py --check
 	$(BIN)/python scripts/generate_letter_map.py --check
 	$(BIN)/python scripts/generate_annexe2_schema.py --check
+	$(BIN)/python scripts/generate_identifier_rules.py --check
 	$(BIN)/python scripts/compile_messages.py --check
 
 format: $(STAMP) ## fix what ruff and sqlfluff can fix
