@@ -13,9 +13,10 @@ Usage: python scripts/generate_identifier_rules.py [--check]
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+
+import generated_file
 
 from pipase import identifiers
 
@@ -69,20 +70,7 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if the macro is out of date")
-    args = parser.parse_args()
-    content = render()
-    if args.check:
-        current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.is_file() else ""
-        if current != content:
-            print(f"{OUTPUT.relative_to(REPO)} is out of date: run {Path(__file__).name}")
-            return 1
-        print(f"{OUTPUT.relative_to(REPO)} is up to date")
-        return 0
-    OUTPUT.write_text(content, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(REPO)}")
-    return 0
+    return generated_file.main(__doc__, OUTPUT, render)
 
 
 if __name__ == "__main__":
