@@ -1,13 +1,14 @@
 """dbt's manifest (target/manifest.json): which models leave the Department, decided in one place.
 
 The privacy check (`pipase.privacy_check`), the export and its gate
-(`pipase.transmission.artifacts`, `pipase.gate`) and the docs' completeness check
-(`scripts/check_docs_completeness.py`, read by the docs site and the data dictionary) all ask
-this module for the leaving models, so that what is checked, documented and exported is the
-same set. A model leaves, or may leave, when any sign of the leaving zone is on it: its dbt
-group, folder, schema, tag or name prefix, `meta.pipase.export`, or an exposure that depends on
-it. The privacy check then refuses a model whose signs disagree (a leaving tag outside the
-leaving folder...), so on a project that passes it every sign names the same models.
+(`pipase.transmission.artifacts`, `pipase.gate`), the docs' completeness check
+(`scripts/check_docs_completeness.py`, read by the docs site and the data dictionary) and the
+bench's layers (`pipase.bench.pipeline`) all ask this module for the leaving models, so that
+what is checked, documented, exported and timed is the same set. A model leaves, or may leave,
+when any sign of the leaving zone is on it: its dbt group, folder, schema, tag or name prefix,
+`meta.pipase.export`, or an exposure that depends on it. The privacy check then refuses a model
+whose signs disagree (a leaving tag outside the leaving folder...), so on a project that passes
+it every sign names the same models.
 """
 
 from __future__ import annotations
