@@ -106,17 +106,18 @@ lint: $(STAMP) ## ruff and sqlfluff (dbt templater)
 	$(BIN)/ruff check src scripts tests
 	$(BIN)/ruff format --check src scripts tests
 	mkdir -p $(TEST_DIR)
-	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff lint models tests/protocol tests/privacy --processes 2
+	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff lint . --processes 2  # scope: .sqlfluffignore
 	$(BIN)/python scripts/generate_sources.py --check
 	$(BIN)/python scripts/generate_letter_map.py --check
 	$(BIN)/python scripts/generate_annexe2_schema.py --check
+	$(BIN)/python scripts/generate_identifier_rules.py --check
 	$(BIN)/python scripts/compile_messages.py --check
 
 format: $(STAMP) ## fix what ruff and sqlfluff can fix
 	$(BIN)/ruff check --fix src scripts tests
 	$(BIN)/ruff format src scripts tests
 	mkdir -p $(TEST_DIR)
-	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff fix models tests/protocol --processes 2
+	PIPASE_DUCKDB_PATH=$(TEST_DIR)/lint.duckdb $(BIN)/sqlfluff fix . --processes 2  # scope: .sqlfluffignore
 
 # Two workers, one test file each at a time (a file's module fixtures build once): most of the
 # suite's time is dbt's single-threaded Python, so two files side by side use the two cores.

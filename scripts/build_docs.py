@@ -76,7 +76,6 @@ LINKAGE_DETAIL = {
     "ambiguous_several_cohort_members": "ambiguës : plusieurs jeunes de la cohorte (jumeaux)",
     "ambiguous_several_source_persons": "ambiguës : plusieurs personnes de la source",
     "ambiguous_sex_disagrees": "ambiguës : genres différents",
-    "ambiguous_sex_unknown": "ambiguës : genre inconnu",
 }
 STATUS_COLUMNS = [
     ("réussis", {"pass", "success"}),

@@ -9,7 +9,7 @@ What: reads dbt's manifest (target/manifest.json, or the one given) and docs/ann
   - a leaving model or column has no description, or one that does not read as French;
   - a link of the docs site's pages (docs/site/*.md: #!/model/<id>, #!/macro/<id>, ...) points
     to a node that the manifest does not have.
-  Leaving models: models of the dbt group `leaving`, and any model named annexe2_*.
+  Leaving models: those of pipase.manifest.leaving_models (any sign of the leaving zone).
 Why: the site and the printable dictionary are the steering committee's and the DPO's view of
   what leaves the Department; a field without its column, or a column without its French
   description, is a hole in that view. The check runs on the manifest, so it never drifts from
@@ -23,7 +23,6 @@ Prints one line per problem, grouped by model; exit 0 complete, 1 problems, 2 un
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -36,11 +35,12 @@ from pathlib import Path
 
 import yaml
 
+from pipase.manifest import leaving_models as manifest_leaving_models
+from pipase.manifest import read_manifest as load_manifest
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ANNEX = REPO / "docs" / "annex2.yml"
 DEFAULT_DOCS_DIR = REPO / "docs" / "site"
-LEAVING_GROUP = "leaving"
-LEAVING_PREFIX = "annexe2_"
 
 # Words that tell French from English in a short description (articles, prepositions, verbs);
 # French accents and guillemets count as one more French word.
@@ -97,10 +97,6 @@ def load_annex(path: Path = DEFAULT_ANNEX) -> list[AnnexField]:
     return fields
 
 
-def load_manifest(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def annexe2_meta(node_or_column: dict) -> dict:
     """meta.annexe2 of a node or column (config.meta first, then the legacy meta)."""
     config_meta = (node_or_column.get("config") or {}).get("meta") or {}
@@ -109,18 +105,8 @@ def annexe2_meta(node_or_column: dict) -> dict:
 
 
 def leaving_models(manifest: dict) -> list[dict]:
-    """Models of the leaving zone, sorted by name."""
-    models = [
-        node
-        for node in manifest["nodes"].values()
-        if node.get("resource_type") == "model"
-        and node.get("package_name") == manifest["metadata"].get("project_name", "pipase")
-        and (
-            (node.get("group") or (node.get("config") or {}).get("group")) == LEAVING_GROUP
-            or node["name"].startswith(LEAVING_PREFIX)
-        )
-    ]
-    return sorted(models, key=lambda node: node["name"])
+    """Models of the leaving zone (pipase.manifest decides which), sorted by name."""
+    return list(manifest_leaving_models(manifest).values())
 
 
 def _fold(text: str) -> str:

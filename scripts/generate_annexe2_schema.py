@@ -12,11 +12,11 @@ Usage: python scripts/generate_annexe2_schema.py [--check]
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import duckdb
+import generated_file
 
 from pipase.transmission import annex2_schema
 
@@ -44,25 +44,12 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
-    args = parser.parse_args()
-    content = render()
-    output = annex2_schema.SCHEMA_FILE
-    columns = content.count("\n") - 1
-    if args.check:
-        current = output.read_text(encoding="utf-8") if output.is_file() else ""
-        if current != content:
-            print(
-                f"{output} is out of date: run python scripts/generate_annexe2_schema.py",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{output} is up to date ({columns} columns)")
-        return 0
-    output.write_text(content, encoding="utf-8")
-    print(f"wrote {output}: {columns} columns")
-    return 0
+    return generated_file.main(
+        __doc__,
+        annex2_schema.SCHEMA_FILE,
+        render,
+        lambda content: f"{content.count(chr(10)) - 1} columns",
+    )
 
 
 if __name__ == "__main__":

@@ -18,13 +18,14 @@ Usage: python scripts/generate_first_names.py [--check]
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+import generated_file  # noqa: E402
 
 from pipase.protocol import normalise_name  # noqa: E402
 
@@ -83,18 +84,7 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if the file is not current")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if not OUTPUT.is_file() or OUTPUT.read_text(encoding="utf-8") != text:
-            print(f"{OUTPUT.relative_to(ROOT)} is not current: run {Path(__file__).name}")
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
-    return 0
+    return generated_file.main(__doc__, OUTPUT, render)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,14 @@ Usage: python scripts/generate_letter_map.py [--check]
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import re
 import sys
 import unicodedata
 from pathlib import Path
+
+import generated_file
 
 OUTPUT = Path(__file__).resolve().parents[1] / "src/pipase/protocol_data/ref_letter_map.csv"
 
@@ -61,22 +62,14 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
-    args = parser.parse_args()
-    content = render()
-    if args.check:
-        if OUTPUT.read_text(encoding="utf-8") != content:
-            print(f"{OUTPUT} is out of date (Unicode {unicodedata.unidata_version})")
-            return 1
-        print(f"{OUTPUT} is up to date (Unicode {unicodedata.unidata_version})")
-        return 0
-    OUTPUT.write_text(content, encoding="utf-8")
-    print(
-        f"wrote {OUTPUT}: {content.count(chr(10)) - 1} characters, "
-        f"Unicode {unicodedata.unidata_version}"
+    return generated_file.main(
+        __doc__,
+        OUTPUT,
+        render,
+        lambda content: (
+            f"{content.count(chr(10)) - 1} characters, Unicode {unicodedata.unidata_version}"
+        ),
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 {#
   code_from_list(expr, seed, label_column='libelle_source', code_column='code'): closed
-  vocabularies (issue 14: no leaving column carries the source's text as typed). The value of
+  vocabularies (no leaving column carries the source's text as typed). The value of
   `expr` (a source label or code) is compared after normalise_label with the labels of the seed
   `seed` (same normalisation), and gives the seed's code; a value that is empty after
   normalisation gives `non_renseigne`, a value missing from the seed `autre` (see

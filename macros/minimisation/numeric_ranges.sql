@@ -1,5 +1,5 @@
 {#
-  numeric_ranges(): the documented range of every numeric value that leaves (issue 14: a
+  numeric_ranges(): the documented range of every numeric value that leaves (a
   negative amount or an absurd duration never leaves). Bounds included. A value out of its
   range is rejected to NULL in the leaving table (within_range; for the resource bands,
   `non_renseigne`) and counted in rpt_minimisation__vocabulaires (is_out_of_range);

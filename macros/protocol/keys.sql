@@ -3,18 +3,12 @@
   Names are normalised once per distinct value (normalise_name) and the keys built from the
   results, so these macros take normalised columns.
 
-  surname(nom_naissance, nom_usage): rule 1, the birth name where it normalises to something,
-      else the usage name. Both arguments raw.
   format_birth_date(expr): section 2, JJMMAAAA from a DATE.
   format_birth_month(expr): MMAAAA, the secondary key's date part.
   primary_key(nom, prenom, date): SHA-256 of NOM + PRENOM + JJMMAAAA; NULL when a part is NULL.
   secondary_key(nom, date): SHA-256 of NOM + MM + AAAA; NULL when a part is NULL.
   unkeyable_reason(nom, prenom, date): why a row has no primary key, NULL when it has one.
 #}
-{% macro surname(nom_naissance, nom_usage) -%}
-    coalesce({{ normalise_name(nom_naissance) }}, {{ normalise_name(nom_usage) }})
-{%- endmacro %}
-
 {% macro format_birth_date(expr) -%}
     {{ return(adapter.dispatch('format_birth_date', 'pipase')(expr)) }}
 {%- endmacro %}

@@ -19,6 +19,13 @@
 {%- endmacro %}
 
 {#
+  The protocol's three paths, written once for both uses (normalise_name per value,
+  normalise_distinct_names once per distinct value):
+  1. pure-ASCII values (most names): upper-case, keep A-Z;
+  2. values that _accents_stripped reduces to ASCII: the same on that text;
+  3. the others: the letter map, character by character (characters outside it dropped).
+  An empty result is NULL.
+
   _accents_stripped(expr): DuckDB's strip_accents(), then the punctuation, the spaces and the
   modifier apostrophe (U+02BC) removed: characters the letter map drops. When the result is
   pure ASCII (é, ç, ï... and the apostrophes of most non-ASCII names), upper-casing it and
@@ -26,31 +33,49 @@
   Unicode code point and 100,000 generated names (tests/python/test_protocol.py). What
   strip_accents() cannot reduce to ASCII (Œ Æ ß Ø Ł Đ, compatibility forms such as ﬁ or Ａ) stays
   non-ASCII and goes through the letter map.
+  _is_ascii(expr): as many bytes as characters (cheaper than a regular expression).
+  _ascii_text(expr): paths 1 and 2's text: the value when ASCII, else its accents stripped.
+  _normalised_from(text, letter_mapped): the result from _ascii_text's `text` (paths 1 and 2)
+      or, when that is not ASCII, from `letter_mapped` (path 3, computed by the caller).
+  _letter_map_join(expr): the FROM clause that splits `expr` into code points (position)
+      joined to ref_letter_map; string_agg(letter_map.lettres, '' order by
+      code_points.position) over it is path 3.
 #}
 {% macro _accents_stripped(expr) -%}
 regexp_replace(strip_accents({{ expr }}), '[\p{P}\p{Z}\x{02BC}]', '', 'g')
 {%- endmacro %}
 
-{#
-  DuckDB: pure-ASCII values (most names) take a fast path, then the values that strip_accents
-  reduces to ASCII (_accents_stripped); the others are split into code points and joined to
-  the letter map, as a set.
-#}
-{% macro duckdb__normalise_name(expr) -%}
+{% macro _is_ascii(expr) -%}
+strlen({{ expr }}) = length({{ expr }})
+{%- endmacro %}
+
+{% macro _ascii_text(expr) -%}
+case when {{ pipase._is_ascii(expr) }} then {{ expr }} else {{ pipase._accents_stripped(expr) }} end
+{%- endmacro %}
+
+{% macro _normalised_from(text, letter_mapped) -%}
 nullif(
     case
-        when {{ expr }} is null then null
-        when regexp_full_match({{ expr }}, '[\x00-\x7F]*')
-            then regexp_replace(upper({{ expr }}), '[^A-Z]+', '', 'g')
-        when regexp_full_match({{ pipase._accents_stripped(expr) }}, '[\x00-\x7F]*')
-            then regexp_replace(upper({{ pipase._accents_stripped(expr) }}), '[^A-Z]+', '', 'g')
-        else (
-            select string_agg(letter_map.lettres, '' order by code_points.position)
-            from unnest(string_split({{ expr }}, '')) with ordinality as code_points (caractere, position)
-            inner join {{ ref('ref_letter_map') }} as letter_map
-                on code_points.caractere = letter_map.caractere
-        )
+        when {{ pipase._is_ascii(text) }} then regexp_replace(upper({{ text }}), '[^A-Z]+', '', 'g')
+        else {{ letter_mapped }}
     end,
     ''
 )
+{%- endmacro %}
+
+{% macro _letter_map_join(expr) -%}
+unnest(string_split({{ expr }}, '')) with ordinality as code_points (caractere, position)
+inner join {{ ref('ref_letter_map') }} as letter_map
+    on code_points.caractere = letter_map.caractere
+{%- endmacro %}
+
+{# DuckDB, per value: path 3 as a subquery on the value's characters. #}
+{% macro duckdb__normalise_name(expr) -%}
+case
+    when {{ expr }} is not null then {{ pipase._normalised_from(
+        pipase._ascii_text(expr),
+        "(select string_agg(letter_map.lettres, '' order by code_points.position) from "
+        ~ pipase._letter_map_join(expr) ~ ")"
+    ) }}
+end
 {%- endmacro %}

@@ -2,8 +2,8 @@
 
 What: reads target/manifest.json (written by `dbt parse`, `dbt build`...) and fails, naming each
 model and the missing item, when
-  - a leaving model (group `leaving`, folder models/marts/annexe2/, schema `leaving`, tag
-    `leaving`, meta pipase.export, or a node an exposure depends on) is not public, has no
+  - a leaving model (any sign of the zone: group, folder, schema, tag, name prefix, meta
+    pipase.export or an exposure; `pipase.manifest.leaving_models`) is not public, has no
     enforced contract, lacks one of the model-level privacy tests, lacks is_sha256_hex on a
     cle_hachage* column or is_month_precision on a mois_* column, or has one of these tests
     weakened (severity warn, a `where` filter, a `limit`, an error_if other than != 0);
@@ -45,6 +45,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipase.manifest import leaving_models, read_manifest
+from pipase.manifest import models as manifest_models
+
 MODEL_PRIVACY_TESTS = (
     "has_only_documented_columns",
     "has_no_identifier_columns",
@@ -54,7 +57,6 @@ MODEL_PRIVACY_TESTS = (
 )
 KEY_COLUMN_PREFIX, KEY_TEST = "cle_hachage", "is_sha256_hex"
 MONTH_COLUMN_PREFIX, MONTH_TEST = "mois_", "is_month_precision"
-LEAVING_FOLDER = "models/marts/annexe2/"
 STAGING_FOLDER = "models/staging/"
 DOOR_PREFIX = "int_keys__"
 CODE_LIST_TEST, RANGE_TEST = "is_in_code_list", "is_in_numeric_range"
@@ -103,37 +105,8 @@ def _path(node: dict) -> str:
     return (node.get("original_file_path") or "").replace("\\", "/")
 
 
-def _models(manifest: dict) -> dict[str, dict]:
-    return {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
-
-
 def is_staging(node: dict) -> bool:
     return _path(node).startswith(STAGING_FOLDER) or node["name"].startswith("stg_")
-
-
-def leaving_models(manifest: dict) -> dict[str, dict]:
-    """Every model that leaves or may leave the Department."""
-    models = _models(manifest)
-    exposed = {
-        uid
-        for exposure in (manifest.get("exposures") or {}).values()
-        for uid in (exposure.get("depends_on") or {}).get("nodes", [])
-    }
-    leaving = {}
-    for uid, node in models.items():
-        config = node.get("config") or {}
-        if (
-            node.get("group") == "leaving"
-            or config.get("group") == "leaving"
-            or _path(node).startswith(LEAVING_FOLDER)
-            or config.get("schema") == "leaving"
-            or node.get("schema") == "leaving"
-            or "leaving" in (node.get("tags") or [])
-            or _meta(node).get("export")
-            or uid in exposed
-        ):
-            leaving[uid] = node
-    return leaving
 
 
 def _tests_by_node(manifest: dict) -> dict[str, list[dict]]:
@@ -242,7 +215,7 @@ def _is_door(node: dict) -> bool:
 
 def check_zones(manifest: dict) -> list[Problem]:
     problems: list[Problem] = []
-    models = _models(manifest)
+    models = manifest_models(manifest)
     reporting_sources = _reporting_sources(manifest)
     for node in sorted(models.values(), key=lambda n: n["name"]):
         name = node["name"]
@@ -308,7 +281,7 @@ def check_dag_direction(manifest: dict) -> list[Problem]:
       (protected, flagged column) are for the identifying zone and the privacy tests only.
     """
     problems: list[Problem] = []
-    models = _models(manifest)
+    models = manifest_models(manifest)
     zones: dict[str, str | None] = {}
     for uid, node in models.items():
         found = zone_of_folder(node)
@@ -459,7 +432,7 @@ def _column_vocabulary_problems(
 
 
 def check_vocabularies(manifest: dict) -> list[Problem]:
-    """Issue 14: no leaving text column carries the source's text as typed. Each text column
+    """No leaving text column carries the source's text as typed. Each text column
     of a leaving model says in its YAML meta what it holds and carries the test that proves it:
     a closed vocabulary (`pipase: {vocabulaire: <seed>}`: is_in_code_list reading that seed, on
     the seed column named by pipase.colonne_code, default `code`), a key (`valeur: cle`,
@@ -510,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
+        manifest = read_manifest(args.manifest)
         run_results = (
             json.loads(args.run_results.read_text(encoding="utf-8"))
             if args.run_results and args.run_results.exists()

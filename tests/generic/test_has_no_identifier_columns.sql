@@ -1,30 +1,21 @@
 {#
   has_no_identifier_columns(model, extra_patterns=[], allowed_columns=[]): no column of the
   relation (nor of the model's YAML) has a name that denotes a direct identifier or a source
-  id. A name is split into its words (on '_' and digits); it is refused when a word is a
-  name word (nom, nomnai, prenom...), an address word (adresse, rue, voie...), a contact word
-  (telephone, email...), a national or file number (nir, numdemrsa, matricule, num...), a
-  source id (id, id_*, *_id, ident...), a full-date word (dtnai, ddn, naissance unless the
-  name starts with mois_ / annee_ / annees_, i.e. a minimised birth date), or a lineage column
-  (_fichier, _ligne); or when the whole name matches one of extra_patterns (regular
-  expressions). Names starting with cle_hachage are keys (annexe 1) and always allowed, as are
+  id. The rules are the one list of pipase.identifiers, which the partners' kit and the
+  Association's import apply too (macro identifier_column_rules, generated from it by
+  scripts/generate_identifier_rules.py): a name, first name, birth date, address, NIR, phone or
+  e-mail word (a 'name' word followed by a thing, nom_structure, or a 'birth_date' word with a
+  month, year or place, mois_naissance, is no identifier), plus what may never leave: a
+  source id or file number (id, id_*, *_id, num, matricule...) and the lineage columns
+  (_fichier, _ligne); or the whole name matching one of extra_patterns (regular expressions).
+  Names starting with cle_hachage are keys (annexe 1) and always allowed, as are
   allowed_columns. One row per refused column (its name only); the test reports their count.
   Usage (model level): data_tests: [has_no_identifier_columns]
 #}
 {% test has_no_identifier_columns(model, extra_patterns=[], allowed_columns=[]) %}
 {{ config(store_failures=false) }}
 {%- set re = modules.re -%}
-{%- set refused_words = [
-    'nom', 'noms', 'nomnai', 'nomusage', 'prenom', 'prenoms', 'prenom2', 'patronyme',
-    'adresse', 'adresses', 'adr', 'rue', 'voie', 'numvoie', 'nomvoie', 'libtypevoie',
-    'lieudit', 'batiment', 'escalier',
-    'telephone', 'tel', 'portable', 'mobile', 'email', 'mail', 'courriel',
-    'nir', 'nss', 'secu', 'numdemrsa', 'matricule', 'numcaf', 'num', 'numero',
-    'id', 'ident', 'identifiant',
-    'dtnai', 'ddn', 'dob', 'birth', 'birthdate',
-    'fichier', 'ligne'
-] -%}
-{%- set allowed_birth_prefixes = ['mois_naissance', 'annee_naissance', 'annees_naissance'] -%}
+{%- set rules = identifier_column_rules() -%}
 {%- set names = [] -%}
 {%- if execute -%}
     {%- for column in adapter.get_columns_in_relation(model) -%}
@@ -42,19 +33,16 @@
 {%- set refused = [] -%}
 {%- for name in names
     if not name.startswith('cle_hachage') and name not in (allowed_columns | map('lower') | list) -%}
-    {%- set words = re.split('[^a-z]+', name) | reject('equalto', '') | list -%}
+    {%- set words = name.split('_') -%}
     {%- set ns = namespace(hit=false) -%}
-    {%- for word in words if word in refused_words -%}
+    {%- for kind, pattern in rules.patterns.items() if re.search(pattern, name) -%}
+        {%- set excepted = (kind == 'name' and words | select('in', rules.not_a_person) | list)
+            or (kind == 'birth_date' and words | select('in', rules.not_a_birth_date) | list) -%}
+        {%- if not excepted -%}{%- set ns.hit = true -%}{%- endif -%}
+    {%- endfor -%}
+    {%- for pattern in rules.leaving_only.values() if re.search(pattern, name) -%}
         {%- set ns.hit = true -%}
     {%- endfor -%}
-    {%- if 'naissance' in words or 'naiss' in words -%}
-        {%- set birth_ok = namespace(ok=false) -%}
-        {%- for prefix in allowed_birth_prefixes if name.startswith(prefix) -%}
-            {%- set birth_ok.ok = true -%}
-        {%- endfor -%}
-        {%- if not birth_ok.ok -%}{%- set ns.hit = true -%}{%- endif -%}
-    {%- endif -%}
-    {%- if name.startswith('_') -%}{%- set ns.hit = true -%}{%- endif -%}
     {%- for pattern in extra_patterns if re.search(pattern, name) -%}
         {%- set ns.hit = true -%}
     {%- endfor -%}

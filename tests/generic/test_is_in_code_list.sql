@@ -1,6 +1,6 @@
 {#
   is_in_code_list(model, column_name, code_list, code_column='code', special_values=none):
-  closed vocabularies (issue 14). Every non-null value of the column (every element of a text
+  closed vocabularies. Every non-null value of the column (every element of a text
   list column) is a code of the seed `code_list` (its column `code_column`) or one of the
   special codes (special_values; default: macro special_codes(), 'autre' and 'non_renseigne'). A value typed by the
   source (a label, a phrase, a name) fails. Reports the count of failing rows (list columns:

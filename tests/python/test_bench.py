@@ -163,7 +163,7 @@ def test_each_node_falls_in_its_layer():
     def node(kind, path="", tags=()):
         return {"resource_type": kind, "original_file_path": path, "tags": list(tags)}
 
-    assert pipeline.node_layer(node("seed", "seeds/reference/ref_pays.csv")) == "seeds"
+    assert pipeline.node_layer(node("seed", "seeds/reference/ref_communes.csv")) == "seeds"
     assert pipeline.node_layer(node("model", "models/staging/webrsa/stg_webrsa__x.sql")) == (
         "identifying"
     )

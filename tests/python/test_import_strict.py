@@ -1,4 +1,4 @@
-"""`pipase import` accepts annex 2 and nothing else (issue 15, part 4, archive half).
+"""`pipase import` accepts annex 2 and nothing else (the archive half).
 
 Each refusal plants one fault in an otherwise valid archive (made with the right password, as a
 sender could), checks the one-line French message names it (table, column, rule), the exit code

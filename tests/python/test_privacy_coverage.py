@@ -11,7 +11,7 @@
    undoing a minimisation, selecting * from a door, dropping a column's code list, letting the
    source's text through. Each must make the checker or dbt fail. The copy is parsed once per
    mutation (partial parsing) and only the mutated model and its tests are built.
-5. The closed vocabularies' seeds (issue 14): labels unique after normalisation, every label
+5. The closed vocabularies' seeds: labels unique after normalisation, every label
    the synthetic generator writes mapped, codes in ASCII snake_case.
 """
 
@@ -394,7 +394,7 @@ def test_staging_read_outside_the_door_is_named() -> None:
 
 def test_protected_staging_is_no_door() -> None:
     """Staging is private without exception: a protected staging model without identifier
-    columns is no door (issue 14: 18 staging models were protected and read by crossing)."""
+    columns is no door (18 staging models were once protected and read by crossing)."""
     manifest = covered_manifest()
     manifest["nodes"]["model.pipase.stg_src__codes"] = _model(
         "stg_src__codes",
@@ -516,7 +516,7 @@ PROBE_MODELS = {
 from {{ source('src', 'people') }}""",
         set(),
     ),
-    # issue 14: identities inside values, each alone in one row of a leaving text column
+    # identities inside values, each alone in one row of a leaving text column
     "phrase_with_surname": (
         "select sha256(nom) as cle_hachage, "
         "case when id = 5 then 'Hébergée par ' || nom end as type_hebergement "
@@ -591,7 +591,7 @@ from {{ source('src', 'people') }}""",
     "free_text": (
         "select sha256(nom) as cle_hachage, 'Appel du service : situation ' || "
         "lower(nom) || ' suivie' as commentaire from {{ source('src', 'people') }}",
-        # the surname inside the comment: the identity test sees it too (issue 14)
+        # the surname inside the comment: the identity test sees it too
         {"has_no_free_text", "has_no_raw_identity_values"},
     ),
     "bad_key_and_month": (
@@ -962,7 +962,7 @@ def test_mutations_a_b_dropped_contract_removed_test_stored_failures_fail_the_ch
 
     mutable.edit_model_yaml(INDIVIDU, store_failures)
 
-    # issue 14: the code list of one text column dropped (meta and test), the test of another
+    # the code list of one text column dropped (meta and test), the test of another
     def drop_code_list(entry: dict) -> None:
         for column in entry["columns"]:
             if column["name"] == "type_hebergement":
@@ -1086,7 +1086,7 @@ def test_mutations_d_e_raw_date_type_and_select_star_fail_the_contract(
         assert "contract" in by_model[model]["message"].lower(), mutation
 
 
-# ------------------------------ issue 14: identities typed into a source label, real data
+# ------------------------------ identities typed into a source label, real data
 
 # Each leaving text column of Iodas-DPAS gets one kind of identity, on the same source rows:
 # a surname inside a phrase, a 3-letter first name, a surname and first name pair, a birth

@@ -1,4 +1,4 @@
-"""`pipase purge` deletes only what it owns (issue 15, part 5).
+"""`pipase purge` deletes only what it owns.
 
 Symbolic links pointing outside the study folder (an `--also` link, a dbt `target/` that is a
 link, links inside the folder) are removed as links and their targets keep their content; a

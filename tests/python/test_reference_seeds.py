@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,17 +17,6 @@ def read(name: str) -> list[dict[str, str]]:
     """Rows of a seed CSV as dicts of strings."""
     with (SEEDS / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def eu_members_on(day: date) -> set[str]:
-    """ISO2 codes of EU members on a date, derived from ref_pays_ue."""
-    members = set()
-    for row in read("ref_pays_ue"):
-        joined = date.fromisoformat(row["date_adhesion"])
-        left = date.fromisoformat(row["date_sortie"]) if row["date_sortie"] else None
-        if joined <= day and (left is None or day <= left):
-            members.add(row["code_iso2"])
-    return members
 
 
 def test_communes_codes_are_unique_and_well_formed():
@@ -72,26 +60,6 @@ def test_communes_93_has_40_codes_and_pierrefitte_maps_to_saint_denis():
     assert all(int(r["population"]) > 0 for r in current)
 
 
-def test_eu_membership_over_time():
-    assert len(eu_members_on(date.today())) == 27
-    assert "GB" in eu_members_on(date(2019, 6, 1))
-    assert "GB" not in eu_members_on(date(2021, 1, 1))
-    assert "HR" not in eu_members_on(date(2013, 6, 30))
-    assert "HR" in eu_members_on(date(2013, 7, 1))
-    assert "RO" not in eu_members_on(date(2005, 1, 1))
-    assert eu_members_on(date(1958, 1, 1)) == {"BE", "DE", "FR", "IT", "LU", "NL"}
-
-
-def test_pays_current_category_matches_eu_list():
-    current_eu = eu_members_on(date.today())
-    by_code = {r["code_iso2"]: r for r in read("ref_pays")}
-    assert by_code["FR"]["categorie_nationalite_actuelle"] == "France"
-    assert by_code["GB"]["categorie_nationalite_actuelle"] == "hors UE"
-    for code in current_eu - {"FR"}:
-        assert by_code[code]["categorie_nationalite_actuelle"] == "UE", code
-    assert by_code["DZ"]["nom_fr"] == "Algérie"
-
-
 @pytest.mark.parametrize("code", ["K2204", "N1103", "G1603"])
 def test_rome_contains_common_codes(code):
     assert code in {r["code_rome"] for r in read("ref_rome")}
@@ -103,20 +71,6 @@ def test_rome_codes_and_domains():
     assert all(r["grand_domaine"] == r["code_rome"][0] for r in rows)
     labels = {(r["grand_domaine"], r["libelle_grand_domaine"]) for r in rows}
     assert sorted(letter for letter, _ in labels) == list("ABCDEFGHIJKLMN")
-
-
-def test_nationalities_map_to_known_countries():
-    countries = {r["code_iso2"] for r in read("ref_pays")}
-    rows = read("ref_nationalites")
-    labels = [r["libelle"] for r in rows]
-    assert len(labels) == len(set(labels))
-    for row in rows:
-        assert row["code_iso2"] in countries, row
-    by_label = {r["libelle"]: r["code_iso2"] for r in rows}
-    assert by_label["Malienne"] == "ML"
-    assert by_label["Congolaise (RDC)"] == "CD"
-    assert by_label["Britannique"] == "GB"
-    assert len(set(by_label.values())) >= 60
 
 
 def test_each_commune_of_93_in_exactly_one_circonscription():

@@ -1,4 +1,4 @@
-"""Issue 4.8, successive extractions: a second extraction adds to the snapshots, never rewrites.
+"""Successive extractions: a second extraction adds to the snapshots, never rewrites.
 
 One synthetic extraction is loaded and built (cohort, organisation codes, their snapshots);
 then a second extraction, the same files less a few cohort youths' individus rows and with one

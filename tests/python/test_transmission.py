@@ -473,8 +473,9 @@ def test_table_unknown_to_dbt_is_not_exported(study, monkeypatch, capsys):
     write_artifacts(study / "target")
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
     assert export(study) == 0
-    assert "la table leaving.annexe2_old_model est dans la base mais pas dans le manifeste de dbt" in (
-        capsys.readouterr().err
+    assert (
+        "la table leaving.annexe2_old_model est dans la base mais pas dans le manifeste de dbt"
+        in (capsys.readouterr().err)
     )
     manifest = json.loads(archive_of(study).with_suffix(".manifest.json").read_text())
     assert sorted(t["name"] for t in manifest["tables"]) == sorted(TABLES)

@@ -1,4 +1,4 @@
-"""Issue 14, parts 4 and 5: the zone fence enforced by dbt, and nothing dropped without a count.
+"""The zone fence enforced by dbt, and nothing dropped without a count.
 
 1. check_dag_direction (src/pipase/privacy_check.py) on hand-written manifests: each rule
    names its offender, and a manifest whose zones are consistent passes.

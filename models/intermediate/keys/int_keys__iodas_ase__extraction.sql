@@ -4,14 +4,15 @@
   1. the latest `pipase load` run that loaded the Iodas-ASE files (status loaded or
      loaded_with_rejects, or absent when declared so), when it recorded an extraction date (pipase load
      --extraction-date);
-  2. else the var extraction_date (dbt build --vars '{extraction_date: 2024-06-30}');
+  2. else the var extraction_date (declared in dbt_project.yml; dbt build --vars
+     '{extraction_date: 2024-06-30}');
   3. else the day of that load run (a file cannot have been extracted after it was loaded):
      methode_date_extraction says so and a warning test flags it.
   No load run and no var: the model stops with an error rather than guessing.
   In the identifying zone: the doors int_keys__iodas_ase__mesures and
   int_keys__iodas_ase__hors_placement cut open durations at this date.
 #}
-{%- set fallback = var('extraction_date', none) -%}
+{%- set fallback = var('extraction_date') -%}
 {%- set fallback_date = "cast('" ~ fallback ~ "' as date)" if fallback is not none else "cast(null as date)" -%}
 
 with

@@ -32,12 +32,7 @@ final as (
         {{ secondary_key('nom_normalise', 'date_naissance') }} as cle_hachage_secondaire,
         {{ unkeyable_reason('nom_normalise', 'prenom_normalise', 'date_naissance') }} as motif_sans_cle,
         ---------- minimised attributes (annex 2)
-        case upper(strip_accents(trim(sexe)))
-            when 'MASCULIN' then 'M'
-            when 'M' then 'M'
-            when 'FEMININ' then 'F'
-            when 'F' then 'F'
-        end as genre,
+        {{ genre_code('sexe') }} as genre,
         {{ month_year('date_naissance') }} as mois_naissance,
         {{ stable_code('num_dossier_familial', 'DF') }} as code_dossier_familial
     from named

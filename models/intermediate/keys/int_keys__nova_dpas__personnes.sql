@@ -29,10 +29,7 @@ final as (
         {{ secondary_key('nom_normalise', 'date_naissance') }} as cle_hachage_secondaire,
         {{ unkeyable_reason('nom_normalise', 'prenom_normalise', 'date_naissance') }} as motif_sans_cle,
         ---------- minimised attributes (annex 2)
-        case upper(trim(sexe))
-            when 'M' then 'M'
-            when 'F' then 'F'
-        end as genre,
+        {{ genre_code('sexe') }} as genre,
         {{ month_year('date_naissance') }} as mois_naissance
     from named
 )

@@ -1,7 +1,7 @@
 {#
   Door of the identifying zone for WebRSA persons: one row per personnes row (every role:
-  demandeur, conjoint, enfant...; the crossing keeps DEM and CJT). Sex: sexe 1 / 2, else the
-  civilité qual MR / MME.
+  demandeur, conjoint, enfant...; the crossing keeps DEM and CJT). Sex: genre_code, from sexe
+  1 / 2, else the civilité qual MR / MME.
   Names are normalised once per distinct value (name_rows, normalise_distinct_names); the surname is the
   birth name when it normalises to something, else the usage name (hashing protocol section 1,
   rule 1). The column list below is an allow-list: no name, no full date, no address passes.
@@ -31,12 +31,7 @@ final as (
         {{ secondary_key('nom_normalise', 'dtnai') }} as cle_hachage_secondaire,
         {{ unkeyable_reason('nom_normalise', 'prenom_normalise', 'dtnai') }} as motif_sans_cle,
         ---------- minimised attributes (annex 2)
-        case
-            when sexe = '1' then 'M'
-            when sexe = '2' then 'F'
-            when qual = 'MR' then 'M'
-            when qual = 'MME' then 'F'
-        end as genre,
+        {{ genre_code('sexe', 'qual') }} as genre,
         {{ month_year('dtnai') }} as mois_naissance
     from named
 )

@@ -1,7 +1,8 @@
 {#
   Annex 2 "Domicile du détenteur de l'autorité parentale : Minimisé en commune" (Iodas-ASE;
   article 4.1: "Domicile des détenteurs de l'autorité parentale minimisé en commune") and
-  "Commune de résidence" (Iodas-DPAS, Iodas-MDPH): every distinct commune value of the
+  "Commune de résidence" (Iodas-DPAS, Iodas-MDPH) and WebRSA's "Domicile : minimisé en commune"
+  (adresses.numcom, an INSEE code): the one commune rule. Every distinct commune value of the
   sources (a name, free text, or an INSEE code), with its postal code when the source has one,
   mapped to an INSEE commune code of seeds/reference/ref_communes. First method that gives
   exactly one commune:
@@ -42,6 +43,11 @@ source_values as (
         commune_residence as valeur_source,
         null as code_postal
     from {{ ref('int_keys__iodas_mdph__decisions_attributs') }}
+    union all
+    select
+        numcom as valeur_source,
+        null as code_postal
+    from {{ ref('int_keys__webrsa__adresses_attributs') }}
 ),
 
 distinct_values as (

@@ -12,15 +12,10 @@ sujets_cer as (
     select * from {{ ref('ref_webrsa__sujets_cer') }}
 ),
 
--- "Domicile : minimisé en commune": WebRSA stores the INSEE code (adresses.numcom); kept when
--- it is a code of ref_communes (a municipal arrondissement becomes its commune), as in
--- int_minimisation__communes
+-- "Domicile : minimisé en commune": WebRSA stores the INSEE code (adresses.numcom), mapped by
+-- the one commune rule (int_minimisation__communes, which lists WebRSA's values)
 communes as (
-    select
-        code_insee,
-        case when statut = 'arrondissement' then code_commune_actuelle else code_insee end as code_retenu
-    from {{ ref('ref_communes') }}
-    where statut <> 'ancienne'
+    select * from {{ ref('int_minimisation__communes') }}
 ),
 
 -- "CER : problématiques rencontrées (emploi, formation, santé, autonomie sociale)": the four
@@ -41,15 +36,13 @@ cer_problematiques as (
 final as (
     select
         allocataires.cle_hachage,
-        {{ code_from_list(
-            "coalesce(allocataires.genre, case allocataires.qual when 'MR' then 'M' when 'MME' then 'F' end)",
-            'ref_annexe2__genre'
-        ) }} as genre,
+        -- genre_code at the keys door already fell back on the civilité
+        {{ code_from_list('allocataires.genre', 'ref_annexe2__genre') }} as genre,
         {{ code_from_list('allocataires.nati', 'ref_webrsa__nationalites', 'nati', 'nationalite') }} as nationalite,
         {{ code_from_list('allocataires.sitfam', 'ref_webrsa__sitfam', 'code', 'libelle') }} as situation_conjugale,
         cast(allocataires.nombre_enfants_a_charge as integer) as nombre_enfants_a_charge,
         cast(allocataires.annees_naissance_enfants as integer[]) as annees_naissance_enfants,
-        {{ commune_code('communes.code_retenu', 'allocataires.numcom') }} as commune_domicile,
+        {{ commune_code('communes.code_insee', 'allocataires.numcom') }} as commune_domicile,
         {{ code_from_list('allocataires.deractromev3_code', 'ref_rome', 'code_rome', 'code_rome') }}
             as derniere_activite_rome,
         {{ code_from_list('allocataires.actrechromev3_code', 'ref_rome', 'code_rome', 'code_rome') }}
@@ -76,7 +69,9 @@ final as (
     left join cer_problematiques
         on allocataires.cle_hachage = cer_problematiques.cle_hachage
     left join communes
-        on allocataires.numcom = communes.code_insee
+        on
+            allocataires.numcom = communes.valeur_source
+            and communes.code_postal is null
 )
 
 select * from final

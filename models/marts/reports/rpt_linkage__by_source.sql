@@ -82,7 +82,6 @@ decisions as (
             where appariements.motif_non_appariement = 'plusieurs_personnes_source'
         ) as ambiguous_several_source_persons,
         count(*) filter (where appariements.motif_non_appariement = 'genre_discordant') as ambiguous_sex_disagrees,
-        count(*) filter (where appariements.motif_non_appariement = 'genre_inconnu') as ambiguous_sex_unknown,
         count(*) filter (
             where appariements.motif_non_appariement = 'identite_recurrente'
         ) as ambiguous_recurring_identity,
@@ -127,7 +126,6 @@ final as (
         coalesce(decisions.ambiguous_several_cohort_members, 0) as ambiguous_several_cohort_members,
         coalesce(decisions.ambiguous_several_source_persons, 0) as ambiguous_several_source_persons,
         coalesce(decisions.ambiguous_sex_disagrees, 0) as ambiguous_sex_disagrees,
-        coalesce(decisions.ambiguous_sex_unknown, 0) as ambiguous_sex_unknown,
         coalesce(decisions.ambiguous_recurring_identity, 0) as ambiguous_recurring_identity,
         coalesce(decisions.ambiguous_first_name_date_not_women, 0) as ambiguous_first_name_date_not_women,
         coalesce(decisions.unmatched, 0) as unmatched,

@@ -1,5 +1,5 @@
 {#
-  Closed vocabularies and documented ranges of what leaves (issue 14), counted per leaving
+  Closed vocabularies and documented ranges of what leaves, counted per leaving
   column: counts only, never a value. One row per column of an annex 2 model whose YAML meta
   names a closed list (pipase.vocabulaire: how many values are a code of the list, 'autre' - a
   source value missing from the list, or the source's own "Autre" where the list has that code

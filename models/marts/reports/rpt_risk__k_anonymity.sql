@@ -4,29 +4,9 @@
   equivalence classes of equal values (NULL counts as a value); k of a class = its number of
   distinct people. One row per set, counts only (no key, no value). A person with rows in
   several classes counts in the smallest (the attacker picks the most telling row).
-  Default sets: the five quasi-identifiers of the individu table; birth month and sex alone
-  (what an acquaintance knows); the same without the birth month (what it adds).
+  The sets and their meaning are declared with the var in dbt_project.yml.
 #}
-{%- set quasi_identifier_sets = var('pipase_risk_quasi_identifiers', [
-    {
-        'model': 'annexe2_iodas_ase__individu',
-        'columns': [
-            'mois_naissance',
-            'genre',
-            'commune_detenteur_autorite_parentale',
-            'circonscription',
-            'statut_mna',
-        ],
-    },
-    {
-        'model': 'annexe2_iodas_ase__individu',
-        'columns': ['mois_naissance', 'genre'],
-    },
-    {
-        'model': 'annexe2_iodas_ase__individu',
-        'columns': ['genre', 'commune_detenteur_autorite_parentale', 'circonscription', 'statut_mna'],
-    },
-]) -%}
+{%- set quasi_identifier_sets = var('pipase_risk_quasi_identifiers') -%}
 
 with
 

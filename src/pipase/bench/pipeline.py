@@ -49,6 +49,7 @@ from pipase import paths
 from pipase.bench.floor import measure_floor
 from pipase.bench.measure import run_measured
 from pipase.i18n import _
+from pipase.manifest import is_leaving, read_manifest
 
 EXTRACTION_DATE = date(2026, 6, 30)  # pipase synth's default
 # pipase synth generates 50,000 youths at a time: its peak memory is bounded (measured in
@@ -71,7 +72,8 @@ RUN_STAGES = ["load", "hash_rate", "build", "export"]
 STAGES = ["parse", *RUN_STAGES, "start_and_record"]
 # Stages in the total raw files -> package (the parse is once per checkout).
 TOTAL_STAGES = [*RUN_STAGES, "start_and_record"]
-# Layers of the dbt build, by the folder of a model (first match) or the kind of node.
+# Layers of the dbt build: a leaving model as pipase.manifest says; others by the folder of a
+# model (first match) or the kind of node.
 LAYER_FOLDERS = [
     ("identifying", ("models/staging/", "models/intermediate/keys/")),
     (
@@ -83,10 +85,10 @@ LAYER_FOLDERS = [
             "snapshots/",
         ),
     ),
-    ("leaving", ("models/marts/annexe2/",)),
     ("reports", ("models/marts/reports/",)),
 ]
-LAYERS = ["dbt start and parse", "seeds", *(name for name, _ in LAYER_FOLDERS),
+LAYERS = ["dbt start and parse", "seeds", *(name for name, _ in LAYER_FOLDERS[:2]), "leaving",
+          *(name for name, _ in LAYER_FOLDERS[2:]),
           "privacy tests", "other data tests", "other unit tests"]  # fmt: skip
 
 
@@ -108,6 +110,8 @@ def node_layer(node: dict, nodes: dict | None = None) -> str:
         if "privacy" in tags or (parent and node_layer(parent) == "leaving"):
             return "privacy tests"
         return "other data tests" if kind == "test" else "other unit tests"
+    if kind == "model" and is_leaving(node):
+        return "leaving"
     path = node.get("original_file_path") or ""
     for name, folders in LAYER_FOLDERS:
         if path.startswith(folders):
@@ -279,7 +283,7 @@ def dbt_layers(target: Path, since: float, stage_seconds: float) -> dict[str, ob
         return None
     try:
         run = json.loads(results_path.read_text(encoding="utf-8"))
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = read_manifest(manifest_path)
     except (OSError, ValueError):
         return None
     nodes = manifest.get("nodes", {})

@@ -10,7 +10,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-# Targets of issue 9: reported, never asserted.
+# Targets of the key-generation speed: reported, never asserted.
 DEPARTMENT_YOUTHS = 100_000
 DEPARTMENT_SECONDS = 60
 DEPARTMENT_MEMORY_MB = 4096

@@ -1,4 +1,5 @@
-"""Read the source contracts (src/pipase/contracts/*.yml) into typed, validated objects.
+"""Read the source contracts (src/pipase/contracts/*.yml) into typed, validated objects: the one
+contract reader, for the loader (`pipase load`) and the generator (`pipase synth`).
 
 A contract is checked when it is read, so that a typo in a contract (an unknown type, a date
 format the loader cannot check) fails before any file is opened.
@@ -131,6 +132,10 @@ class FileSpec:
         if match is None or int(match.group(1)) < 2:
             return None
         return int(match.group(1))
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
 
     def column(self, name: str) -> Column:
         for column in self.columns:

@@ -559,7 +559,7 @@ AIDES_CJM = {
 }
 
 # --------------------------------------------------------------------------------------------
-# Nationalities (labels of seeds/reference/ref_nationalites.csv), masculine / feminine
+# Nationalities as IODAS labels them, masculine / feminine
 
 NATIONALITIES = {
     "FR": [("Français", "Française", 1)],

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from pipase import __version__
+from pipase.load.contract import FileSpec, read_contracts
 from pipase.paths import CONTRACTS_DIR
 from pipase.synth import groundtruth
 from pipase.synth.ase import Y2000, build_ase
-from pipase.synth.contracts import load_contracts
 from pipase.synth.dpas import build_dpas
 from pipase.synth.identity import render_identity
 from pipase.synth.mdph import build_mdph
@@ -146,7 +146,7 @@ def _generate(
     extraction = day(extraction_date.year, extraction_date.month, extraction_date.day)
     if extraction < day(2012, 1, 1):
         raise ValueError("the extraction date must be 2012-01-01 or later")
-    specs = load_contracts(contracts_dir)
+    specs = _files_in_generation_order(contracts_dir)
     # a manifest left by an earlier run would describe files this run rewrites
     (out_dir / "manifest.json").unlink(missing_ok=True)
 
@@ -242,13 +242,28 @@ def _chunk(
     for (source, table), spec in specs.items():
         frame = tables[source].pop(table, None)  # released once written
         if frame is None:
-            raise ValueError(f"the generator has no table for {spec.path}")
+            raise ValueError(f"the generator has no table for {spec.display_name}")
         written = write_table(
             spec, frame, sinks[(source, table)], writer_rng, pop.uid, pop.tags.values, protected
         )
         del frame
         truth.add_table(written)
     truth.end_chunk(ase, in_cohort)
+
+
+# The order the tables are generated in: each source's random draws follow the previous ones'
+# so this order (not the contracts' file-name order) keeps a seed's output unchanged.
+GENERATION_ORDER = ("iodas_ase", "webrsa", "nova_dpas", "iodas_dpas", "iodas_mdph")
+
+
+def _files_in_generation_order(contracts_dir: Path) -> dict[tuple[str, str], FileSpec]:
+    """Every (source, table) of the five contracts, read by the loader's contract reader."""
+    contracts = read_contracts(contracts_dir)
+    return {
+        (source, spec.table): spec
+        for source in GENERATION_ORDER
+        for spec in contracts[source].files
+    }
 
 
 def _check_projected_rows(sinks: dict, done: int, youths: int) -> None:
@@ -262,7 +277,8 @@ def _check_projected_rows(sinks: dict, done: int, youths: int) -> None:
         projected = int(sink.rows * youths / done)
         if projected + 1 > PROJECTION_MARGIN * sink.max_rows:
             raise ExcelRowLimitError(
-                f"{sink.spec.path}: the sheet {sink.spec.sheet or sink.spec.table!r} would hold "
+                f"{sink.spec.display_name}: the sheet {sink.spec.sheet or sink.spec.table!r} "
+                "would hold "
                 f"about {projected:,} data rows for {youths:,} youths ({sink.rows:,} for the "
                 f"first {done:,}), more than Excel's limit of {sink.max_rows:,} rows per sheet "
                 "(header included)"

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipase.synth.contracts import Column, FileSpec
+from pipase.load.contract import Column, FileSpec
 from pipase.synth.names import cp1252_safe
 from pipase.synth.util import NODATE, day, map_unique, to_date
 
@@ -362,7 +362,8 @@ def write_table(
     missing = [c for c in spec.column_names if c not in df.columns]
     if extra or missing:
         raise ValueError(
-            f"{spec.path}: columns differ from the contract (missing {missing}, unexpected {extra})"
+            f"{spec.display_name}: columns differ from the contract "
+            f"(missing {missing}, unexpected {extra})"
         )
     df, is_dup = prepare_rows(spec, df, rng, protected_persons)
     n = len(df)
@@ -454,7 +455,7 @@ def write_table(
         "person_uid": np.where(persons >= 0, person_uid[np.maximum(persons, 0)], ""),
         "difficulties": difficulties,
     }
-    return Written(spec.path, n, ground, persons, rejects)
+    return Written(spec.display_name, n, ground, persons, rejects)
 
 
 def _quoted_columns(columns, delimiter: str, quote: str) -> list[np.ndarray]:
@@ -554,13 +555,13 @@ class CsvSink:
         self.spec = spec
         terminator = "\r\n" if spec.encoding.lower() in ("cp1252", "utf-8-sig") else "\n"
         self._csv = CsvAppender(
-            Path(out_dir) / spec.path,
+            Path(out_dir) / spec.display_name,
             spec.column_names,
             spec.delimiter,
             spec.quote,
             terminator,
             spec.encoding,
-            name=spec.path,
+            name=spec.display_name,
             check_line_breaks=True,
         )
         self.max_rows: int | None = None
@@ -574,14 +575,14 @@ class CsvSink:
 
     def locate(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """File (path relative to the extraction) and line of each of the next `n` rows."""
-        return _segments([(self.spec.path, self.rows + 2, n)])
+        return _segments([(self.spec.display_name, self.rows + 2, n)])
 
     def append(self, cols: dict[str, np.ndarray], n: int) -> None:
         self._csv.append([cols[c] for c in self.spec.column_names])
 
     def files(self) -> dict[str, int]:
         """Data rows of every file written (one: a CSV file never needs parts)."""
-        return {self.spec.path: self.rows}
+        return {self.spec.display_name: self.rows}
 
     def close(self) -> None:
         self._csv.close()
@@ -613,7 +614,7 @@ class XlsxSink:
     def _open(self, number: int):
         from pipase.synth.xlsx import SheetWriter
 
-        path = self.spec.part_path(number)
+        path = self.spec.part_display_name(number)
         return SheetWriter(
             self.out_dir / path,
             self.spec.sheet or self.spec.table,
@@ -637,13 +638,13 @@ class XlsxSink:
         """File (path relative to the extraction) and line of each of the next `n` rows."""
         room = self.sheet_rows - 1 - self._sheet.rows
         if not self.spec.parts or n <= room:
-            return _segments([(self.spec.part_path(self._number), self._sheet.rows + 2, n)])
-        segments = [(self.spec.part_path(self._number), self._sheet.rows + 2, room)]
+            return _segments([(self.spec.part_display_name(self._number), self._sheet.rows + 2, n)])
+        segments = [(self.spec.part_display_name(self._number), self._sheet.rows + 2, room)]
         number, left = self._number, n - room
         while left:
             number += 1
             take = min(left, self.sheet_rows - 1)
-            segments.append((self.spec.part_path(number), 2, take))
+            segments.append((self.spec.part_display_name(number), 2, take))
             left -= take
         return _segments(segments)
 
@@ -664,13 +665,13 @@ class XlsxSink:
 
     def _roll_over(self) -> None:
         self._sheet.close()
-        self._closed[self.spec.part_path(self._number)] = self._sheet.rows
+        self._closed[self.spec.part_display_name(self._number)] = self._sheet.rows
         self._number += 1
         self._sheet = self._open(self._number)
 
     def files(self) -> dict[str, int]:
         """Data rows of every part written (the first is the contract's `file`)."""
-        return {**self._closed, self.spec.part_path(self._number): self._sheet.rows}
+        return {**self._closed, self.spec.part_display_name(self._number): self._sheet.rows}
 
     def close(self) -> None:
         self._sheet.close()

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from pipase.errors import PipaseError
+
 FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 FIXED_DOC_TIME = "2026-01-01T00:00:00Z"
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -133,7 +135,7 @@ def _info(name: str) -> zipfile.ZipInfo:
     return info
 
 
-class ExcelRowLimitError(ValueError):
+class ExcelRowLimitError(PipaseError, ValueError):
     """A sheet would hold more rows than Excel opens."""
 
 

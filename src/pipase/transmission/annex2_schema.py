@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from pipase import paths
+from pipase.errors import PipaseError
 
 SCHEMA_FILE = paths.PROTOCOL_DATA_DIR / "annexe2_schema.csv"
 CONTRACTS_FILE = Path("models") / "marts" / "annexe2" / "_annexe2__models.yml"
@@ -49,7 +50,7 @@ SHAPES = {
 _SHAPE_TESTS = {"is_sha256_hex": "sha256", "is_month_precision": "month"}
 
 
-class SchemaError(ValueError):
+class SchemaError(PipaseError, ValueError):
     """The contracts file cannot give the annex 2 schema (a developer's error, not a user's)."""
 
 

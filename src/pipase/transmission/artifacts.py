@@ -1,6 +1,6 @@
 """What dbt says about the last build: the leaving tables and the results of their tests.
 
-`target/manifest.json` lists the leaving tables authoritatively (models with `group == leaving`);
+`target/manifest.json` lists the leaving tables authoritatively (`pipase.manifest.leaving_models`);
 `target/run_results.json` holds the results of the last invocation. The export trusts a table
 only when every test attached to a leaving model (generic tests carry `attached_node`, singular
 and unit tests list the model in `depends_on`) or tagged `privacy` appears in those results with
@@ -17,9 +17,9 @@ from pathlib import Path
 import yaml
 
 from pipase import paths
+from pipase.manifest import LEAVING, leaving_models
 from pipase.transmission import TransmissionError
 
-LEAVING_GROUP = "leaving"
 PRIVACY_TAG = "privacy"
 KEYED_VAR = "pipase_keyed"
 STATUS_KEYS = ("pass", "fail", "error", "warn", "skip")
@@ -120,10 +120,8 @@ class DbtArtifacts:
     def _leaving_models(self) -> dict[str, dict]:
         return {
             uid: node
-            for uid, node in self.manifest.get("nodes", {}).items()
-            if node.get("resource_type") == "model"
-            and (node.get("group") or node.get("config", {}).get("group")) == LEAVING_GROUP
-            and node.get("config", {}).get("enabled", True)
+            for uid, node in leaving_models(self.manifest).items()
+            if node.get("config", {}).get("enabled", True)
         }
 
     def leaving_tables(self) -> list[LeavingTable]:
@@ -131,7 +129,7 @@ class DbtArtifacts:
             LeavingTable(
                 unique_id=uid,
                 name=node.get("alias") or node["name"],
-                schema=node.get("schema") or LEAVING_GROUP,
+                schema=node.get("schema") or LEAVING,
                 # With an enforced contract (the leaving models have one) the manifest lists
                 # every column; otherwise only the documented ones, which proves nothing.
                 declared_columns=[
@@ -145,7 +143,7 @@ class DbtArtifacts:
         if not tables:
             raise TransmissionError(
                 f"{self.target_dir / 'manifest.json'} lists no model of the group "
-                f"'{LEAVING_GROUP}': nothing to export"
+                f"'{LEAVING}': nothing to export"
             )
         return sorted(tables, key=lambda t: t.name)
 

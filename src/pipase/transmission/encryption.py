@@ -25,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipase.errors import PipaseError
+
 DB_KEY_ENV = "PIPASE_DB_KEY"
 MIN_KEY_LENGTH = 16
 # Offline machines: never download an extension (FACTS.md: an encrypted write stalled 40 s).
@@ -34,7 +36,7 @@ BASE_CONFIG = {
 }
 
 
-class EncryptionError(RuntimeError):
+class EncryptionError(PipaseError, RuntimeError):
     """A database that cannot be opened as asked (the message never contains the key)."""
 
 
