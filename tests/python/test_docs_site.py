@@ -1,7 +1,8 @@
 """The French data-dictionary site, tested in a real browser, and the printable dictionary.
 
-The site is `dbt docs generate --static` (site/index.html) with the French overview of
-docs/site/; scripts/build_docs.py builds it from a synthetic run. Headless Chromium (Debian's
+dbt's own docs for analysts are `dbt docs generate --static` (site/dbt/index.html) with the
+French overview of docs/site/; scripts/build_docs.py builds them from a synthetic run, beside
+the committee's site (site/index.html, tested in test_docsite.py). Headless Chromium (Debian's
 /usr/bin/chromium, driven by Playwright; never `playwright install`) opens it from file://,
 searches annex 2 fields by their French wording, opens the column's description, shows the
 lineage graph from the sources to the annex 2 tables, and counts every request that is not
@@ -59,6 +60,8 @@ BUILD_INPUTS = [
     "scripts/build_docs.py",
     "scripts/build_dictionary.py",
     "scripts/check_docs_completeness.py",
+    "scripts/evaluate_linkage.py",
+    "src/pipase/docsite",
 ]
 EXTRACTIONS = ("iodas_ase", "webrsa", "nova_dpas", "iodas_dpas", "iodas_mdph")
 
@@ -130,7 +133,7 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def site_html(site) -> str:
-    return (site / "index.html").read_text(encoding="utf-8")
+    return (site / "dbt" / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -253,7 +256,7 @@ def test_site_holds_no_canary_identity(site):
 
 def test_home_page_is_the_french_overview_with_the_convention_map(browser, site):
     page = browser.page
-    browser.open(site / "index.html")
+    browser.open(site / "dbt" / "index.html")
     page.get_by_role("heading", name="PIPASE : ce qui sort du Département").wait_for()
     for heading in (
         "Les trois zones",
@@ -306,7 +309,7 @@ def test_search_by_annex2_wording_reaches_the_column_description(
     browser, site, wording, model, column, detail
 ):
     page = browser.page
-    browser.open(site / "index.html")
+    browser.open(site / "dbt" / "index.html")
     page.fill("#search", wording)
     result = page.locator(".result-body h4", has_text=re.compile(rf"^\s*{model}\s*model"))
     result.first.click()
@@ -334,7 +337,7 @@ def _graph_nodes(page) -> list[tuple[str, str]]:
 
 def test_lineage_graph_runs_from_the_extractions_to_the_annex2_tables(browser, site, manifest):
     page = browser.page
-    browser.open(site / "index.html", "#!/model/model.pipase.annexe2_iodas_ase__placement")
+    browser.open(site / "dbt" / "index.html", "#!/model/model.pipase.annexe2_iodas_ase__placement")
     page.locator("a[title='View Lineage Graph']").click()
     page.locator("a[ng-click='showExpanded()']").click()
     selector = page.locator("input[ng-model='selectorService.selection.dirty.include']")
@@ -375,7 +378,7 @@ def test_lineage_graph_runs_from_the_extractions_to_the_annex2_tables(browser, s
 
 def test_run_page_gives_the_protocol_version_variant_and_figures(browser, site):
     page = browser.page
-    browser.open(site / "index.html")
+    browser.open(site / "dbt" / "index.html")
     page.get_by_role("link", name="page « Chiffres du run »").click()
     page.get_by_role("heading", name="Chiffres du run dont ce site est tiré").wait_for()
     version_row = page.locator("tr", has_text="Version du protocole de hachage").first
@@ -399,7 +402,7 @@ def test_run_page_gives_the_protocol_version_variant_and_figures(browser, site):
 
 def test_printable_dictionary_is_french_and_self_contained(browser, site, manifest):
     page = browser.page
-    browser.open(site / "index.html")
+    browser.open(site / "dbt" / "index.html")
     page.get_by_role("link", name="dictionnaire_annexe2.html").click()  # the home page's link
     page.get_by_role("heading", name="PIPASE : dictionnaire des données transmises").wait_for()
     assert page.url == (site / "dictionnaire_annexe2.html").resolve().as_uri()

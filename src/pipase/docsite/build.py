@@ -17,9 +17,9 @@ import importlib.util
 import json
 import math
 import shutil
-import textwrap
 import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,6 +215,21 @@ def page_home(inputs: SiteInputs, out: Path) -> str:
         ["zone", "peut contenir", "tables", "ce que la zone garantit"],
         [[f"**{z[0]}**", z[1], z[2], z[3]] for z in texts.ZONES],
     )
+    pages = table(
+        ["page", "ce qu'elle dit"],
+        [
+            ["[Chiffres du run](chiffres.md)",
+             "lignes chargées et rejetées, croisement par source, durées"],
+            ["[Risque de ré-identification](risque.md)",
+             "ce que coûte le renversement des clés, k-anonymat, conclusion et remède"],
+            ["[Dictionnaire (annexe 2)](dictionnaire.md)",
+             "chaque champ transmis, sa minimisation et ses tests"],
+            ["[Minimisations et tests](protections.md)",
+             "chaque minimisation et chaque test de confidentialité, en une phrase"],
+            ["[Carte de la convention](convention.md)",
+             "chaque règle de la convention et ce qui l'applique"],
+        ],
+    )  # fmt: skip
     analysts = (
         "La documentation technique complète (modèles, colonnes, tests, lignage), destinée aux "
         "analystes, est la [documentation dbt](dbt/index.html) ; ses libellés d'interface sont "
@@ -245,24 +260,24 @@ qui fait foi est la **convention** entre le Département et l'Association : arti
 
 ## Pour le comité et le délégué à la protection des données
 
-| page | ce qu'elle dit |
-|---|---|
-| [Chiffres du run](chiffres.md) | lignes chargées et rejetées, croisement par source, durées |
-| [Risque de ré-identification](risque.md) | ce que coûte le renversement des clés, k-anonymat, conclusion et remède |
-| [Dictionnaire (annexe 2)](dictionnaire.md) | chaque champ transmis, sa minimisation et ses tests |
-| [Minimisations et tests](protections.md) | chaque minimisation et chaque test de confidentialité, en une phrase |
-| [Carte de la convention](convention.md) | chaque règle de la convention et ce qui l'applique |
+{pages}
 
 {analysts}
 
 ## Le flux, des cinq extractions au paquet chiffré
 
-{figure("flux.svg", "Schéma du flux : les cinq extractions (Iodas-ASE, WebRSA, Nova-DPAS, "
-        "Iodas-DPAS, Iodas-MDPH) passent par le chargement, le renommage, la porte des clés "
-        "(zone identifiante), la cohorte, le croisement et la minimisation (zone de croisement), "
-        "puis les tables de l'annexe 2 et le paquet chiffré (zone sortante).",
-        "Les données vont dans un seul sens : zone identifiante, puis croisement, puis "
-        "sortante.")}
+{
+        figure(
+            "flux.svg",
+            "Schéma du flux : les cinq extractions (Iodas-ASE, WebRSA, Nova-DPAS, "
+            "Iodas-DPAS, Iodas-MDPH) passent par le chargement, le renommage, la porte des clés "
+            "(zone identifiante), la cohorte, le croisement et la minimisation "
+            "(zone de croisement), "
+            "puis les tables de l'annexe 2 et le paquet chiffré (zone sortante).",
+            "Les données vont dans un seul sens : zone identifiante, puis croisement, puis "
+            "sortante.",
+        )
+    }
 
 ## Les trois zones
 
@@ -430,8 +445,15 @@ def page_run(inputs: SiteInputs, out: Path) -> str:
             "motif (doublons, hors cohorte, non croisées…). Un test fait échouer la "
             "construction si le compte ne tombe pas juste.\n\n"
             + table(
-                ["source", "table", "chargées", "gardées", "écartées", "motifs",
-                 "chargées = gardées + écartées"],
+                [
+                    "source",
+                    "table",
+                    "chargées",
+                    "gardées",
+                    "écartées",
+                    "motifs",
+                    "chargées = gardées + écartées",
+                ],
                 body,
             )  # fmt: skip
         )
@@ -514,8 +536,12 @@ def page_run(inputs: SiteInputs, out: Path) -> str:
             + table(
                 ["étape", "statut", "durée", "pic de mémoire (Mo)"],
                 [
-                    [STAGES.get(k, k), d.get("statut") or "—", duration(d.get("secondes")),
-                     fr_int(d.get("pic_memoire_mo")) if d.get("pic_memoire_mo") else "—"]
+                    [
+                        STAGES.get(k, k),
+                        d.get("statut") or "—",
+                        duration(d.get("secondes")),
+                        fr_int(d.get("pic_memoire_mo")) if d.get("pic_memoire_mo") else "—",
+                    ]
                     for k, d in durations.items()
                 ],
             )  # fmt: skip
@@ -526,8 +552,7 @@ def page_run(inputs: SiteInputs, out: Path) -> str:
         by_kind = build.get("par_type") or {}
         all_statuses = sorted({s for statuses in by_kind.values() for s in statuses})
         body = [
-            [RESOURCE_TYPES.get(kind, kind)]
-            + [fr_int(statuses.get(s, 0)) for s in all_statuses]
+            [RESOURCE_TYPES.get(kind, kind)] + [fr_int(statuses.get(s, 0)) for s in all_statuses]
             for kind, statuses in sorted(by_kind.items())
         ]
         text = (
@@ -542,8 +567,14 @@ def page_run(inputs: SiteInputs, out: Path) -> str:
             else "\n\nCe qui n'a pas réussi (nom et statut, jamais une valeur) :\n\n"
             + table(
                 ["type", "nom", "statut"],
-                [[RESOURCE_TYPES.get(f["type"], f["type"]), f"`{f['nom']}`",
-                  STATUSES.get(f["statut"], f["statut"])] for f in failing],
+                [
+                    [
+                        RESOURCE_TYPES.get(f["type"], f["type"]),
+                        f"`{f['nom']}`",
+                        STATUSES.get(f["statut"], f["statut"]),
+                    ]
+                    for f in failing
+                ],
             )  # fmt: skip
         )
         parts.append(text)
@@ -667,8 +698,12 @@ def page_risk(inputs: SiteInputs, out: Path) -> str:
             steps.append(result.primary_cohort)
         charts.grouped_bars(
             out / "graphiques" / "renversement.svg",
-            ["clé secondaire,\ntout le fichier", "clé secondaire,\nune personne",
-             "clé primaire,\nune personne", "clé primaire,\ntoute la cohorte"][: len(steps)],
+            [
+                "clé secondaire,\ntout le fichier",
+                "clé secondaire,\nune personne",
+                "clé primaire,\nune personne",
+                "clé primaire,\ntoute la cohorte",
+            ][: len(steps)],
             [
                 ("processeur de cette machine", [s.cpu_seconds for s in steps]),
                 ("une carte graphique (RTX 4090)", [s.gpu_seconds for s in steps]),
@@ -696,13 +731,28 @@ sur le processeur de cette machine (DuckDB, étape « mesure du hachage » de `p
 **{fr_num(GPU_RATE, 0)} par seconde** pour un attaquant équipé d'une carte graphique
 ({GPU_SOURCE}).
 
-{figure("renversement.svg", "Barres horizontales, échelle logarithmique : temps pour "
-        "renverser chaque clé, sur le processeur de cette machine et sur une carte graphique ; "
-        "les chiffres sont dans le tableau qui suit.", "Temps de calcul de chaque étape de "
-        "l'attaque.")}
+{
+            figure(
+                "renversement.svg",
+                "Barres horizontales, échelle logarithmique : temps pour "
+                "renverser chaque clé, sur le processeur de cette machine et sur une carte "
+                "graphique ; "
+                "les chiffres sont dans le tableau qui suit.",
+                "Temps de calcul de chaque étape de l'attaque.",
+            )
+        }
 
-{table(["étape de l'attaque", "candidats à essayer", "processeur de cette machine",
-        "carte graphique (RTX 4090)"], [_step_row(s) for s in steps])}
+{
+            table(
+                [
+                    "étape de l'attaque",
+                    "candidats à essayer",
+                    "processeur de cette machine",
+                    "carte graphique (RTX 4090)",
+                ],
+                [_step_row(s) for s in steps],
+            )
+        }
 
 Pour comparaison, essayer la clé primaire d'un coup (noms × prénoms × jours, sans passer par
 la clé secondaire) demanderait {duration(result.naive_primary.cpu_seconds)} sur cette machine :
@@ -753,11 +803,7 @@ clé détenue par le Département et transmise aux seuls partenaires qui hachent
             "statistique). Le graphique montre la part des personnes sous cet objectif.\n\n"
         )
         labels = [
-            "\n".join(
-                textwrap.wrap(
-                    str(r.get("quasi_identifiants")).replace("_", " "), 40
-                )
-            )
+            "\n".join(textwrap.wrap(str(r.get("quasi_identifiants")).replace("_", " "), 40))
             for r in k_rows
         ]
         charts.grouped_bars(
@@ -797,19 +843,16 @@ clé détenue par le Département et transmise aux seuls partenaires qui hachent
             body,
         )  # fmt: skip
         missed = [r for r in k_rows if int(r.get("k_minimum") or 0) < K_TARGET]
-        text += (
-            "\n\n**Lecture.** "
-            + (
-                f"L'objectif k ≥ {K_TARGET} n'est pas atteint pour {len(missed)} jeu(x) de "
-                "quasi-identifiants sur "
-                f"{len(k_rows)}. Ce n'est pas une fuite : les données sont pseudonymisées et le "
-                "destinataire s'engage à ne pas ré-identifier ; mais un tiers qui connaîtrait "
-                "ces attributs d'une personne pourrait la retrouver. Leviers : année au lieu du "
-                "mois de naissance, circonscription au lieu de la commune, regroupement des "
-                "modalités rares."
-                if missed
-                else f"L'objectif k ≥ {K_TARGET} est atteint pour chaque jeu mesuré."
-            )
+        text += "\n\n**Lecture.** " + (
+            f"L'objectif k ≥ {K_TARGET} n'est pas atteint pour {len(missed)} jeu(x) de "
+            "quasi-identifiants sur "
+            f"{len(k_rows)}. Ce n'est pas une fuite : les données sont pseudonymisées et le "
+            "destinataire s'engage à ne pas ré-identifier ; mais un tiers qui connaîtrait "
+            "ces attributs d'une personne pourrait la retrouver. Leviers : année au lieu du "
+            "mois de naissance, circonscription au lieu de la commune, regroupement des "
+            "modalités rares."
+            if missed
+            else f"L'objectif k ≥ {K_TARGET} est atteint pour chaque jeu mesuré."
         )
         if inputs.synthetic:
             text += (
@@ -851,8 +894,10 @@ def page_dictionary(inputs: SiteInputs, out: Path) -> str:
         ]  # fmt: skip
         parts.append(
             f"## {entry.base} — {entry.groupe}\n\nTable `{entry.name}`. {entry.description}\n\n"
-            + table(["colonne", "champ de l'annexe 2", "minimisation", "obligatoire",
-                     "description"], rows)  # fmt: skip
+            + table(
+                ["colonne", "champ de l'annexe 2", "minimisation", "obligatoire", "description"],
+                rows,
+            )  # fmt: skip
         )
     return "\n\n".join(parts) + "\n"
 
@@ -915,8 +960,9 @@ def page_convention(inputs: SiteInputs) -> str:
         "# Carte de la convention\n\n"
         "Chaque règle de la convention (article 4.1, annexes 1 et 2), ce qui l'applique et ce "
         "qui la vérifie. Les liens mènent à la documentation dbt, destinée aux analystes.\n\n"
-        + table(["règle", "ce qu'elle demande", "où elle est appliquée", "ce qui la vérifie"],
-                rows)  # fmt: skip
+        + table(
+            ["règle", "ce qu'elle demande", "où elle est appliquée", "ce qui la vérifie"], rows
+        )  # fmt: skip
         + "\n"
     )
 
@@ -1007,7 +1053,9 @@ def load_record(path: Path) -> dict:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PipaseError(_("no run record at this path"), rule="no_record", file=str(path)) from None
+        raise PipaseError(
+            _("no run record at this path"), rule="no_record", file=str(path)
+        ) from None
     except ValueError:
         raise PipaseError(
             _("not a run record (unreadable JSON)"), rule="bad_record", file=str(path)

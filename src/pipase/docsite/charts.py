@@ -68,9 +68,11 @@ FLOW_STEPS = [
     ("pipase load", "contrats des sources → schéma raw\nvaleurs rejetées comptées", 0),
     ("stg_<source>__*", "renommer, typer (rien d'autre)", 0),
     ("int_keys__*", "LA PORTE : clés SHA-256, mois, codes\nplus aucun nom ni date de naissance", 0),
-    ("int_cohort__*, int_crossing__*", "cohorte ASE, croisement des sources\nnon croisés supprimés (comptés)", 1),
+    ("int_cohort__*, int_crossing__*",
+     "cohorte ASE, croisement des sources\nnon croisés supprimés (comptés)", 1),
     ("int_minimisation__*", "communes, codes, listes fermées", 1),
-    ("annexe2_<base>__<groupe>", "exactement l'annexe 2\ntests de confidentialité sur chaque table", 2),
+    ("annexe2_<base>__<groupe>",
+     "exactement l'annexe 2\ntests de confidentialité sur chaque table", 2),
     ("pipase export", "contrôle, paquet 7-zip AES-256\nregistre du run", 2),
 ]  # fmt: skip
 ZONES = [

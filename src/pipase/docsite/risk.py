@@ -98,9 +98,7 @@ def reversal(attack_rows: list[dict], persons: int | None) -> Reversal | None:
             rate,
         ),
         primary_cohort=(
-            _step("clé primaire, toute la cohorte", per_person * persons, rate)
-            if persons
-            else None
+            _step("clé primaire, toute la cohorte", per_person * persons, rate) if persons else None
         ),
         naive_primary=_step(
             "clé primaire essayée d'un coup (noms × prénoms × jours)",
