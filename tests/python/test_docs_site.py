@@ -516,3 +516,175 @@ def test_build_refuses_a_database_without_the_synthetic_canaries(tmp_path):
     con.close()
     with pytest.raises(build_docs.BuildError, match="synthetic runs only"):
         build_docs.gather_facts(database, None, None)
+
+
+# ---------------------------------------------------------------------------- the committee's site
+# site/index.html and its pages (pipase docs, MkDocs Material), built by build_docs.py from the
+# synthetic run's record. Every page at a desktop and a phone width: French, no outside request,
+# no console error, no horizontal scrolling, no axe-core violation of level A or AA, zoom allowed,
+# every content link reached by the keyboard with a visible focus.
+
+from a11y import (  # noqa: E402
+    axe_violations,
+    focus_problems,
+    horizontal_overflow,
+    language,
+    zoom_problems,
+)
+
+COMMITTEE_PAGES = [
+    "index.html",
+    "chiffres.html",
+    "risque.html",
+    "dictionnaire.html",
+    "protections.html",
+    "convention.html",
+]
+WIDTHS = (1366, 390)
+
+
+class CommitteeBrowser(Browser):
+    """Also records console errors (the page's own, before any checker is injected)."""
+
+    def __init__(self, playwright, profile: Path):
+        super().__init__(playwright, profile)
+        self.console: list[str] = []
+        self.page.on(
+            "console", lambda m: self.console.append(m.text) if m.type == "error" else None
+        )
+
+
+@pytest.fixture(scope="module")
+def committee(playwright_instance, tmp_path_factory):
+    browser = CommitteeBrowser(playwright_instance, tmp_path_factory.mktemp("committee-profile"))
+    yield browser
+    browser.close()
+    assert browser.outside == [], f"requests outside file://: {browser.outside[:5]}"
+
+
+def _committee_page(browser, site: Path, name: str, width: int):
+    page = browser.page
+    page.set_viewport_size({"width": width, "height": 900})
+    browser.console.clear()
+    browser.errors.clear()
+    browser.open(site / name)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(200)
+    return page
+
+
+AXE_COUNTS: dict[str, int] = {}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", COMMITTEE_PAGES)
+def test_committee_page_is_french_accessible_and_offline(committee, site, name, width):
+    page = _committee_page(committee, site, name, width)
+    assert language(page) == "fr"
+    assert committee.console == [] and committee.errors == [], committee.console[:3]
+    assert horizontal_overflow(page) <= 0
+    assert zoom_problems(page) == []
+    violations = axe_violations(page)
+    AXE_COUNTS[f"{name}@{width}"] = len(violations)
+    assert violations == [], violations
+    if width == WIDTHS[0]:
+        assert focus_problems(page) == []
+    _screenshot(page, f"comite_{name.removesuffix('.html')}_{width}.png")
+    assert committee.outside == []
+
+
+def test_committee_home_links_the_dbt_docs_and_back(committee, site):
+    page = _committee_page(committee, site, "index.html", 1366)
+    page.get_by_role("link", name="documentation dbt").click()
+    page.wait_for_url(re.compile(r"/dbt/index\.html"))
+    page.get_by_role("link", name="site du comité").first.click()
+    home = (site / "index.html").resolve().as_uri()
+    page.wait_for_url(lambda url: url == home)
+    heading = page.get_by_role("heading", name="PIPASE : ce qui sort du Département, et comment")
+    assert heading.count() == 1
+
+
+def test_committee_search_works_from_file(committee, site):
+    """The search runs in a worker; from file:// through the vendored iframe-worker shim."""
+    page = _committee_page(committee, site, "index.html", 1366)
+    page.locator("input.md-search__input").click()
+    page.locator("input.md-search__input").fill("variante")
+    result = page.locator(".md-search-result__item").first
+    result.wait_for(timeout=15000)
+    assert "Risque" in page.locator(".md-search-result").inner_text()
+    assert committee.console == []
+
+
+def test_committee_run_page_shows_the_synthetic_run(committee, site):
+    page = _committee_page(committee, site, "chiffres.html", 1366)
+    text = page.locator("article").inner_text()
+    assert "Données synthétiques" in text
+    for heading in (
+        "Chargement : lignes lues, chargées, rejetées",
+        "Réconciliation : aucune ligne perdue",
+        "Croisement avec la cohorte ASE, par source",
+        "Qualité du croisement sur la vérité synthétique",
+        "Durées du run",
+    ):
+        assert page.get_by_role("heading", name=heading).count() == 1, heading  # fmt: skip
+    for chart in ("chargement", "croisement", "precision_rappel", "durees"):
+        image = page.locator(f"img[src='graphiques/{chart}.svg']")
+        assert image.count() == 1 and len(image.get_attribute("alt")) > 40, chart
+        assert image.evaluate("i => i.naturalWidth > 0"), chart
+    for raw in ("matched_internal", "matched_primary", "rows_in"):
+        assert raw not in text
+
+
+def test_axe_sees_a_planted_violation(playwright_instance, tmp_path):
+    """The checker can fail: grey on white, an image without text, no language."""
+    planted = tmp_path / "planted.html"
+    planted.write_text(
+        "<html><head><title>t</title></head><body><main><h1>Titre</h1>"
+        '<p style="color:#bbb;background:#fff">texte pâle</p><img src="data:,x">'
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    browser = Browser(playwright_instance, tmp_path / "profile")
+    try:
+        browser.open(planted)
+        ids = {v["id"] for v in axe_violations(browser.page)}
+    finally:
+        browser.close()
+    assert {"color-contrast", "image-alt", "html-has-lang"} <= ids
+
+
+def test_focus_zoom_and_overflow_checks_see_planted_faults(playwright_instance, tmp_path):
+    planted = tmp_path / "planted.html"
+    planted.write_text(
+        '<html lang="fr"><head><meta name="viewport" content="width=device-width, '
+        'user-scalable=no"><style>a:focus{outline:none}</style></head><body><article>'
+        '<a href="#a">un</a> <a href="#b">deux</a><div style="width:3000px">large</div>'
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    browser = Browser(playwright_instance, tmp_path / "profile")
+    try:
+        browser.page.set_viewport_size({"width": 390, "height": 800})
+        browser.open(planted)
+        assert any("focus not visible" in p for p in focus_problems(browser.page))
+        assert zoom_problems(browser.page)
+        assert horizontal_overflow(browser.page) > 0
+    finally:
+        browser.close()
+
+
+def test_focus_check_sees_an_unreachable_link(playwright_instance, tmp_path):
+    planted = tmp_path / "planted.html"
+    planted.write_text(
+        '<html lang="fr"><head><style>a:focus{outline:3px solid #b00020}</style></head>'
+        '<body><article><a href="#a">un</a> '
+        '<a href="#b" tabindex="-1">deux</a></article></body></html>',
+        encoding="utf-8",
+    )
+    browser = Browser(playwright_instance, tmp_path / "profile")
+    try:
+        browser.open(planted)
+        problems = focus_problems(browser.page, max_tabs=20)
+    finally:
+        browser.close()
+    assert problems == ["1 of 2 content links never get the focus"]

@@ -1026,6 +1026,9 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
         docs = Path(work) / "docs"
         (docs / "graphiques").mkdir(parents=True)
         shutil.copytree(ASSETS, docs / "assets")
+        if inputs.dbt_docs is not None:  # a static file of the site: links to it resolve
+            (docs / "dbt").mkdir()
+            shutil.copyfile(inputs.dbt_docs, docs / "dbt" / "index.html")
         pages = {
             "index.md": page_home(inputs, docs),
             "chiffres.md": page_run(inputs, docs),
@@ -1043,9 +1046,6 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
         )
         config = load_config(str(config_path))
         build(config)
-    if inputs.dbt_docs is not None:
-        (out / "dbt").mkdir(exist_ok=True)
-        shutil.copyfile(inputs.dbt_docs, out / "dbt" / "index.html")
     return out / "index.html"
 
 
