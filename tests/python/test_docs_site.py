@@ -573,9 +573,6 @@ def _committee_page(browser, site: Path, name: str, width: int):
     return page
 
 
-AXE_COUNTS: dict[str, int] = {}
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", COMMITTEE_PAGES)
 def test_committee_page_is_french_accessible_and_offline(committee, site, name, width):
@@ -585,7 +582,6 @@ def test_committee_page_is_french_accessible_and_offline(committee, site, name, 
     assert horizontal_overflow(page) <= 0
     assert zoom_problems(page) == []
     violations = axe_violations(page)
-    AXE_COUNTS[f"{name}@{width}"] = len(violations)
     assert violations == [], violations
     if width == WIDTHS[0]:
         assert focus_problems(page) == []
