@@ -5,7 +5,9 @@
   distinct people. One row per set, counts only (no key, no value). A person with rows in
   several classes counts in the smallest (the attacker picks the most telling row).
   Default sets: the five quasi-identifiers of the individu table; birth month and sex alone
-  (what an acquaintance knows); the same without the birth month (what it adds).
+  (what an acquaintance knows); the same without the birth month (what it adds); then, for
+  every other leaving table, what an acquaintance or a neighbour could know of a person's
+  record there (the kind of measure, aid or right, the place, the starting month).
 #}
 {%- set quasi_identifier_sets = var('pipase_risk_quasi_identifiers', [
     {
@@ -25,6 +27,42 @@
     {
         'model': 'annexe2_iodas_ase__individu',
         'columns': ['genre', 'commune_detenteur_autorite_parentale', 'circonscription', 'statut_mna'],
+    },
+    {
+        'model': 'annexe2_iodas_ase__mesure',
+        'columns': ['type_mesure', 'mois_debut_mesure', 'mois_cloture_mesure'],
+    },
+    {
+        'model': 'annexe2_iodas_ase__placement',
+        'columns': ['nature_placement', 'lieu_placement', 'mois_debut_placement'],
+    },
+    {
+        'model': 'annexe2_iodas_ase__hors_placement',
+        'columns': ['type_hors_placement', 'mois_debut', 'mois_fin'],
+    },
+    {
+        'model': 'annexe2_iodas_ase__ip',
+        'columns': ['mois_ouverture_ip', 'prescripteur', 'motif'],
+    },
+    {
+        'model': 'annexe2_iodas_ase__cjm',
+        'columns': ['mois_reception_aide_financiere'],
+    },
+    {
+        'model': 'annexe2_webrsa__allocataire',
+        'columns': ['genre', 'nationalite', 'situation_conjugale', 'nombre_enfants_a_charge', 'commune_domicile'],
+    },
+    {
+        'model': 'annexe2_nova_dpas__rendez_vous',
+        'columns': ['genre', 'type_lien', 'annee_rendez_vous'],
+    },
+    {
+        'model': 'annexe2_iodas_dpas__aide',
+        'columns': ['commune_residence', 'type_aide', 'situation_familiale', 'mois_perception_aide'],
+    },
+    {
+        'model': 'annexe2_iodas_mdph__droit',
+        'columns': ['commune_residence', 'droit_accorde', 'mois_debut_droit'],
     },
 ]) -%}
 

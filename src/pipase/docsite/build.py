@@ -803,7 +803,9 @@ clé détenue par le Département et transmise aux seuls partenaires qui hachent
             "statistique). Le graphique montre la part des personnes sous cet objectif.\n\n"
         )
         labels = [
-            "\n".join(textwrap.wrap(str(r.get("quasi_identifiants")).replace("_", " "), 40))
+            str(r.get("modele")).removeprefix("annexe2_").replace("__", " : ")
+            + "\n"
+            + "\n".join(textwrap.wrap(str(r.get("quasi_identifiants")).replace("_", " "), 45))
             for r in k_rows
         ]
         charts.grouped_bars(
