@@ -81,6 +81,9 @@ LINKAGE_DETAIL = {
     "ambiguous_several_source_persons": "ambiguës : plusieurs personnes de la source",
     "ambiguous_sex_disagrees": "ambiguës : genres différents",
     "ambiguous_sex_unknown": "ambiguës : genre inconnu",
+    "ambiguous_recurring_identity": "ambiguës : identité qui revient chez plusieurs personnes",
+    "ambiguous_first_name_date_not_women": "ambiguës : prénom et date sans nom, hors femmes",
+    "unmatched_secondary_not_confirmed": "non croisées : clé secondaire non confirmée",
 }
 STATUS_COLUMNS = [
     ("réussis", {"pass", "success"}),
@@ -507,8 +510,15 @@ def section_linkage(facts: Facts, con, manifest) -> None:
     keys = [k for k in main if rows and k in rows[0]]
     keys += [k for k in (rows[0] if rows else {}) if k not in main and k != "base_source"]
     header = ["", *(SOURCE_NAMES.get(r["base_source"], r["base_source"]) for r in rows)]
+    from pipase.docsite.build import METHODS  # the methods' French names, as on the site
+
+    labels = {
+        **LINKAGE_DETAIL,
+        "matched_internal": "croisées par une variante de la clé primaire",
+        **{k: f"dont : {v}" for k, v in METHODS.items()},
+    }
     body = [
-        [main.get(k) or LINKAGE_DETAIL.get(k, f"`{k}`"), *(fr_number(r[k]) for r in rows)]
+        [main.get(k) or labels.get(k, k.replace("_", " ")), *(fr_number(r[k]) for r in rows)]
         for k in keys
     ]
     text = (

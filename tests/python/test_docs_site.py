@@ -583,9 +583,9 @@ def test_committee_page_is_french_accessible_and_offline(committee, site, name, 
     assert zoom_problems(page) == []
     violations = axe_violations(page)
     assert violations == [], violations
+    _screenshot(page, f"comite_{name.removesuffix('.html')}_{width}.png")
     if width == WIDTHS[0]:
         assert focus_problems(page) == []
-    _screenshot(page, f"comite_{name.removesuffix('.html')}_{width}.png")
     assert committee.outside == []
 
 
