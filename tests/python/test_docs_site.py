@@ -600,15 +600,22 @@ def test_committee_home_links_the_dbt_docs_and_back(committee, site):
     assert heading.count() == 1
 
 
-def test_committee_search_works_from_file(committee, site):
+def test_committee_search_works_from_file(playwright_instance, site, tmp_path):
     """The search runs in a worker; from file:// through the vendored iframe-worker shim."""
-    page = _committee_page(committee, site, "index.html", 1366)
-    page.locator("input.md-search__input").click()
-    page.locator("input.md-search__input").fill("variante")
-    result = page.locator(".md-search-result__item").first
-    result.wait_for(timeout=15000)
-    assert "Risque" in page.locator(".md-search-result").inner_text()
-    assert committee.console == []
+    browser = CommitteeBrowser(playwright_instance, tmp_path / "profile")
+    try:
+        page = _committee_page(browser, site, "index.html", 1366)
+        search = page.locator("input.md-search__input")
+        search.click()
+        search.press_sequentially("variante", delay=50)
+        result = page.locator(".md-search-result__item").first
+        result.wait_for(timeout=30000)
+        found = page.locator(".md-search-result").inner_text()
+    finally:
+        browser.close()
+    assert "Risque" in found
+    assert browser.console == [] and browser.errors == []
+    assert browser.outside == []
 
 
 def test_committee_run_page_shows_the_synthetic_run(committee, site):

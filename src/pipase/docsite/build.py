@@ -367,7 +367,15 @@ def page_run(inputs: SiteInputs, out: Path) -> str:
     identity.append(
         ["Paquet transmis", f"`{package['fichier']}`" if package else "aucun paquet dans ce run"]
     )
-    parts.append("## Le run\n\n" + table(["", ""], identity))
+    parts.append(
+        "## Le run\n\n"
+        + table(["", ""], identity)
+        + f"\n\n**Petits comptes.** Tout compte de lignes ou de personnes compris entre 1 et "
+        f"{SMALL_COUNT - 1} est affiché « < {SMALL_COUNT} », et la part qu'il représente "
+        "n'est pas donnée ; les totaux restent exacts (ce sont des comptes de lignes des "
+        "fichiers, pas des caractéristiques de personnes), si bien qu'un compte masqué peut "
+        "parfois se déduire d'une différence entre deux totaux."
+    )
 
     # --- load
     totals = _files_by_source(record)
