@@ -290,6 +290,11 @@ def test_home_page_is_the_french_overview_with_the_convention_map(browser, site)
         assert row.count() == 1, rule
         if rule not in ("Transmission", "Stockage", "Suppression des données"):
             assert row.locator("a[href^='#!/']").count() >= 2, rule
+    # the flow is the committee site's diagram (an SVG drawn at build time), not ASCII art
+    flow = page.locator("img[src='../graphiques/flux.svg']")
+    flow.wait_for()
+    assert flow.evaluate("i => i.complete && i.naturalWidth > 0")
+    assert page.locator("pre", has_text="+-----------+").count() == 0
     _screenshot(page, "docs_accueil.png", whole=True)
     # A link of the map reaches its node's page.
     page.get_by_role("link", name="month_year", exact=True).first.click()
