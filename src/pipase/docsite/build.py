@@ -397,7 +397,7 @@ def page_run(inputs: SiteInputs, out: Path) -> str:
                 "Barres des lignes chargées et rejetées par source ; les chiffres sont dans le "
                 "tableau qui suit.",
                 "Chaque ligne lue est chargée ou rejetée avec sa règle : lues = chargées + "
-                "rejetées.",
+                f"rejetées. Moins de {SMALL_COUNT} lignes rejetées : segment non dessiné.",
             )
             + "\n\n"
             + table(
@@ -493,7 +493,9 @@ def page_run(inputs: SiteInputs, out: Path) -> str:
             "Barres empilées, une par source : part des lignes reçues croisées par la clé "
             "primaire, par la clé secondaire, ambiguës, non croisées et sans clé ; les "
             "chiffres sont dans le tableau qui suit.",
-            "Entonnoir du croisement : ce que devient chaque ligne reçue.",
+            "Entonnoir du croisement : ce que devient chaque ligne reçue. Un segment de "
+            f"moins de {SMALL_COUNT} lignes n'est pas dessiné (d'où une barre parfois plus "
+            "courte que 100 %).",
         )
         body = []
         for key, label in [("rows_in", "**lignes reçues**"), *LINKAGE_STEPS[:3]]:
