@@ -25,6 +25,7 @@ import subprocess
 import sys
 import unicodedata
 from collections import Counter
+from html import escape as html_escape
 from pathlib import Path
 
 import duckdb
@@ -696,3 +697,23 @@ def test_focus_check_sees_an_unreachable_link(playwright_instance, tmp_path):
     finally:
         browser.close()
     assert problems == ["1 of 2 content links never get the focus"]
+
+
+def test_committee_pages_cover_every_annex2_field_and_privacy_test(site, manifest, annex):
+    """The dictionary names every annex 2 field; every kind of test on the leaving tables is
+    explained in French on the page of minimisations and tests."""
+    from pipase.docsite.build import _leaving_tests
+    from pipase.docsite.texts import PRIVACY_TESTS
+
+    dictionary = (site / "dictionnaire.html").read_text(encoding="utf-8")
+    missing = [
+        (f.base, f.champ) for f in annex if html_escape(f.champ, quote=False) not in dictionary
+    ]
+    assert missing == []
+    kinds = _leaving_tests(manifest)
+    assert kinds and set(kinds) <= set(PRIVACY_TESTS), set(kinds) - set(PRIVACY_TESTS)
+    protections = (site / "protections.html").read_text(encoding="utf-8")
+    assert "Autres tests" not in protections
+    for kind in kinds:
+        sentence = PRIVACY_TESTS[kind][1].split("`")[0]  # up to its first code span
+        assert html_escape(sentence, quote=False) in protections, kind

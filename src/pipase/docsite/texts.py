@@ -139,6 +139,17 @@ PRIVACY_TESTS = {
         "Échoue si un nombre transmis (durée, montant, âge) sort de la plage documentée, ce "
         "qui pourrait trahir une valeur rare.",
     ),
+    "has_no_free_text": (
+        "Aucun texte libre",
+        "Échoue si une colonne de texte transmise contient beaucoup de valeurs différentes "
+        "faites de mots (commentaires, noms, adresses) au lieu de quelques libellés d'une "
+        "liste.",
+    ),
+    "is_stable_code": (
+        "Codes stables au bon format",
+        "Échoue si un numéro de dossier familial ou un nom d'organisme sort sans avoir été "
+        "remplacé par son code (préfixe du domaine et 16 chiffres hexadécimaux).",
+    ),
     "is_sha256_hex": (
         "Clés au bon format",
         "Échoue si une clé transmise n'est pas une empreinte SHA-256 de 64 chiffres "
