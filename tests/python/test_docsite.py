@@ -208,3 +208,15 @@ def test_cli_builds_from_a_record_and_refuses_what_is_not_one(tmp_path, capsys):
     assert "pipase docs" in err and "other.json" in err and "Traceback" not in err
     assert cli.main(["docs", "--run-record", str(tmp_path / "missing.json")]) == 1
     assert "missing.json" in capsys.readouterr().err
+
+
+def test_a_refused_run_without_reports_still_gives_a_site_that_says_so(tmp_path):
+    record = {"format": "pipase-run", "statut": "refuse", "date_extraction": "2026-06-30"}
+    out = tmp_path / "site"
+    site_build.build_site(site_build.SiteInputs(record=record), out)
+    assert "Aucun fichier chargé" in _text(out, "chiffres.html")
+    assert "refusé" in _text(out, "chiffres.html")
+    risk_text = _text(out, "risque.html")
+    assert "ne peut pas être calculé" in risk_text
+    assert "rpt_risk__k_anonymity" in risk_text  # names the missing report
+    assert "dictionnaire_annexe2.csv" not in _text(out, "dictionnaire.html")  # no dead link

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import math
 import shutil
 import sys
@@ -883,9 +884,14 @@ def page_dictionary(inputs: SiteInputs, out: Path) -> str:
     parts = [
         "# Dictionnaire des données transmises (annexe 2)\n\n"
         "Chaque table transmise, chaque colonne, le champ de l'annexe 2 qu'elle porte, sa "
-        "minimisation et les tests qui la gardent. Versions imprimable et tableur : "
-        "[dictionnaire_annexe2.html](dictionnaire_annexe2.html), "
-        "[dictionnaire_annexe2.csv](dictionnaire_annexe2.csv)."
+        "minimisation et les tests qui la gardent."
+        + (
+            " Versions imprimable et tableur : "
+            "[dictionnaire_annexe2.html](dictionnaire_annexe2.html), "
+            "[dictionnaire_annexe2.csv](dictionnaire_annexe2.csv)."
+            if inputs.manifest is not None
+            else ""
+        )
     ]
     if inputs.manifest is None:
         parts.append("*Le manifeste dbt n'a pas été fourni : dictionnaire non disponible.*")
@@ -1056,8 +1062,14 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
             yaml.safe_dump(mkdocs_config(docs, out, inputs.synthetic), allow_unicode=True),
             encoding="utf-8",
         )
-        config = load_config(str(config_path))
-        build(config)
+        # MkDocs logs in English; the French pages are checked by the tests, not by its log
+        mkdocs_log = logging.getLogger("mkdocs")
+        level = mkdocs_log.level
+        mkdocs_log.setLevel(logging.ERROR)
+        try:
+            build(load_config(str(config_path)))
+        finally:
+            mkdocs_log.setLevel(level)
     return out / "index.html"
 
 
