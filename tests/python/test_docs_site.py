@@ -2,7 +2,8 @@
 
 dbt's own docs for analysts are `dbt docs generate --static` (site/dbt/index.html) with the
 French overview of docs/site/; scripts/build_docs.py builds them from a synthetic run, beside
-the committee's site (site/index.html, tested in test_docsite.py). Headless Chromium (Debian's
+the committee's site (site/index.html, pipase docs: its browser checks are at the end of this
+file; test_docsite.py tests its builder without a browser). Headless Chromium (Debian's
 /usr/bin/chromium, driven by Playwright; never `playwright install`) opens it from file://,
 searches annex 2 fields by their French wording, opens the column's description, shows the
 lineage graph from the sources to the annex 2 tables, and counts every request that is not
