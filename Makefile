@@ -139,7 +139,7 @@ protocol-keyed: $(STAMP) ## the conformance vectors through the SQL macros, keye
 	PIPASE_DUCKDB_PATH=$(TEST_DIR)/pipase.duckdb PIPASE_HASH_KEY="$$($(BIN)/python -c "import secrets; print(secrets.token_hex(24))")" \
 	  $(DBT) build --select conformance_vectors ref_letter_map tag:protocol --vars '{pipase_keyed: true}'
 
-docs: $(STAMP) ## French data-dictionary site (site/index.html) from a synthetic run
+docs: $(STAMP) ## French site for the committee and the DPO (site/index.html, dbt docs in site/dbt/) from a synthetic run
 	PIPASE_DUCKDB_PATH=$(DOCS_DIR)/pipase.duckdb DBT_LOG_PATH=$(DOCS_DIR)/logs \
 	  $(BIN)/python scripts/build_docs.py --synthetic-run-if-missing --youths $(DOCS_YOUTHS) \
 	  --target-path $(DOCS_DIR)/target

@@ -13,8 +13,10 @@ What: with PIPASE_DUCKDB_PATH pointing at a database built by a synthetic run (`
      flags; refused if the manifest says tracking is on, or if the page loads anything from
      outside), then puts back the build's run_results.json that docs generate overwrites
      (`pipase export` reads it);
-  4. copies target/static_index.html to site/index.html and writes the printable dictionary
-     (scripts/build_dictionary.py) beside it.
+  4. builds the committee's French site (`pipase.docsite`, MkDocs Material) into site/ from the
+     synthetic run's record (pipase_<date>.run.json beside the database) and the linkage
+     evaluation on the synthetic truth, with dbt's docs (static_index.html) under site/dbt/ for
+     analysts and the printable dictionary (scripts/build_dictionary.py) beside the home page.
   With --synthetic-run-if-missing, a missing database is first built by a synthetic run:
   `pipase synth` into <database folder>/extraction_synthetique, then the main job of
   `pipase run` (`pipase.run.run_main_job`: load, hash-rate measure, a plain `dbt build`, no
@@ -46,6 +48,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipase.errors import PipaseError
+
 REPO = Path(__file__).resolve().parents[1]
 RUN_FACTS = REPO / "docs" / "site" / "_run_facts.md"
 SYNTHETIC_CODE_KEY = "synthetic-docs-code-key-not-secret"
@@ -76,6 +80,9 @@ LINKAGE_DETAIL = {
     "ambiguous_several_cohort_members": "ambiguës : plusieurs jeunes de la cohorte (jumeaux)",
     "ambiguous_several_source_persons": "ambiguës : plusieurs personnes de la source",
     "ambiguous_sex_disagrees": "ambiguës : genres différents",
+    "ambiguous_recurring_identity": "ambiguës : identité qui revient chez plusieurs personnes",
+    "ambiguous_first_name_date_not_women": "ambiguës : prénom et date sans nom, hors femmes",
+    "unmatched_secondary_not_confirmed": "non croisées : clé secondaire non confirmée",
 }
 STATUS_COLUMNS = [
     ("réussis", {"pass", "success"}),
@@ -502,8 +509,15 @@ def section_linkage(facts: Facts, con, manifest) -> None:
     keys = [k for k in main if rows and k in rows[0]]
     keys += [k for k in (rows[0] if rows else {}) if k not in main and k != "base_source"]
     header = ["", *(SOURCE_NAMES.get(r["base_source"], r["base_source"]) for r in rows)]
+    from pipase.docsite.build import METHODS  # the methods' French names, as on the site
+
+    labels = {
+        **LINKAGE_DETAIL,
+        "matched_internal": "croisées par une variante de la clé primaire",
+        **{k: f"dont : {v}" for k, v in METHODS.items()},
+    }
     body = [
-        [main.get(k) or LINKAGE_DETAIL.get(k, f"`{k}`"), *(fr_number(r[k]) for r in rows)]
+        [main.get(k) or labels.get(k, k.replace("_", " ")), *(fr_number(r[k]) for r in rows)]
         for k in keys
     ]
     text = (
@@ -617,7 +631,8 @@ def section_risk(facts: Facts, con, manifest) -> None:
             f"Source : {model_link(name, manifest)}. Une classe regroupe les personnes qui ont "
             "les mêmes valeurs pour les quasi-identifiants : une personne seule dans sa classe "
             "peut être reconnue par qui connaît ces valeurs. Sur un petit jeu synthétique, "
-            "presque tout le monde est seul : ce sont les chiffres du run réel qui comptent."
+            "presque tout le monde est seul : le site construit depuis le registre du run réel "
+            "(`pipase docs --run-record`) donne les chiffres qui comptent."
             "\n\n" + "\n\n".join(tables)
         )
     text += "\n\n### Attaque par dictionnaire sur les clés\n\n"
@@ -811,11 +826,63 @@ def build_site(
         raise BuildError(f"dbt docs generate failed (exit {code})")
     check_static_site(static)
 
-    site.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(static, site / "index.html")
-    dictionary = _sibling("build_dictionary")
-    dictionary.build(target / "manifest.json", dictionary.completeness.DEFAULT_ANNEX, site)
-    return site / "index.html"
+    return committee_site(database, target, static, site, quiet)
+
+
+def find_record(database: Path) -> Path | None:
+    """The newest run record beside the database (pipase run writes it there without --out)."""
+    records = sorted(
+        database.parent.glob("pipase_*.run.json"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    return records[0] if records else None
+
+
+def linkage_evaluation(database: Path, target: Path, quiet: bool) -> Path | None:
+    """Precision and recall on the synthetic truth (scripts/evaluate_linkage.py --json)."""
+    extraction = database.parent / SYNTHETIC_EXTRACTION
+    if not (extraction / "ground_truth").is_dir():
+        return None
+    out = target / "evaluation_croisement.json"
+    command = [
+        sys.executable,
+        str(REPO / "scripts" / "evaluate_linkage.py"),
+        "--extraction",
+        str(extraction),
+        "--database",
+        str(database),
+        "--json",
+        str(out),
+    ]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    if result.returncode != 0:
+        _say("linkage evaluation failed: the site shows no precision and recall")
+        if not quiet:
+            sys.stderr.write(result.stderr[-2000:])
+        return None
+    return out
+
+
+def committee_site(database: Path, target: Path, static: Path, site: Path, quiet: bool) -> Path:
+    """The committee's MkDocs site (pipase docs) from the synthetic run's record, with dbt's
+    docs under site/dbt/ and the printable dictionary beside the home page."""
+    from pipase.docsite.build import SiteInputs, build_site, load_record
+
+    record_path = find_record(database)
+    if record_path is None:
+        raise BuildError(
+            f"no run record (pipase_*.run.json) beside {database}: run the synthetic run again "
+            "(remove the database, then --synthetic-run-if-missing)"
+        )
+    evaluation = linkage_evaluation(database, target, quiet)
+    inputs = SiteInputs(
+        record=load_record(record_path),
+        manifest=json.loads((target / "manifest.json").read_text(encoding="utf-8")),
+        evaluation=json.loads(evaluation.read_text(encoding="utf-8")) if evaluation else None,
+        dbt_docs=static,
+        synthetic=True,
+    )
+    _say(f"committee site from the run record {record_path.name}")
+    return build_site(inputs, site)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -864,10 +931,10 @@ def main(argv: list[str] | None = None) -> int:
                     path.unlink(missing_ok=True)
                 raise
         index = build_site(database, target, args.site_dir.resolve(), args.run_results, args.quiet)
-    except (BuildError, duckdb.Error) as error:
+    except (BuildError, PipaseError, duckdb.Error) as error:
         _say(f"failed: {error}")
         return 2
-    _say(f"site written: {index} (+ dictionnaire_annexe2.csv, dictionnaire_annexe2.html)")
+    _say(f"site written: {index} (+ dbt/index.html, dictionnaire_annexe2.csv and .html)")
     return 0
 
 

@@ -37,6 +37,10 @@ COMMANDS = {
         "pipase.study.verifier_cmd",
         "Department: re-check a publication package before its release",
     ),
+    "docs": (
+        "pipase.docsite",
+        "build the French site for the committee and the DPO from a run record",
+    ),
 }
 # command -> the extra that installs what its module imports (the core, `pip install pipase`,
 # has the protocol and `pipase hash` only)
@@ -63,6 +67,7 @@ _HELP_IDS = [
     _("time every stage of the main job at several scales"),
     _("Association: the study's checked tables, charts and report"),
     _("Department: re-check a publication package before its release"),
+    _("build the French site for the committee and the DPO from a run record"),
 ]
 
 

@@ -17,6 +17,11 @@ where
         and report.n_classes_k_moins_5 <= report.n_classes_k_moins_11
         and report.n_classes_k_moins_11 <= report.n_classes
         and report.n_personnes_k1 <= report.n_classes_k1
-        and report.n_classes <= report.n_personnes
+        -- one row per person in the individu table: no more classes than people; in the
+        -- other leaving tables a person with several rows sits in several classes
+        and (
+            report.modele != 'annexe2_iodas_ase__individu'
+            or report.n_classes <= report.n_personnes
+        )
         and (report.k_minimum = 1) = (report.n_classes_k1 > 0)
     )

@@ -1,7 +1,9 @@
 """The French data-dictionary site, tested in a real browser, and the printable dictionary.
 
-The site is `dbt docs generate --static` (site/index.html) with the French overview of
-docs/site/; scripts/build_docs.py builds it from a synthetic run. Headless Chromium (Debian's
+dbt's own docs for analysts are `dbt docs generate --static` (site/dbt/index.html) with the
+French overview of docs/site/; scripts/build_docs.py builds them from a synthetic run, beside
+the committee's site (site/index.html, pipase docs: its browser checks are at the end of this
+file; test_docsite.py tests its builder without a browser). Headless Chromium (Debian's
 /usr/bin/chromium, driven by Playwright; never `playwright install`) opens it from file://,
 searches annex 2 fields by their French wording, opens the column's description, shows the
 lineage graph from the sources to the annex 2 tables, and counts every request that is not
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import unicodedata
 from collections import Counter
+from html import escape as html_escape
 from pathlib import Path
 
 import duckdb
@@ -59,6 +62,8 @@ BUILD_INPUTS = [
     "scripts/build_docs.py",
     "scripts/build_dictionary.py",
     "scripts/check_docs_completeness.py",
+    "scripts/evaluate_linkage.py",
+    "src/pipase/docsite",
 ]
 EXTRACTIONS = ("iodas_ase", "webrsa", "nova_dpas", "iodas_dpas", "iodas_mdph")
 
@@ -130,7 +135,7 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def site_html(site) -> str:
-    return (site / "index.html").read_text(encoding="utf-8")
+    return (site / "dbt" / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -253,7 +258,7 @@ def test_site_holds_no_canary_identity(site):
 
 def test_home_page_is_the_french_overview_with_the_convention_map(browser, site):
     page = browser.page
-    browser.open(site / "index.html")
+    browser.open(site / "dbt" / "index.html")
     page.get_by_role("heading", name="PIPASE : ce qui sort du Département").wait_for()
     for heading in (
         "Les trois zones",
@@ -287,6 +292,11 @@ def test_home_page_is_the_french_overview_with_the_convention_map(browser, site)
         assert row.count() == 1, rule
         if rule not in ("Transmission", "Stockage", "Suppression des données"):
             assert row.locator("a[href^='#!/']").count() >= 2, rule
+    # the flow is the committee site's diagram (an SVG drawn at build time), not ASCII art
+    flow = page.locator("img[src='../graphiques/flux.svg']")
+    flow.wait_for()
+    assert flow.evaluate("i => i.complete && i.naturalWidth > 0")
+    assert page.locator("pre", has_text="+-----------+").count() == 0
     _screenshot(page, "docs_accueil.png", whole=True)
     # A link of the map reaches its node's page.
     page.get_by_role("link", name="month_year", exact=True).first.click()
@@ -306,7 +316,7 @@ def test_search_by_annex2_wording_reaches_the_column_description(
     browser, site, wording, model, column, detail
 ):
     page = browser.page
-    browser.open(site / "index.html")
+    browser.open(site / "dbt" / "index.html")
     page.fill("#search", wording)
     result = page.locator(".result-body h4", has_text=re.compile(rf"^\s*{model}\s*model"))
     result.first.click()
@@ -334,7 +344,7 @@ def _graph_nodes(page) -> list[tuple[str, str]]:
 
 def test_lineage_graph_runs_from_the_extractions_to_the_annex2_tables(browser, site, manifest):
     page = browser.page
-    browser.open(site / "index.html", "#!/model/model.pipase.annexe2_iodas_ase__placement")
+    browser.open(site / "dbt" / "index.html", "#!/model/model.pipase.annexe2_iodas_ase__placement")
     page.locator("a[title='View Lineage Graph']").click()
     page.locator("a[ng-click='showExpanded()']").click()
     selector = page.locator("input[ng-model='selectorService.selection.dirty.include']")
@@ -375,7 +385,7 @@ def test_lineage_graph_runs_from_the_extractions_to_the_annex2_tables(browser, s
 
 def test_run_page_gives_the_protocol_version_variant_and_figures(browser, site):
     page = browser.page
-    browser.open(site / "index.html")
+    browser.open(site / "dbt" / "index.html")
     page.get_by_role("link", name="page « Chiffres du run »").click()
     page.get_by_role("heading", name="Chiffres du run dont ce site est tiré").wait_for()
     version_row = page.locator("tr", has_text="Version du protocole de hachage").first
@@ -399,7 +409,7 @@ def test_run_page_gives_the_protocol_version_variant_and_figures(browser, site):
 
 def test_printable_dictionary_is_french_and_self_contained(browser, site, manifest):
     page = browser.page
-    browser.open(site / "index.html")
+    browser.open(site / "dbt" / "index.html")
     page.get_by_role("link", name="dictionnaire_annexe2.html").click()  # the home page's link
     page.get_by_role("heading", name="PIPASE : dictionnaire des données transmises").wait_for()
     assert page.url == (site / "dictionnaire_annexe2.html").resolve().as_uri()
@@ -513,3 +523,198 @@ def test_build_refuses_a_database_without_the_synthetic_canaries(tmp_path):
     con.close()
     with pytest.raises(build_docs.BuildError, match="synthetic runs only"):
         build_docs.gather_facts(database, None, None)
+
+
+# ---------------------------------------------------------------------------- the committee's site
+# site/index.html and its pages (pipase docs, MkDocs Material), built by build_docs.py from the
+# synthetic run's record. Every page at a desktop and a phone width: French, no outside request,
+# no console error, no horizontal scrolling, no axe-core violation of level A or AA, zoom allowed,
+# every content link reached by the keyboard with a visible focus.
+
+from a11y import (  # noqa: E402
+    axe_violations,
+    focus_problems,
+    horizontal_overflow,
+    language,
+    zoom_problems,
+)
+
+COMMITTEE_PAGES = [
+    "index.html",
+    "chiffres.html",
+    "risque.html",
+    "dictionnaire.html",
+    "protections.html",
+    "convention.html",
+]
+WIDTHS = (1366, 390)
+
+
+class CommitteeBrowser(Browser):
+    """Also records console errors (the page's own, before any checker is injected)."""
+
+    def __init__(self, playwright, profile: Path):
+        super().__init__(playwright, profile)
+        self.console: list[str] = []
+        self.page.on(
+            "console", lambda m: self.console.append(m.text) if m.type == "error" else None
+        )
+
+
+@pytest.fixture(scope="module")
+def committee(playwright_instance, tmp_path_factory):
+    browser = CommitteeBrowser(playwright_instance, tmp_path_factory.mktemp("committee-profile"))
+    yield browser
+    browser.close()
+    assert browser.outside == [], f"requests outside file://: {browser.outside[:5]}"
+
+
+def _committee_page(browser, site: Path, name: str, width: int):
+    page = browser.page
+    page.set_viewport_size({"width": width, "height": 900})
+    browser.console.clear()
+    browser.errors.clear()
+    browser.open(site / name)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(200)
+    return page
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", COMMITTEE_PAGES)
+def test_committee_page_is_french_accessible_and_offline(committee, site, name, width):
+    page = _committee_page(committee, site, name, width)
+    assert language(page) == "fr"
+    assert committee.console == [] and committee.errors == [], committee.console[:3]
+    assert horizontal_overflow(page) <= 0
+    assert zoom_problems(page) == []
+    violations = axe_violations(page)
+    assert violations == [], violations
+    _screenshot(page, f"comite_{name.removesuffix('.html')}_{width}.png")
+    if width == WIDTHS[0]:
+        assert focus_problems(page) == []
+    assert committee.outside == []
+
+
+def test_committee_home_links_the_dbt_docs_and_back(committee, site):
+    page = _committee_page(committee, site, "index.html", 1366)
+    page.get_by_role("link", name="documentation dbt").click()
+    page.wait_for_url(re.compile(r"/dbt/index\.html"))
+    page.get_by_role("link", name="site du comité").first.click()
+    home = (site / "index.html").resolve().as_uri()
+    page.wait_for_url(lambda url: url == home)
+    heading = page.get_by_role("heading", name="PIPASE : ce qui sort du Département, et comment")
+    assert heading.count() == 1
+
+
+def test_committee_search_works_from_file(playwright_instance, site, tmp_path):
+    """The search runs in a worker; from file:// through the vendored iframe-worker shim."""
+    browser = CommitteeBrowser(playwright_instance, tmp_path / "profile")
+    try:
+        page = _committee_page(browser, site, "index.html", 1366)
+        search = page.locator("input.md-search__input")
+        search.click()
+        search.press_sequentially("variante", delay=50)
+        result = page.locator(".md-search-result__item").first
+        result.wait_for(timeout=30000)
+        found = page.locator(".md-search-result").inner_text()
+    finally:
+        browser.close()
+    assert "Risque" in found
+    assert browser.console == [] and browser.errors == []
+    assert browser.outside == []
+
+
+def test_committee_run_page_shows_the_synthetic_run(committee, site):
+    page = _committee_page(committee, site, "chiffres.html", 1366)
+    text = page.locator("article").inner_text()
+    assert "Données synthétiques" in text
+    for heading in (
+        "Chargement : lignes lues, chargées, rejetées",
+        "Réconciliation : aucune ligne perdue",
+        "Croisement avec la cohorte ASE, par source",
+        "Qualité du croisement sur la vérité synthétique",
+        "Durées du run",
+    ):
+        assert page.get_by_role("heading", name=heading).count() == 1, heading  # fmt: skip
+    for chart in ("chargement", "croisement", "precision_rappel", "durees"):
+        image = page.locator(f"img[src='graphiques/{chart}.svg']")
+        assert image.count() == 1 and len(image.get_attribute("alt")) > 40, chart
+        assert image.evaluate("i => i.naturalWidth > 0"), chart
+    for raw in ("matched_internal", "matched_primary", "rows_in"):
+        assert raw not in text
+
+
+def test_axe_sees_a_planted_violation(playwright_instance, tmp_path):
+    """The checker can fail: grey on white, an image without text, no language."""
+    planted = tmp_path / "planted.html"
+    planted.write_text(
+        "<html><head><title>t</title></head><body><main><h1>Titre</h1>"
+        '<p style="color:#bbb;background:#fff">texte pâle</p><img src="data:,x">'
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    browser = Browser(playwright_instance, tmp_path / "profile")
+    try:
+        browser.open(planted)
+        ids = {v["id"] for v in axe_violations(browser.page)}
+    finally:
+        browser.close()
+    assert {"color-contrast", "image-alt", "html-has-lang"} <= ids
+
+
+def test_focus_zoom_and_overflow_checks_see_planted_faults(playwright_instance, tmp_path):
+    planted = tmp_path / "planted.html"
+    planted.write_text(
+        '<html lang="fr"><head><meta name="viewport" content="width=device-width, '
+        'user-scalable=no"><style>a:focus{outline:none}</style></head><body><article>'
+        '<a href="#a">un</a> <a href="#b">deux</a><div style="width:3000px">large</div>'
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    browser = Browser(playwright_instance, tmp_path / "profile")
+    try:
+        browser.page.set_viewport_size({"width": 390, "height": 800})
+        browser.open(planted)
+        assert any("focus not visible" in p for p in focus_problems(browser.page))
+        assert zoom_problems(browser.page)
+        assert horizontal_overflow(browser.page) > 0
+    finally:
+        browser.close()
+
+
+def test_focus_check_sees_an_unreachable_link(playwright_instance, tmp_path):
+    planted = tmp_path / "planted.html"
+    planted.write_text(
+        '<html lang="fr"><head><style>a:focus{outline:3px solid #b00020}</style></head>'
+        '<body><article><a href="#a">un</a> '
+        '<a href="#b" tabindex="-1">deux</a></article></body></html>',
+        encoding="utf-8",
+    )
+    browser = Browser(playwright_instance, tmp_path / "profile")
+    try:
+        browser.open(planted)
+        problems = focus_problems(browser.page, max_tabs=20)
+    finally:
+        browser.close()
+    assert problems == ["1 of 2 content links never get the focus"]
+
+
+def test_committee_pages_cover_every_annex2_field_and_privacy_test(site, manifest, annex):
+    """The dictionary names every annex 2 field; every kind of test on the leaving tables is
+    explained in French on the page of minimisations and tests."""
+    from pipase.docsite.build import _leaving_tests
+    from pipase.docsite.texts import PRIVACY_TESTS
+
+    dictionary = (site / "dictionnaire.html").read_text(encoding="utf-8")
+    missing = [
+        (f.base, f.champ) for f in annex if html_escape(f.champ, quote=False) not in dictionary
+    ]
+    assert missing == []
+    kinds = _leaving_tests(manifest)
+    assert kinds and set(kinds) <= set(PRIVACY_TESTS), set(kinds) - set(PRIVACY_TESTS)
+    protections = (site / "protections.html").read_text(encoding="utf-8")
+    assert "Autres tests" not in protections
+    for kind in kinds:
+        sentence = PRIVACY_TESTS[kind][1].split("`")[0]  # up to its first code span
+        assert html_escape(sentence, quote=False) in protections, kind
