@@ -410,7 +410,8 @@ by_keys as (
     from decided_keys
 ),
 
--- step 4 on what the keys left free (non_croise, sans_cle): a link, a review or nothing
+-- step 4 on what the keys left free (non_croise, sans_cle, or refused only because a first
+-- name + date key is not two women): a link, a review or nothing
 final as (
     select
         by_keys.base_source,
@@ -418,29 +419,37 @@ final as (
         by_keys._ligne,
         by_keys.motif_sans_cle,
         case
-            when by_keys.statut_appariement not in ('non_croise', 'sans_cle') then by_keys.statut_appariement
+            when not by_keys.est_libre then by_keys.statut_appariement
             when probabilistic.motif_probabiliste is null and probabilistic.cle_hachage is not null then 'probabiliste'
             when probabilistic.motif_probabiliste like 'revue_%' then 'ambigu'
             else by_keys.statut_appariement
         end as statut_appariement,
         case
-            when by_keys.statut_appariement not in ('non_croise', 'sans_cle') then by_keys.methode_appariement
+            when not by_keys.est_libre then by_keys.methode_appariement
             when probabilistic.motif_probabiliste is null and probabilistic.cle_hachage is not null then 'probabiliste'
         end as methode_appariement,
         case
-            when by_keys.statut_appariement not in ('non_croise', 'sans_cle') then by_keys.motif_non_appariement
+            when not by_keys.est_libre then by_keys.motif_non_appariement
             when probabilistic.motif_probabiliste is null and probabilistic.cle_hachage is not null then null
             when probabilistic.motif_probabiliste like 'revue_%' then probabilistic.motif_probabiliste
             else by_keys.motif_non_appariement
         end as motif_non_appariement,
         case
-            when by_keys.statut_appariement not in ('non_croise', 'sans_cle') then by_keys.cle_hachage
+            when not by_keys.est_libre then by_keys.cle_hachage
             when probabilistic.motif_probabiliste is null then probabilistic.cle_hachage
         end as cle_hachage,
         case
-            when by_keys.statut_appariement in ('non_croise', 'sans_cle') then probabilistic.poids_correspondance
+            when by_keys.est_libre then probabilistic.poids_correspondance
         end as poids_correspondance
-    from by_keys
+    from (
+        -- free for step 4: no key matched and no other member competes (a refused internal
+        -- key of first name + date that is not two women is no competing member)
+        select
+            *,
+            statut_appariement in ('non_croise', 'sans_cle')
+            or coalesce(motif_non_appariement = 'prenom_date_hors_nom_marital', false) as est_libre
+        from by_keys
+    ) as by_keys
     left join probabilistic
         on
             by_keys.base_source = probabilistic.base_source
