@@ -312,6 +312,12 @@ probabilistic as (
             when liens_probabilistes.poids_correspondance < {{ var('pipase_seuil_revue_probabiliste') }}
                 then 'sous_seuil'
             when liens_probabilistes.genre_discordant then 'revue_genre_discordant'
+            -- the birth date differs while the row's own identity recurs on other rows: a
+            -- namesake recorded with a stable date is a person, not a typo (as in step 3)
+            when not liens_probabilistes.date_identique and coalesce(identity_rows.nombre_lignes, 1) > 1
+                then 'revue_identite_recurrente'
+            -- same month and year, days more than 3 apart: a namesake as likely as a typo
+            when liens_probabilistes.jour_different then 'revue_jour_different'
             when liens_probabilistes.jumeau_incertain then 'revue_jumeaux'
             when
                 liens_probabilistes.poids_correspondance - liens_probabilistes.poids_second_candidat
@@ -321,6 +327,13 @@ probabilistic as (
                 then 'revue_poids_intermediaire'
         end as motif_probabiliste
     from liens_probabilistes
+    inner join lignes
+        on
+            liens_probabilistes.base_source = lignes.base_source
+            and liens_probabilistes._fichier = lignes._fichier
+            and liens_probabilistes._ligne = lignes._ligne
+    left join identity_rows
+        on lignes.cle_hachage = identity_rows.cle_hachage
 ),
 
 decided_keys as (
