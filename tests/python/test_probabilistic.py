@@ -85,7 +85,9 @@ def make_inputs():
     for k, prenom in enumerate(("LOUIS", "LOUISE")):
         ident = f"TWIN{k}"
         identities.append(_row("iodas_ase", 900 + k, "ZIDANE", prenom, twin_day, "M", ident))
-        cohort.append({"id_individu": ident, "cle_hachage": f"{900 + k:064x}", "est_dans_cohorte": True})
+        cohort.append(
+            {"id_individu": ident, "cle_hachage": f"{900 + k:064x}", "est_dans_cohorte": True}
+        )
     line = 2
     truth = {}
     for i in rng.sample(range(500), 300):
@@ -143,8 +145,9 @@ def test_the_model_is_estimated_and_links_the_true_members(inputs, trained):
         assert any("u_probability" in lv for lv in levels), comparison["output_column_name"]
     links = {
         row["_ligne"]: row
-        for row in probabilistic.links_table(identities, cohort, trained["modele_json"][0].as_py())
-        .to_pylist()
+        for row in probabilistic.links_table(
+            identities, cohort, trained["modele_json"][0].as_py()
+        ).to_pylist()
     }
     threshold = 6  # on these few, very frequent names, the wrong best candidates stay below 5
     linked = {line: r for line, r in links.items() if r["poids_correspondance"] >= threshold}
@@ -163,8 +166,9 @@ def test_twins_and_a_sex_disagreement_are_flagged_for_review(inputs, trained):
     identities, cohort, _truth, _members = inputs
     links = {
         row["_ligne"]: row
-        for row in probabilistic.links_table(identities, cohort, trained["modele_json"][0].as_py())
-        .to_pylist()
+        for row in probabilistic.links_table(
+            identities, cohort, trained["modele_json"][0].as_py()
+        ).to_pylist()
     }
     assert links[5000]["jumeau_incertain"] is True
     assert links[5001]["genre_discordant"] is True

@@ -161,7 +161,8 @@ particle_free as (
         nullif(
             regexp_replace(
                 trim(raw_names.nom_brut),
-                '^(((d|l)\s*[''’`´]\s*)|((de|du|des|la|le|les|van|von|der|den|di|da|dos|das|del|della|el|al|ben|mac|mc)([\s\-]+|\s*[''’`´]\s*)))+',
+                '^(((d|l)\s*[''’`´]\s*)|((de|du|des|la|le|les|van|von|der|den|di|da|dos|das|del|della|el|al|ben|mac|mc)'
+                || '([\s\-]+|\s*[''’`´]\s*)))+',
                 '',
                 'i'
             ),
@@ -260,10 +261,14 @@ named as (
             flatten([coalesce(birth_parts.parties_normalisees, []), coalesce(usage_parts.parties_normalisees, [])])
         )) as parties_nom_normalisees,
         list_sort(list_distinct(list_filter(
-            [birth_particle_free.nom_sans_particule, usage_particle_free.nom_sans_particule], n -> n is not null
+            [birth_particle_free.nom_sans_particule, usage_particle_free.nom_sans_particule],
+            n -> n is not null
         ))) as noms_sans_particule,
         list_sort(list_distinct(
-            flatten([coalesce(first_name_parts.parties_prenom, []), coalesce(second_first_name_parts.parties_prenom, [])])
+            flatten([
+                coalesce(first_name_parts.parties_prenom, []),
+                coalesce(second_first_name_parts.parties_prenom, [])
+            ])
         )) as parties_prenom_normalisees
     from source_rows
     left join normalised_names as birth_name on source_rows.nom_naissance = birth_name.valeur_brute

@@ -1,5 +1,6 @@
 -- Linkage of each source with the ASE cohort, counts only: what came in, what was matched
--- and how (one column per method of int_crossing__appariements, the probabilistic pass included), what was dropped and why
+-- and how (one column per method of int_crossing__appariements, the probabilistic pass
+-- included), what was dropped and why
 -- (article 4.1 "suppression des données non croisées").
 -- rows_in is counted from the keys doors, the rest from the matching decisions, so that the
 -- reconciliation rows_in = matched + dropped checks that no row is lost or counted twice.

@@ -406,7 +406,9 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
     """Score the rows to compare against the cohort; one row per source row and member."""
     linker = _linker(con, model, "a_comparer")
     scored = linker.inference.predict(threshold_match_weight=FLOOR_WEIGHT)
-    con.execute(f"create or replace temp table pipase_paires as select * from {scored.physical_name}")  # noqa: S608
+    con.execute(
+        f"create or replace temp table pipase_paires as select * from {scored.physical_name}"
+    )  # noqa: S608
     return con.sql(f"""
         with pairs as (
             select

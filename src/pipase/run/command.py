@@ -189,7 +189,9 @@ def summary_lines(result) -> list[str]:
     if model is not None and result.record_path is not None:
         lines.append(
             _("Probabilistic crossing model ({origin}): {path}").format(
-                origin=_("reused") if model["origine"] == "fourni" else _("trained on this extraction"),
+                origin=_("reused")
+                if model["origine"] == "fourni"
+                else _("trained on this extraction"),
                 path=result.record_path.parent / model["fichier"],
             )
         )

@@ -524,7 +524,7 @@ def _save_model(settings: RunSettings, warnings: list[str]) -> dict | None:
     origin, text = row
     path = settings.model_out_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = (json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    data = json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     path.write_text(data, encoding="utf-8")
     return {
         "fichier": path.name,

@@ -102,7 +102,9 @@ TRANSLITERATIONS = (
     ("É", "E"),
 )
 
-_SURNAME_PARTICLE = re.compile(r"^(?:(?:[DL]\s*['’]\s*)|(?:(?:DE LA|DE|DU|DES|LE|LA|EL|AL|BEN|VAN|VON|DI|DA|DOS)[ \-]))+", re.I)
+_SURNAME_PARTICLE = re.compile(
+    r"^(?:(?:[DL]\s*['’]\s*)|(?:(?:DE LA|DE|DU|DES|LE|LA|EL|AL|BEN|VAN|VON|DI|DA|DOS)[ \-]))+", re.I
+)
 
 
 def transliterated(text: str) -> str | None:
@@ -110,7 +112,11 @@ def transliterated(text: str) -> str | None:
     for pattern, variant in TRANSLITERATIONS:
         at = upper.find(pattern)
         if at >= 0:
-            new = text[:at] + (variant if text[at:at + len(pattern)].isupper() else variant.lower()) + text[at + len(pattern):]
+            new = (
+                text[:at]
+                + (variant if text[at : at + len(pattern)].isupper() else variant.lower())
+                + text[at + len(pattern) :]
+            )
             return new if new != text else None
     return None
 
