@@ -329,6 +329,24 @@ def train(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     )
     model = linker.misc.save_model_to_json()
     model["linker_uid"] = MODEL_UID
+    return _rounded(model)
+
+
+def _rounded(model: dict[str, Any]) -> dict[str, Any]:
+    """The probabilities to 12 significant digits: DuckDB's parallel sums differ in the last
+    bits from one run to the next (measured: 1e-14), and two runs must save the same model."""
+
+    def r(value: Any) -> Any:
+        return float(f"{value:.12g}") if isinstance(value, float) else value
+
+    model["probability_two_random_records_match"] = r(
+        model.get("probability_two_random_records_match")
+    )
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            for key in ("m_probability", "u_probability"):
+                if key in level:
+                    level[key] = r(level[key])
     return model
 
 
