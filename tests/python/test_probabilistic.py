@@ -27,6 +27,12 @@ FIRST = {
     "F": ["EMMA", "LINA", "CHLOE", "INES", "SARAH", "LEA", "AYA", "FATOUMATA", "MANON",
           "CAMILLE", "YASMINE", "AMINATA", "JADE", "NOUR", "MARIAM", "CLARA", "SOFIA"],
 }  # fmt: skip
+# the persons who are only in the source share the members' surnames, not their first names:
+# with so few names, a random namesake born the same month would be a true ambiguity
+OTHER_FIRST = {
+    "M": ["GABRIEL", "LOUKA", "MALO", "NAEL", "SACHA", "TIMEO", "YOUSSEF", "ELIOTT"],
+    "F": ["ROSE", "ALBA", "ZOE", "LOUNA", "ALMA", "NINA", "ELSA", "MAELYS"],
+}
 # a name no generated person has: planted to prove the identity scan sees it
 PLANTED = "ZORGLUBIANE"
 
@@ -65,7 +71,8 @@ def inputs():
 
 def make_inputs():
     """500 cohort members; each of 300 appears in 'webrsa' once, a third with one error;
-    300 other persons appear only in the source; a pair of twins."""
+    300 other persons (members' surnames, other first names) appear only in the source; a
+    pair of twins."""
     rng = random.Random(20261202)
     identities, cohort, members = [], [], []
     for i in range(500):
@@ -106,7 +113,7 @@ def make_inputs():
         genre = rng.choice("MF")
         birth = dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(15 * 365))
         identities.append(
-            _row("webrsa", line, rng.choice(SURNAMES), rng.choice(FIRST[genre]), birth, genre)
+            _row("webrsa", line, rng.choice(SURNAMES), rng.choice(OTHER_FIRST[genre]), birth, genre)
         )
         line += 1
     # a twin's row whose first name is the other twin's with a typo (LOUISA): undecidable
