@@ -28,7 +28,6 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -49,14 +48,15 @@ def load() -> tuple[list[dict], list[dict], set[tuple[str, str]]]:
     def rows(frame) -> list[dict]:
         out = []
         for rec_id, r in frame.iterrows():
+            given, surname, dob = r["given_name"], r["surname"], r["date_of_birth"]
             out.append(
                 {
                     "rec_id": rec_id,
-                    "prenom": normalise_name(r["given_name"]) if isinstance(r["given_name"], str) else None,
-                    "nom": normalise_name(r["surname"]) if isinstance(r["surname"], str) else None,
-                    "dob": r["date_of_birth"] if isinstance(r["date_of_birth"], str) else None,
+                    "prenom": normalise_name(given) if isinstance(given, str) else None,
+                    "nom": normalise_name(surname) if isinstance(surname, str) else None,
+                    "dob": dob if isinstance(dob, str) else None,
                 }
-            )  # fmt: skip
+            )
         return out
 
     return rows(a), rows(b), {(x, y) for x, y in links}
@@ -89,8 +89,12 @@ def _identities(a: list[dict], b: list[dict]) -> tuple[pa.Table, pa.Table]:
             )  # fmt: skip
             if side == "iodas_ase":
                 cohort.append(
-                    {"id_individu": r["rec_id"], "cle_hachage": r["rec_id"], "est_dans_cohorte": True}
-                )  # fmt: skip
+                    {
+                        "id_individu": r["rec_id"],
+                        "cle_hachage": r["rec_id"],
+                        "est_dans_cohorte": True,
+                    }
+                )
     return pa.Table.from_pylist(rows), pa.Table.from_pylist(cohort)
 
 
@@ -148,8 +152,9 @@ def plain_splink_scores(a, b) -> list[tuple[str, str, float, bool]]:
     )
     scored = linker.inference.predict(threshold_match_weight=-5)
     pairs = con.sql(
-        f"select unique_id_l, unique_id_r, source_dataset_l, match_weight from {scored.physical_name}"
-    ).fetchall()  # noqa: S608
+        "select unique_id_l, unique_id_r, source_dataset_l, match_weight"
+        f" from {scored.physical_name}"  # noqa: S608
+    ).fetchall()
     out = []
     for left, right, dataset, weight in pairs:
         b_id, a_id = (right, left) if dataset == "a" else (left, right)
@@ -218,7 +223,8 @@ def _chart(results: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, label in (("splink_simple", "Splink simple"), ("pipase", "pipase (passage probabiliste)")):
+    labels = (("splink_simple", "Splink simple"), ("pipase", "pipase (passage probabiliste)"))
+    for name, label in labels:
         pts = [p for p in results[name] if p["precision"] is not None]
         ax.plot([p["seuil"] for p in pts], [p["rappel"] for p in pts], label=f"rappel, {label}")
         ax.plot([p["seuil"] for p in pts], [p["precision"] for p in pts], "--",
