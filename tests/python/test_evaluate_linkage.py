@@ -299,3 +299,24 @@ def test_missing_crossing_tables_are_reported_with_exit_code_2(tmp_path, capsys)
     code = evaluate_linkage.main(["--extraction", str(extraction), "--database", str(empty)])
     assert code == 2
     assert "run dbt build first" in capsys.readouterr().err
+
+
+def test_recall_and_precision_are_given_per_planted_error_class():
+    """Issue 17 part 6: each planted class gets its recall (rows of cohort members found) and
+    the precision of the links made on its rows; a row counts in each of its classes."""
+    rows = [
+        _row("webrsa", "P1", True, "probabiliste", {"P1"}, kinds=("surname_typo",)),
+        _row("webrsa", "P2", True, "non_croise", None, kinds=("surname_typo",)),
+        _row("webrsa", "P3", True, "probabiliste", {"P9"}, kinds=("surname_typo", "names_swapped")),
+        _row("webrsa", "P4", False, "probabiliste", {"P5"}, kinds=("names_swapped",)),
+        _row("webrsa", "P6", True, "cle_primaire", {"P6"}),
+    ]
+    classes = evaluate_linkage.score(rows)["overall"]["by_difficulty"]
+    assert set(classes) == {"surname_typo", "names_swapped"}
+    typo = classes["surname_typo"]
+    assert (typo["rows_of_cohort_members"], typo["found"]) == (3, 1)
+    assert typo["recall"] == 1 / 3
+    assert (typo["matches"], typo["wrong_matches"], typo["precision"]) == (2, 1, 0.5)
+    swapped = classes["names_swapped"]
+    assert (swapped["rows_of_cohort_members"], swapped["found"], swapped["recall"]) == (1, 0, 0.0)
+    assert (swapped["matches"], swapped["wrong_matches"], swapped["precision"]) == (2, 2, 0.0)

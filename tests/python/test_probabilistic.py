@@ -243,3 +243,19 @@ def test_a_saved_model_is_reused_and_a_wrong_file_refused(inputs, trained, tmp_p
     with pytest.raises(PipaseError) as unreadable:
         probabilistic.load_model(broken)
     assert unreadable.value.rule == "modele_illisible"
+
+
+def test_the_benchmark_curve_counts_links_at_each_threshold():
+    """pipase.linkage.febrl's arithmetic: a pair counts when its weight reaches the threshold
+    and the decision allows it; the best threshold is the highest recall at the target."""
+    from pipase.linkage import febrl
+
+    truth = {("a1", "b1"), ("a2", "b2"), ("a3", "b3")}
+    scores = [("b1", "a1", 9.0, True), ("b2", "a2", 4.0, True), ("b3", "a9", 6.0, True),
+              ("b3", "a3", 8.0, False)]  # fmt: skip
+    points = {p["seuil"]: p for p in febrl.curve(scores, truth, [3.0, 5.0, 7.0])}
+    assert (points[3.0]["liens"], points[3.0]["corrects"]) == (3, 2)
+    assert (points[5.0]["liens"], points[5.0]["corrects"]) == (2, 1)
+    assert points[7.0]["precision"] == 1.0 and points[7.0]["rappel"] == 1 / 3
+    assert febrl.at_target(list(points.values()), 0.999)["seuil"] == 7.0
+    assert febrl.at_target(list(points.values()), 0.6)["seuil"] == 3.0
