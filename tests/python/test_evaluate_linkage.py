@@ -320,3 +320,27 @@ def test_recall_and_precision_are_given_per_planted_error_class():
     swapped = classes["names_swapped"]
     assert (swapped["rows_of_cohort_members"], swapped["found"], swapped["recall"]) == (1, 0, 0.0)
     assert (swapped["matches"], swapped["wrong_matches"], swapped["precision"]) == (2, 2, 0.0)
+
+
+def test_threshold_curve_moves_only_the_rows_the_threshold_decides():
+    """A row decided by a key keeps its outcome; a row the threshold alone decides is linked to
+    its candidate when the weight reaches the threshold (right or wrong person)."""
+
+    def scored(person, candidate, weight):
+        return RowOutcome(
+            source="webrsa", true_person=person, true_in_cohort=True, status="non_croise",
+            reason="", matched_persons=None, weight=weight,
+            candidate_persons=frozenset({candidate}), threshold_decides=True,
+        )  # fmt: skip
+
+    rows = [
+        _row("webrsa", "P1", True, "cle_primaire", {"P1"}),
+        scored("P2", "P2", 9.0),
+        scored("P3", "P9", 6.0),
+        scored("P4", "P4", 3.0),
+    ]
+    points = {p["seuil"]: p for p in evaluate_linkage.threshold_curve(rows, [2.0, 7.0, 10.0])}
+    assert (points[2.0]["liens_probabilistes"], points[2.0]["liens_probabilistes_faux"]) == (3, 1)
+    assert points[2.0]["precision"] == 3 / 4 and points[2.0]["rappel"] == 3 / 4
+    assert (points[7.0]["precision"], points[7.0]["rappel"]) == (1.0, 2 / 4)
+    assert (points[10.0]["liens_probabilistes"], points[10.0]["rappel"]) == (0, 1 / 4)

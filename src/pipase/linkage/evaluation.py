@@ -61,6 +61,13 @@ class RowOutcome:
     # methode_appariement (cle_primaire, cle_nom_usage, cle_secondaire_prenom_proche...), "" when
     # not matched or not known (the status then stands for the method)
     method: str = ""
+    # the probabilistic pass's best candidate for the row (int_keys__liens_probabilistes):
+    # its match weight and the persons behind its key; None when the row has none
+    weight: float | None = None
+    candidate_persons: frozenset[str] | None = None
+    # the threshold alone decided the row (linked, or weight between the review threshold
+    # and the link threshold, or below it): the rows whose fate moves with the threshold
+    threshold_decides: bool = False
 
     @property
     def method_label(self) -> str:
@@ -158,6 +165,73 @@ def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
     return out
 
 
+def threshold_curve(outcomes: Iterable[RowOutcome], thresholds: Iterable[float]) -> list[dict]:
+    """Overall precision and recall if the probabilistic link threshold were each of
+    `thresholds`, the rest of the decision unchanged: the rows the threshold alone decides are
+    linked to their candidate when its weight reaches it; every other row keeps its outcome."""
+    rows = list(outcomes)
+    relevant = sum(r.true_in_cohort for r in rows)
+    fixed = [r for r in rows if not r.threshold_decides]
+    fixed_made = sum(r.matched for r in fixed)
+    fixed_correct = sum(r.correct for r in fixed)
+    moving = [r for r in rows if r.threshold_decides]
+    points = []
+    for t in thresholds:
+        made = [r for r in moving if r.weight >= t]
+        correct = sum(
+            r.true_person != "" and r.true_person in (r.candidate_persons or ()) for r in made
+        )
+        n_made, n_correct = fixed_made + len(made), fixed_correct + correct
+        points.append(
+            {
+                "seuil": t,
+                "liens_probabilistes": len(made),
+                "liens_probabilistes_faux": len(made) - correct,
+                "precision": _ratio(n_correct, n_made),
+                "rappel": _ratio(n_correct, relevant),
+            }
+        )
+    return points
+
+
+def charts(outcomes: list[RowOutcome], out_dir: Path) -> list[Path]:
+    """Precision and recall against the threshold, and the match-weight histogram of the
+    probabilistic candidates (right / wrong person), as PNG files for the docs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    thresholds = [x / 2 for x in range(0, 41)]
+    points = threshold_curve(outcomes, thresholds)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(thresholds, [p["precision"] for p in points], label="précision")
+    ax.plot(thresholds, [p["rappel"] for p in points], label="rappel")
+    ax.set_xlabel("seuil de poids du lien probabiliste")
+    ax.set_ylabel("part des lignes")
+    ax.set_title("Croisement : précision et rappel selon le seuil")
+    ax.legend()
+    fig.tight_layout()
+    curve_path = out_dir / "seuil_precision_rappel.png"
+    fig.savefig(curve_path, dpi=120)
+    plt.close(fig)
+    scored = [r for r in outcomes if r.weight is not None]
+    right = [r.weight for r in scored if r.true_person in (r.candidate_persons or ())]
+    wrong = [r.weight for r in scored if r.true_person not in (r.candidate_persons or ())]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.hist([right, wrong], bins=40, stacked=True, label=["bonne personne", "autre personne"])
+    ax.set_xlabel("poids de correspondance du meilleur candidat")
+    ax.set_ylabel("lignes")
+    ax.set_title("Poids du passage probabiliste")
+    ax.legend()
+    fig.tight_layout()
+    histogram_path = out_dir / "histogramme_poids.png"
+    fig.savefig(histogram_path, dpi=120)
+    plt.close(fig)
+    return [curve_path, histogram_path]
+
+
 def _outcome_label(row: RowOutcome) -> str:
     if row.matched:
         return f"{row.status}:other_person"
@@ -181,6 +255,18 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 def _file_name(path: str) -> str:
     """The loader records the file name only (`_fichier`); the ground truth has the path."""
     return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+_PASS_COLUMNS = {
+    True: ", links.poids_correspondance, links.cle_hachage",
+    False: ", null, null",
+}
+_PASS_JOIN = {
+    True: " left join identifying.int_keys__liens_probabilistes as links"
+    " on decisions.base_source = links.base_source and decisions._fichier = links._fichier"
+    " and decisions._ligne = links._ligne",
+    False: "",
+}
 
 
 def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
@@ -215,16 +301,24 @@ def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
                 "select cle_hachage, cle_hachage_secondaire from crossing.int_cohort__jeunes_ase"
             ).fetchall()
         )
+        has_pass = bool(
+            con.execute(
+                "select count(*) from information_schema.tables where table_schema ="
+                " 'identifying' and table_name = 'int_keys__liens_probabilistes'"
+            ).fetchone()[0]
+        )
         decisions = con.execute(
             "select decisions.base_source, decisions._fichier, decisions._ligne,"
             " decisions.statut_appariement, coalesce(decisions.methode_appariement, ''),"
             " coalesce(cast(decisions.motif_non_appariement as varchar),"
             " cast(decisions.motif_sans_cle as varchar), ''),"
             " decisions.cle_hachage, lignes.cle_hachage, lignes.cle_hachage_secondaire"
-            " from crossing.int_crossing__appariements as decisions"
+            + _PASS_COLUMNS[has_pass]
+            + " from crossing.int_crossing__appariements as decisions"
             " inner join crossing.int_crossing__lignes_sources as lignes"
             " on decisions.base_source = lignes.base_source"
             " and decisions._fichier = lignes._fichier and decisions._ligne = lignes._ligne"
+            + _PASS_JOIN[has_pass]
         ).fetchall()
     finally:
         con.close()
@@ -237,7 +331,8 @@ def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
                 cohort_keys_of[holder].add(key)
 
     outcomes = []
-    for source, fichier, ligne, status, method, reason, key, row_key, row_secondary in decisions:
+    for (source, fichier, ligne, status, method, reason, key, row_key, row_secondary, weight,
+         candidate) in decisions:  # fmt: skip
         person, kinds = truth.get((source, fichier, int(ligne)), ("", ()))
         matched = None if key is None else frozenset(persons_by_key.get(key, set()))
         true_keys = cohort_keys_of.get(person, set())
@@ -260,6 +355,15 @@ def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
                 difficulties=kinds,
                 key_in_common=in_common,
                 method=method if key is not None else "",
+                weight=weight,
+                candidate_persons=(
+                    None if candidate is None else frozenset(persons_by_key.get(candidate, set()))
+                ),
+                threshold_decides=weight is not None
+                and (
+                    status in ("probabiliste", "non_croise", "sans_cle")
+                    or reason == "revue_poids_intermediaire"
+                ),
             )
         )
     return outcomes
@@ -334,6 +438,12 @@ def main(argv: list[str] | None = None) -> int:
         help="identifying-zone DuckDB file (default: pipase.paths.database_path())",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
+    parser.add_argument(
+        "--charts",
+        type=Path,
+        default=None,
+        help="folder for the charts (precision and recall against the threshold, weights)",
+    )
     args = parser.parse_args(argv)
 
     database = args.database
@@ -360,7 +470,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     result = score(outcomes)
+    result["overall"]["threshold_curve"] = threshold_curve(outcomes, [x / 2 for x in range(0, 41)])
     print(format_report(result))
+    if args.charts:
+        for path in charts(outcomes, args.charts):
+            print(f"chart: {path}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
