@@ -489,6 +489,18 @@ def render_markdown(record: dict) -> str:
     else:
         out += ["Aucun paquet écrit par ce run.", ""]
 
+    model = record.get("modele_probabiliste")
+    if model:
+        reused = model.get("origine") == "fourni"
+        origin = "réutilisé" if reused else "entraîné sur cette extraction"
+        out += [
+            "## Modèle du croisement probabiliste",
+            "",
+            f"`{model['fichier']}` ({origin}), SHA-256 `{model.get('sha256')}` : gardé au "
+            "Département, jamais dans le paquet ; `pipase run --modele` le réutilise.",
+            "",
+        ]
+
     durations = record.get("durees") or {}
     if durations:
         out += ["## Durées", ""]
