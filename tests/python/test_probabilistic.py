@@ -259,3 +259,23 @@ def test_the_benchmark_curve_counts_links_at_each_threshold():
     assert points[7.0]["precision"] == 1.0 and points[7.0]["rappel"] == 1 / 3
     assert febrl.at_target(list(points.values()), 0.999)["seuil"] == 7.0
     assert febrl.at_target(list(points.values()), 0.6)["seuil"] == 3.0
+
+
+def test_the_comparison_connection_spills_encrypted_beside_the_database(tmp_path, monkeypatch):
+    """The identities are compared in memory; what DuckDB spills goes beside the database,
+    encrypted when the database is (PIPASE_DB_KEY), within PIPASE_DUCKDB_MEMORY_LIMIT."""
+    monkeypatch.setenv("PIPASE_DUCKDB_PATH", str(tmp_path / "base.duckdb"))
+    monkeypatch.setenv("PIPASE_DUCKDB_MEMORY_LIMIT", "1GB")
+    monkeypatch.delenv("PIPASE_DB_KEY", raising=False)
+    plain = probabilistic._connection()
+    setting = "select current_setting('{}')"
+    assert plain.execute(setting.format("temp_file_encryption")).fetchone()[0] is False
+    assert plain.execute(setting.format("temp_directory")).fetchone()[0] == str(
+        tmp_path / "base.duckdb.tmp"
+    )
+    assert plain.execute(setting.format("memory_limit")).fetchone()[0].startswith("953")
+    plain.close()
+    monkeypatch.setenv("PIPASE_DB_KEY", "a-synthetic-test-key-0123456789")
+    encrypted = probabilistic._connection()
+    assert encrypted.execute(setting.format("temp_file_encryption")).fetchone()[0] is True
+    encrypted.close()

@@ -489,6 +489,25 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
     """)  # noqa: S608
 
 
+def _connection() -> duckdb.DuckDBPyConnection:
+    """The in-memory connection the identities are compared in: DuckDB's memory limit from
+    PIPASE_DUCKDB_MEMORY_LIMIT, and what spills to disk goes beside the database, encrypted
+    when the database is (PIPASE_DB_KEY), like the build's own connection."""
+    from pipase.connection_secrets import apply_memory_limit
+    from pipase.transmission import encryption
+
+    con = duckdb.connect(":memory:", config=dict(encryption.BASE_CONFIG))
+    apply_memory_limit(con)
+    if encryption.key_from_environment() is not None:
+        encryption.load_httpfs(con)
+        con.execute("SET temp_file_encryption = true")
+    database = os.environ.get("PIPASE_DUCKDB_PATH")
+    if database:
+        temp_dir = str(Path(database).with_name(Path(database).name + ".tmp"))
+        con.execute("SET temp_directory = '" + temp_dir.replace("'", "''") + "'")
+    return con
+
+
 def _table(data: Any) -> Any:
     """An Arrow table from what dbt-duckdb's ref gives (a reader is read once only)."""
     return data.read_all() if hasattr(data, "read_all") else data
@@ -504,7 +523,7 @@ def model_table(identites: Any, cohorte: Any) -> Any:
     """dbt Python model int_keys__modele_probabiliste: one row, the model as JSON."""
     import pyarrow as pa
 
-    con = duckdb.connect(":memory:")
+    con = _connection()
     try:
         con.register("identites_entree", _table(identites))
         con.register("cohorte_entree", _table(cohorte))
@@ -519,7 +538,7 @@ def model_table(identites: Any, cohorte: Any) -> Any:
 
 def links_table(identites: Any, cohorte: Any, model_json: str) -> Any:
     """dbt Python model int_keys__liens_probabilistes: best member per compared source row."""
-    con = duckdb.connect(":memory:")
+    con = _connection()
     try:
         con.register("identites_entree", _table(identites))
         con.register("cohorte_entree", _table(cohorte))
