@@ -279,3 +279,37 @@ def test_the_comparison_connection_spills_encrypted_beside_the_database(tmp_path
     encrypted = probabilistic._connection()
     assert encrypted.execute(setting.format("temp_file_encryption")).fetchone()[0] is True
     encrypted.close()
+
+
+def test_too_few_rows_to_train_link_nothing_and_such_a_model_is_not_reused(
+    inputs, tmp_path, monkeypatch
+):
+    """A tiny or one-sided extraction cannot train the EM: the build goes on with the untrained
+    settings ('sans_donnees'), which link no row; `--modele` refuses such a model."""
+    identities, cohort, _truth, _members = inputs
+    rows = identities.to_pylist()
+    small = [r for r in rows if r["base_source"] == "iodas_ase"][:10]
+    small += [r for r in rows if r["base_source"] == "webrsa"][:5]
+    ids = {r["id_individu"] for r in small}
+    small_cohort = pa.Table.from_pylist([c for c in cohort.to_pylist() if c["id_individu"] in ids])
+    model = probabilistic.model_table(pa.Table.from_pylist(small), small_cohort)
+    assert model["origine_modele"][0].as_py() == "sans_donnees"
+    text = model["modele_json"][0].as_py()
+    assert probabilistic.links_table(pa.Table.from_pylist(small), small_cohort, text).num_rows == 0
+    assert not probabilistic.is_trained(json.loads(text))
+    # the untrained settings on the whole inputs: no candidate; mutation: without the guard,
+    # Splink scores with its default m and u and rows get candidates from a model that learnt
+    # nothing
+    assert probabilistic.links_table(identities, cohort, text).num_rows == 0
+    with monkeypatch.context() as mutated:
+        mutated.setattr(probabilistic, "is_trained", lambda model: True)
+        assert probabilistic.links_table(identities, cohort, text).num_rows > 0
+    only_cohort = pa.Table.from_pylist([r for r in rows if r["base_source"] == "iodas_ase"])
+    assert probabilistic.model_table(only_cohort, cohort)["origine_modele"][0].as_py() == (
+        "sans_donnees"
+    )
+    saved = tmp_path / "non_entraine.json"
+    saved.write_text(text, encoding="utf-8")
+    with pytest.raises(PipaseError) as refused:
+        probabilistic.load_model(saved)
+    assert refused.value.rule == "modele_non_entraine"

@@ -401,6 +401,12 @@ def load_model(path: Path) -> dict[str, Any]:
         raise PipaseError(
             _("not a probabilistic model of pipase"), rule="modele_invalide", file=str(path)
         )
+    if not is_trained(model):
+        raise PipaseError(
+            _("the probabilistic model was never trained: refused"),
+            rule="modele_non_entraine",
+            file=str(path),
+        )
     expected = {c.create_output_column_name() for c in _comparisons()}
     found = {c.get("output_column_name") for c in model.get("comparisons", [])}
     if found != expected:
@@ -412,21 +418,59 @@ def load_model(path: Path) -> dict[str, Any]:
     return model
 
 
+def is_trained(model: dict[str, Any]) -> bool:
+    """Every comparison has estimated u probabilities (the untrained settings have none)."""
+    comparisons = model.get("comparisons") or []
+    return bool(comparisons) and all(
+        any("u_probability" in level for level in c.get("comparison_levels", []))
+        for c in comparisons
+    )
+
+
 def model_for_build(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], str]:
-    """The model of this build: the file of PIPASE_MODELE_PROBABILISTE, else trained here."""
+    """The model of this build: the file of PIPASE_MODELE_PROBABILISTE, else trained here;
+    too few rows to train on (no row to compare, no cohort row, no pair for the EM): the
+    untrained settings, origin 'sans_donnees', which link nothing."""
+    from splink.internals.exceptions import EMTrainingException
+
     given = os.environ.get(MODEL_ENV)
     if given:
         return load_model(Path(given)), "fourni"
-    return train(con), "entraine"
+    sources, cohort = con.execute(
+        f"select (select count(*) from {SOURCES}), (select count(*) from {COHORT})"  # noqa: S608
+    ).fetchone()
+    if sources == 0 or cohort == 0:
+        return untrained(), "sans_donnees"
+    try:
+        return train(con), "entraine"
+    except EMTrainingException:
+        return untrained(), "sans_donnees"
+
+
+def untrained() -> dict[str, Any]:
+    model = settings().get_settings("duckdb").as_dict()
+    model["linker_uid"] = MODEL_UID
+    return model
 
 
 def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.DuckDBPyRelation:
-    """Score the rows to compare against the cohort; one row per source row and member."""
-    linker = _linker(con, model, "a_comparer")
-    scored = linker.inference.predict(threshold_match_weight=FLOOR_WEIGHT)
-    con.execute(
-        f"create or replace temp table pipase_paires as select * from {scored.physical_name}"
-    )  # noqa: S608
+    """Score the rows to compare against the cohort; one row per source row and member
+    (none when there is nothing to compare, no cohort row or no trained model)."""
+    sources, cohort = con.execute(
+        f"select (select count(*) from {SOURCES} where a_comparer),"  # noqa: S608
+        f" (select count(*) from {COHORT})"
+    ).fetchone()
+    if sources and cohort and is_trained(model):
+        linker = _linker(con, model, "a_comparer")
+        scored = linker.inference.predict(threshold_match_weight=FLOOR_WEIGHT)
+        con.execute(
+            f"create or replace temp table pipase_paires as select * from {scored.physical_name}"
+        )  # noqa: S608
+    else:
+        con.execute(
+            "create or replace temp table pipase_paires (unique_id_l varchar, unique_id_r"
+            " varchar, source_dataset_l varchar, source_dataset_r varchar, match_weight double)"
+        )
     return con.sql(f"""
         with pairs as (
             select

@@ -187,12 +187,13 @@ def summary_lines(result) -> list[str]:
         )
     model = getattr(result, "model", None)
     if model is not None and result.record_path is not None:
+        origin = {
+            "fourni": _("reused"),
+            "sans_donnees": _("not trained: too few rows, no probabilistic link"),
+        }.get(model["origine"], _("trained on this extraction"))
         lines.append(
             _("Probabilistic crossing model ({origin}): {path}").format(
-                origin=_("reused")
-                if model["origine"] == "fourni"
-                else _("trained on this extraction"),
-                path=result.record_path.parent / model["fichier"],
+                origin=origin, path=result.record_path.parent / model["fichier"]
             )
         )
     if export is not None:

@@ -491,8 +491,10 @@ def render_markdown(record: dict) -> str:
 
     model = record.get("modele_probabiliste")
     if model:
-        reused = model.get("origine") == "fourni"
-        origin = "réutilisé" if reused else "entraîné sur cette extraction"
+        origin = {
+            "fourni": "réutilisé",
+            "sans_donnees": "non entraîné, trop peu de lignes : aucun lien probabiliste",
+        }.get(model.get("origine"), "entraîné sur cette extraction")
         out += [
             "## Modèle du croisement probabiliste",
             "",
