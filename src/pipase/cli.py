@@ -29,6 +29,10 @@ COMMANDS = {
     ),
     "purge": ("pipase.transmission.purge_cmd", "delete the study's data, write a deletion record"),
     "bench": ("pipase.bench", "time every stage of the main job at several scales"),
+    "revue": (
+        "pipase.linkage.revue",
+        "the probabilistic crossing's undecided pairs, side by side, for an agent (never exported)",
+    ),
     "publier": (
         "pipase.study.publier_cmd",
         "Association: the study's checked tables, charts and report",

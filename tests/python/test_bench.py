@@ -170,6 +170,10 @@ def test_each_node_falls_in_its_layer():
     assert pipeline.node_layer(node("model", "models/intermediate/keys/int_keys__x.sql")) == (
         "identifying"
     )
+    for model in ("int_keys__modele_probabiliste.py", "int_keys__liens_probabilistes.py"):
+        assert pipeline.node_layer(node("model", f"models/intermediate/keys/{model}")) == (
+            "probabilistic crossing"
+        )
     assert pipeline.node_layer(node("model", "models/intermediate/cohort/int_cohort__x.sql")) == (
         "crossing"
     )
@@ -296,8 +300,8 @@ def test_a_small_scale_runs_every_stage_to_the_package_and_its_floor(tmp_path, c
     assert sum(f["rows"] for f in load["files"]) == scale["rows_loaded"]
     build = next(s for s in scale["stages"] if s["name"] == "build")
     layers = build["dbt"]["layers"]
-    layer_names = ("seeds", "identifying", "crossing", "leaving", "reports", "privacy tests",
-                   "other data tests")  # fmt: skip
+    layer_names = ("seeds", "identifying", "probabilistic crossing", "crossing", "leaving",
+                   "reports", "privacy tests", "other data tests")  # fmt: skip
     for layer in layer_names:
         assert layers[layer]["nodes"] > 0, layer
     # the main job leaves the unit tests of non-leaving models to CI (selectors.yml)

@@ -299,3 +299,48 @@ def test_missing_crossing_tables_are_reported_with_exit_code_2(tmp_path, capsys)
     code = evaluate_linkage.main(["--extraction", str(extraction), "--database", str(empty)])
     assert code == 2
     assert "run dbt build first" in capsys.readouterr().err
+
+
+def test_recall_and_precision_are_given_per_planted_error_class():
+    """Issue 17 part 6: each planted class gets its recall (rows of cohort members found) and
+    the precision of the links made on its rows; a row counts in each of its classes."""
+    rows = [
+        _row("webrsa", "P1", True, "probabiliste", {"P1"}, kinds=("surname_typo",)),
+        _row("webrsa", "P2", True, "non_croise", None, kinds=("surname_typo",)),
+        _row("webrsa", "P3", True, "probabiliste", {"P9"}, kinds=("surname_typo", "names_swapped")),
+        _row("webrsa", "P4", False, "probabiliste", {"P5"}, kinds=("names_swapped",)),
+        _row("webrsa", "P6", True, "cle_primaire", {"P6"}),
+    ]
+    classes = evaluate_linkage.score(rows)["overall"]["by_difficulty"]
+    assert set(classes) == {"surname_typo", "names_swapped"}
+    typo = classes["surname_typo"]
+    assert (typo["rows_of_cohort_members"], typo["found"]) == (3, 1)
+    assert typo["recall"] == 1 / 3
+    assert (typo["matches"], typo["wrong_matches"], typo["precision"]) == (2, 1, 0.5)
+    swapped = classes["names_swapped"]
+    assert (swapped["rows_of_cohort_members"], swapped["found"], swapped["recall"]) == (1, 0, 0.0)
+    assert (swapped["matches"], swapped["wrong_matches"], swapped["precision"]) == (2, 2, 0.0)
+
+
+def test_threshold_curve_moves_only_the_rows_the_threshold_decides():
+    """A row decided by a key keeps its outcome; a row the threshold alone decides is linked to
+    its candidate when the weight reaches the threshold (right or wrong person)."""
+
+    def scored(person, candidate, weight):
+        return RowOutcome(
+            source="webrsa", true_person=person, true_in_cohort=True, status="non_croise",
+            reason="", matched_persons=None, weight=weight,
+            candidate_persons=frozenset({candidate}), threshold_decides=True,
+        )  # fmt: skip
+
+    rows = [
+        _row("webrsa", "P1", True, "cle_primaire", {"P1"}),
+        scored("P2", "P2", 9.0),
+        scored("P3", "P9", 6.0),
+        scored("P4", "P4", 3.0),
+    ]
+    points = {p["seuil"]: p for p in evaluate_linkage.threshold_curve(rows, [2.0, 7.0, 10.0])}
+    assert (points[2.0]["liens_probabilistes"], points[2.0]["liens_probabilistes_faux"]) == (3, 1)
+    assert points[2.0]["precision"] == 3 / 4 and points[2.0]["rappel"] == 3 / 4
+    assert (points[7.0]["precision"], points[7.0]["rappel"]) == (1.0, 2 / 4)
+    assert (points[10.0]["liens_probabilistes"], points[10.0]["rappel"]) == (0, 1 / 4)

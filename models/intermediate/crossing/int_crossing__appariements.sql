@@ -12,6 +12,14 @@
 --      (int_keys__comparaisons_candidats): matched when exactly one candidate is confirmed and
 --      no other candidate is even plausible, the sexes do not disagree, and no other person of
 --      the source is confirmed for the same member.
+--   4. probabilistic (issue 17): a row that steps 1-3 leave without a member and without an
+--      ambiguity (non_croise, sans_cle) takes the best member of the Splink pass
+--      (int_keys__liens_probabilistes) when its match weight reaches the threshold
+--      (var pipase_seuil_probabiliste, set from the synthetic truth for precision >= 99.9 %),
+--      the second-best member is far enough behind (var pipase_ecart_probabiliste), the sexes
+--      do not disagree and the best is not one of two same-day twins told apart by a first name
+--      that is not exact; a row above the review threshold (var pipase_seuil_revue_probabiliste)
+--      that fails one of these goes to review (statut ambigu, motif revue_*), never a link.
 -- Every other row is dropped and counted with its reason (rpt_linkage__by_source).
 with
 
@@ -29,6 +37,10 @@ cles_internes as (
 
 comparaisons as (
     select * from {{ ref('int_keys__comparaisons_candidats') }}
+),
+
+liens_probabilistes as (
+    select * from {{ ref('int_keys__liens_probabilistes') }}
 ),
 
 ase_rows as (
@@ -287,7 +299,44 @@ secondary_accepted as (
         and matched_internal.cle_hachage is null
 ),
 
-decided as (
+---------- step 4: the probabilistic pass (its decision; applied last, in final)
+
+probabilistic as (
+    select
+        liens_probabilistes.base_source,
+        liens_probabilistes._fichier,
+        liens_probabilistes._ligne,
+        liens_probabilistes.cle_hachage,
+        liens_probabilistes.poids_correspondance,
+        case
+            when liens_probabilistes.poids_correspondance < {{ var('pipase_seuil_revue_probabiliste') }}
+                then 'sous_seuil'
+            when liens_probabilistes.genre_discordant then 'revue_genre_discordant'
+            -- the birth date differs while the row's own identity recurs on other rows: a
+            -- namesake recorded with a stable date is a person, not a typo (as in step 3)
+            when not liens_probabilistes.date_identique and coalesce(identity_rows.nombre_lignes, 1) > 1
+                then 'revue_identite_recurrente'
+            -- same month and year, days more than 3 apart: a namesake as likely as a typo
+            when liens_probabilistes.jour_different then 'revue_jour_different'
+            when liens_probabilistes.jumeau_incertain then 'revue_jumeaux'
+            when
+                liens_probabilistes.poids_correspondance - liens_probabilistes.poids_second_candidat
+                < {{ var('pipase_ecart_probabiliste') }}
+                then 'revue_candidats_proches'
+            when liens_probabilistes.poids_correspondance < {{ var('pipase_seuil_probabiliste') }}
+                then 'revue_poids_intermediaire'
+        end as motif_probabiliste
+    from liens_probabilistes
+    inner join lignes
+        on
+            liens_probabilistes.base_source = lignes.base_source
+            and liens_probabilistes._fichier = lignes._fichier
+            and liens_probabilistes._ligne = lignes._ligne
+    left join identity_rows
+        on lignes.cle_hachage = identity_rows.cle_hachage
+),
+
+decided_keys as (
     select
         lignes.base_source,
         lignes._fichier,
@@ -333,7 +382,7 @@ decided as (
 
 -- first rule that holds: primary key, internal key (an ambiguous one stops there: never a
 -- guess), confirmed secondary key; else the reason of the first refusal
-final as (
+by_keys as (
     select
         base_source,
         _fichier,
@@ -371,7 +420,54 @@ final as (
             when motif_refus_interne = 'plusieurs_membres_cohorte' then null
             else cle_secondaire
         end as cle_hachage
-    from decided
+    from decided_keys
+),
+
+-- step 4 on what the keys left free (non_croise, sans_cle, or refused only because a first
+-- name + date key is not two women): a link, a review or nothing
+final as (
+    select
+        by_keys.base_source,
+        by_keys._fichier,
+        by_keys._ligne,
+        by_keys.motif_sans_cle,
+        case
+            when not by_keys.est_libre then by_keys.statut_appariement
+            when probabilistic.motif_probabiliste is null and probabilistic.cle_hachage is not null then 'probabiliste'
+            when probabilistic.motif_probabiliste like 'revue_%' then 'ambigu'
+            else by_keys.statut_appariement
+        end as statut_appariement,
+        case
+            when not by_keys.est_libre then by_keys.methode_appariement
+            when probabilistic.motif_probabiliste is null and probabilistic.cle_hachage is not null then 'probabiliste'
+        end as methode_appariement,
+        case
+            when not by_keys.est_libre then by_keys.motif_non_appariement
+            when probabilistic.motif_probabiliste is null and probabilistic.cle_hachage is not null then null
+            when probabilistic.motif_probabiliste like 'revue_%' then probabilistic.motif_probabiliste
+            else by_keys.motif_non_appariement
+        end as motif_non_appariement,
+        case
+            when not by_keys.est_libre then by_keys.cle_hachage
+            when probabilistic.motif_probabiliste is null then probabilistic.cle_hachage
+        end as cle_hachage,
+        case
+            when by_keys.est_libre then probabilistic.poids_correspondance
+        end as poids_correspondance
+    from (
+        -- free for step 4: no key matched and no other member competes (a refused internal
+        -- key of first name + date that is not two women is no competing member)
+        select
+            *,
+            statut_appariement in ('non_croise', 'sans_cle')
+            or coalesce(motif_non_appariement = 'prenom_date_hors_nom_marital', false) as est_libre
+        from by_keys
+    ) as by_keys
+    left join probabilistic
+        on
+            by_keys.base_source = probabilistic.base_source
+            and by_keys._fichier = probabilistic._fichier
+            and by_keys._ligne = probabilistic._ligne
 )
 
 select * from final

@@ -10,6 +10,11 @@
   (hashing protocol section 1, rule 1), exactly as in the doors.
   Compound surnames: every contiguous run of words of the birth or usage name that is not the
   whole name (LE GALL-MORVAN: LE, GALL, MORVAN, LE GALL, GALL MORVAN), normalised.
+  Comparison forms for the probabilistic pass (int_keys__liens_probabilistes, issue 17):
+  noms_sans_particule, the birth and usage names without their leading particles ("d'Xxx" ->
+  Xxx, "de la Xxx" -> Xxx, "Le Xxx" -> Xxx, apostrophe, space or hyphen after the particle),
+  normalised; parties_prenom_normalisees, each word of a compound first name (JEAN-PIERRE:
+  JEAN, PIERRE), normalised. They feed the comparison only, never a key.
   precision_date: 'annee' when the date is known only to the year (an Iodas-ASE MNA whose date
   is the conventional estimate 01/01, WebRSA typedtnai O), 'mois' when the day is unknown
   (WebRSA typedtnai J), else 'jour'.
@@ -31,12 +36,7 @@ ase as (
             when statut_mna = 'Oui' and month(date_naissance) = 1 and day(date_naissance) = 1 then 'annee'
             else 'jour'
         end as precision_date,
-        case upper(strip_accents(trim(sexe)))
-            when 'MASCULIN' then 'M'
-            when 'M' then 'M'
-            when 'FEMININ' then 'F'
-            when 'F' then 'F'
-        end as genre
+        {{ genre_code('sexe') }} as genre
     from {{ ref('stg_iodas_ase__individus') }}
 ),
 
@@ -52,12 +52,7 @@ webrsa as (
         prenom2,
         dtnai as date_naissance,
         case typedtnai when 'O' then 'annee' when 'J' then 'mois' else 'jour' end as precision_date,
-        case
-            when sexe = '1' then 'M'
-            when sexe = '2' then 'F'
-            when qual = 'MR' then 'M'
-            when qual = 'MME' then 'F'
-        end as genre
+        {{ genre_code('sexe', 'qual') }} as genre
     from {{ ref('stg_webrsa__personnes') }}
 ),
 
@@ -73,7 +68,7 @@ nova_dpas as (
         cast(null as varchar) as prenom2,
         date_naissance,
         'jour' as precision_date,
-        case upper(trim(sexe)) when 'M' then 'M' when 'F' then 'F' end as genre
+        {{ genre_code('sexe') }} as genre
     from {{ ref('stg_nova_dpas__personnes') }}
 ),
 
@@ -89,7 +84,7 @@ iodas_dpas as (
         cast(null as varchar) as prenom2,
         date_naissance,
         'jour' as precision_date,
-        case upper(trim(sexe)) when 'M' then 'M' when 'F' then 'F' end as genre
+        {{ genre_code('sexe') }} as genre
     from {{ ref('stg_iodas_dpas__aides') }}
 ),
 
@@ -105,7 +100,7 @@ iodas_mdph as (
         cast(null as varchar) as prenom2,
         date_naissance,
         'jour' as precision_date,
-        case upper(trim(sexe)) when 'M' then 'M' when 'F' then 'F' end as genre
+        {{ genre_code('sexe') }} as genre
     from {{ ref('stg_iodas_mdph__decisions') }}
 ),
 
@@ -148,6 +143,45 @@ surname_parts as (
         and not (first_words.first_word = 1 and last_words.last_word = len(surname_words.mots))
 ),
 
+-- the surname without its leading particles (d', l', de, de la, du, des, le, la, les, van, von,
+-- di, da, dos, del, della, el, al, ben, ...), when it has some and something is left
+particle_free as (
+    select
+        raw_names.nom_brut,
+        nullif(
+            regexp_replace(
+                trim(raw_names.nom_brut),
+                '^(((d|l)\s*[''’`´]\s*)|((de|du|des|la|le|les|van|von|der|den|di|da|dos|das|del|della|el|al|ben|mac|mc)'
+                || '([\s\-]+|\s*[''’`´]\s*)))+',
+                '',
+                'i'
+            ),
+            trim(raw_names.nom_brut)
+        ) as nom_sans_particule_brut
+    from (
+        select nom_naissance as nom_brut from source_rows
+        where nom_naissance is not null
+        union
+        select nom_usage as nom_brut from source_rows
+        where nom_usage is not null
+    ) as raw_names
+),
+
+-- each word of a compound first name (JEAN-PIERRE, Marie Claire)
+first_name_parts as (
+    select distinct
+        raw_names.prenom_brut,
+        unnest(regexp_split_to_array(trim(raw_names.prenom_brut), '[\s\-]+')) as partie_brute
+    from (
+        select prenom as prenom_brut from source_rows
+        where prenom is not null
+        union
+        select prenom2 as prenom_brut from source_rows
+        where prenom2 is not null
+    ) as raw_names
+    where regexp_matches(trim(raw_names.prenom_brut), '[\s\-]')
+),
+
 name_values as (
     select nom_naissance as valeur from source_rows
     union
@@ -158,6 +192,10 @@ name_values as (
     select prenom2 as valeur from source_rows
     union
     select partie_brute as valeur from surname_parts
+    union
+    select nom_sans_particule_brut as valeur from particle_free
+    union
+    select partie_brute as valeur from first_name_parts
 ),
 
 normalised_names as (
@@ -173,6 +211,26 @@ normalised_parts as (
     inner join normalised_names on surname_parts.partie_brute = normalised_names.valeur_brute
     where length(normalised_names.valeur_normalisee) >= 2
     group by surname_parts.nom_brut
+),
+
+normalised_first_name_parts as (
+    select
+        first_name_parts.prenom_brut,
+        list(distinct normalised_names.valeur_normalisee order by normalised_names.valeur_normalisee)
+            as parties_prenom
+    from first_name_parts
+    inner join normalised_names on first_name_parts.partie_brute = normalised_names.valeur_brute
+    where length(normalised_names.valeur_normalisee) >= 2
+    group by first_name_parts.prenom_brut
+),
+
+normalised_particle_free as (
+    select
+        particle_free.nom_brut,
+        normalised_names.valeur_normalisee as nom_sans_particule
+    from particle_free
+    inner join normalised_names on particle_free.nom_sans_particule_brut = normalised_names.valeur_brute
+    where length(normalised_names.valeur_normalisee) >= 2
 ),
 
 named as (
@@ -191,7 +249,17 @@ named as (
         coalesce(birth_name.valeur_normalisee, usage_name.valeur_normalisee) as nom_normalise,
         list_sort(list_distinct(
             flatten([coalesce(birth_parts.parties_normalisees, []), coalesce(usage_parts.parties_normalisees, [])])
-        )) as parties_nom_normalisees
+        )) as parties_nom_normalisees,
+        list_sort(list_distinct(list_filter(
+            [birth_particle_free.nom_sans_particule, usage_particle_free.nom_sans_particule],
+            n -> n is not null
+        ))) as noms_sans_particule,
+        list_sort(list_distinct(
+            flatten([
+                coalesce(first_name_parts.parties_prenom, []),
+                coalesce(second_first_name_parts.parties_prenom, [])
+            ])
+        )) as parties_prenom_normalisees
     from source_rows
     left join normalised_names as birth_name on source_rows.nom_naissance = birth_name.valeur_brute
     left join normalised_names as usage_name on source_rows.nom_usage = usage_name.valeur_brute
@@ -199,6 +267,14 @@ named as (
     left join normalised_names as second_first_name on source_rows.prenom2 = second_first_name.valeur_brute
     left join normalised_parts as birth_parts on source_rows.nom_naissance = birth_parts.nom_brut
     left join normalised_parts as usage_parts on source_rows.nom_usage = usage_parts.nom_brut
+    left join normalised_particle_free as birth_particle_free
+        on source_rows.nom_naissance = birth_particle_free.nom_brut
+    left join normalised_particle_free as usage_particle_free
+        on source_rows.nom_usage = usage_particle_free.nom_brut
+    left join normalised_first_name_parts as first_name_parts
+        on source_rows.prenom = first_name_parts.prenom_brut
+    left join normalised_first_name_parts as second_first_name_parts
+        on source_rows.prenom2 = second_first_name_parts.prenom_brut
 ),
 
 final as (
@@ -215,6 +291,8 @@ final as (
         prenom_normalise,
         prenom2_normalise,
         parties_nom_normalisees,
+        noms_sans_particule,
+        parties_prenom_normalisees,
         date_naissance,
         precision_date,
         genre,

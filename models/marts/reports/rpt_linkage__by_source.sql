@@ -1,5 +1,6 @@
 -- Linkage of each source with the ASE cohort, counts only: what came in, what was matched
--- and how (one column per method of int_crossing__appariements), what was dropped and why
+-- and how (one column per method of int_crossing__appariements, the probabilistic pass
+-- included), what was dropped and why
 -- (article 4.1 "suppression des données non croisées").
 -- rows_in is counted from the keys doors, the rest from the matching decisions, so that the
 -- reconciliation rows_in = matched + dropped checks that no row is lost or counted twice.
@@ -41,6 +42,7 @@ decisions as (
         count(*) filter (where appariements.statut_appariement = 'cle_primaire') as matched_primary,
         count(*) filter (where appariements.statut_appariement = 'cle_interne') as matched_internal,
         count(*) filter (where appariements.statut_appariement = 'cle_secondaire') as matched_secondary,
+        count(*) filter (where appariements.statut_appariement = 'probabiliste') as matched_probabilistic,
         count(*) filter (
             where appariements.methode_appariement = 'cle_nom_usage'
         ) as matched_usage_name,
@@ -88,6 +90,9 @@ decisions as (
         count(*) filter (
             where appariements.motif_non_appariement = 'prenom_date_hors_nom_marital'
         ) as ambiguous_first_name_date_not_women,
+        count(*) filter (
+            where appariements.motif_non_appariement like 'revue_%'
+        ) as ambiguous_probabilistic_review,
         count(*) filter (where appariements.statut_appariement = 'non_croise') as unmatched,
         count(*) filter (
             where appariements.motif_non_appariement = 'cle_secondaire_non_confirmee'
@@ -109,8 +114,9 @@ final as (
         coalesce(decisions.matched_primary, 0) as matched_primary,
         coalesce(decisions.matched_internal, 0) as matched_internal,
         coalesce(decisions.matched_secondary, 0) as matched_secondary,
+        coalesce(decisions.matched_probabilistic, 0) as matched_probabilistic,
         coalesce(decisions.matched_primary, 0) + coalesce(decisions.matched_internal, 0)
-        + coalesce(decisions.matched_secondary, 0) as matched_total,
+        + coalesce(decisions.matched_secondary, 0) + coalesce(decisions.matched_probabilistic, 0) as matched_total,
         coalesce(decisions.matched_usage_name, 0) as matched_usage_name,
         coalesce(decisions.matched_compound_surname, 0) as matched_compound_surname,
         coalesce(decisions.matched_day_month_swapped, 0) as matched_day_month_swapped,
@@ -128,6 +134,7 @@ final as (
         coalesce(decisions.ambiguous_sex_disagrees, 0) as ambiguous_sex_disagrees,
         coalesce(decisions.ambiguous_recurring_identity, 0) as ambiguous_recurring_identity,
         coalesce(decisions.ambiguous_first_name_date_not_women, 0) as ambiguous_first_name_date_not_women,
+        coalesce(decisions.ambiguous_probabilistic_review, 0) as ambiguous_probabilistic_review,
         coalesce(decisions.unmatched, 0) as unmatched,
         coalesce(decisions.unmatched_secondary_not_confirmed, 0) as unmatched_secondary_not_confirmed,
         coalesce(decisions.ambiguous, 0) + coalesce(decisions.unmatched, 0)

@@ -103,6 +103,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ),  # fmt: skip
     )
     parser.add_argument(
+        "--modele",
+        type=Path,
+        default=None,
+        metavar=_("FILE"),
+        help=_(
+            "reuse the probabilistic crossing model saved by an earlier run "
+            "(pipase_<date>.modele_probabiliste.json) instead of training it on this extraction"
+        ),  # fmt: skip
+    )
+    parser.add_argument(
         "--overwrite", action="store_true", help=_("replace a package of the same name")
     )
     parser.add_argument(
@@ -175,6 +185,17 @@ def summary_lines(result) -> list[str]:
                 path=result.record_path, markdown=result.record_markdown.name
             )
         )
+    model = getattr(result, "model", None)
+    if model is not None and result.record_path is not None:
+        origin = {
+            "fourni": _("reused"),
+            "sans_donnees": _("not trained: too few rows, no probabilistic link"),
+        }.get(model["origine"], _("trained on this extraction"))
+        lines.append(
+            _("Probabilistic crossing model ({origin}): {path}").format(
+                origin=origin, path=result.record_path.parent / model["fichier"]
+            )
+        )
     if export is not None:
         lines.append(_("Send the password to the Association by another channel than the archive."))
     return lines
@@ -201,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
         selector=None if args.all_tests else MAIN_JOB_SELECTOR,
         overwrite=args.overwrite,
         dbt_in_process=not args.dbt_subprocess,
+        model_path=args.modele,
     )
     settings.check()  # before asking anything: a wrong folder or flag stops at once
     password = archive_password(confirm=True)  # at the start, before the long work

@@ -12,6 +12,8 @@ after the record is written.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import resource
 import threading
@@ -28,6 +30,7 @@ from pipase import gate, paths
 from pipase.connection_secrets import HASH_KEY_ENV, MEMORY_LIMIT_ENV, memory_limit_from_env
 from pipase.errors import PipaseError
 from pipase.i18n import _
+from pipase.linkage.probabilistic import MODEL_ENV
 from pipase.run import dbt_build, hash_rate, record
 from pipase.run.progress import Reporter
 
@@ -72,6 +75,8 @@ class RunSettings:
     stop_on_build_failure: bool = True
     hash_rate_messages: int = hash_rate.DEFAULT_MESSAGES
     dbt_in_process: bool = True
+    # a probabilistic model saved by an earlier run (`--modele`); None: trained on this one
+    model_path: Path | None = None
 
     def __post_init__(self) -> None:
         self.extraction_dir = Path(self.extraction_dir).resolve()
@@ -83,6 +88,7 @@ class RunSettings:
         self.record_dir = Path(self.record_dir or default_record).resolve()
         self.without = tuple(self.without)
         self.accept_rejects = tuple(self.accept_rejects)
+        self.model_path = Path(self.model_path).resolve() if self.model_path else None
 
     @property
     def archive_path(self) -> Path | None:
@@ -93,6 +99,12 @@ class RunSettings:
     @property
     def record_path(self) -> Path:
         return self.record_dir / f"pipase_{self.extraction_date.isoformat()}.run.json"
+
+    @property
+    def model_out_path(self) -> Path:
+        """Where the run saves the probabilistic model it used (beside the record)."""
+        name = f"pipase_{self.extraction_date.isoformat()}.modele_probabiliste.json"
+        return self.record_dir / name
 
     @property
     def encrypted(self) -> bool:
@@ -120,6 +132,10 @@ class RunSettings:
                     ),
                     rule="memory_limit",
                 ) from None
+        if self.model_path is not None:
+            from pipase.linkage.probabilistic import load_model
+
+            load_model(self.model_path)  # unreadable or not a model: refused before the load
         if self.archive_path is not None and self.archive_path.exists() and not self.overwrite:
             raise PipaseError(
                 _("the package already exists (--overwrite replaces it)"),
@@ -165,6 +181,7 @@ class RunResult:
     record_path: Path | None = None
     record_markdown: Path | None = None
     total_seconds: float = 0.0
+    model: dict | None = None  # the probabilistic model saved with the run (file, origin, SHA-256)
 
     @property
     def timings(self) -> dict[str, dict]:
@@ -254,6 +271,8 @@ def _environment(settings: RunSettings) -> Iterator[dict[str, str]]:
     }
     if settings.memory_limit is not None:
         values[MEMORY_LIMIT_ENV] = settings.memory_limit
+    # the build's probabilistic model: the given one, else trained (an empty value)
+    values[MODEL_ENV] = str(settings.model_path) if settings.model_path else ""
     with dbt_build.environment(values):
         yield values
 
@@ -482,6 +501,39 @@ def _built_models(settings: RunSettings, since: float) -> set[str] | None:
     }
 
 
+def _save_model(settings: RunSettings, warnings: list[str]) -> dict | None:
+    """Write the probabilistic model the build used beside the run record (never exported:
+    it stays at the Department, for `pipase run --modele` on the next extraction)."""
+    from pipase.transmission import encryption
+
+    try:
+        con = encryption.connect(settings.database, read_only=True)
+    except (encryption.EncryptionError, duckdb.Error):
+        return None
+    try:
+        row = con.execute(
+            "select origine_modele, modele_json from identifying.int_keys__modele_probabiliste"
+        ).fetchone()
+    except duckdb.Error:
+        row = None
+    finally:
+        con.close()
+    if row is None:
+        warnings.append(_("the probabilistic model was not built: not saved"))
+        return None
+    origin, text = row
+    path = settings.model_out_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    path.write_text(data, encoding="utf-8")
+    return {
+        "fichier": path.name,
+        "origine": origin,
+        "modele_fourni": str(settings.model_path) if settings.model_path else None,
+        "sha256": hashlib.sha256(data.encode("utf-8")).hexdigest(),
+    }
+
+
 def build_record(result: RunResult, password: str | None, build_since: float | None) -> dict:
     """The record of `result` (see :mod:`pipase.run.record`)."""
     settings = result.settings
@@ -523,6 +575,7 @@ def build_record(result: RunResult, password: str | None, build_since: float | N
         "masquages": [],
         "controle_export": None,
         "paquet": None,
+        "modele_probabiliste": result.model,
         "durees": result.timings,
         "secondes_total": round(result.total_seconds, 2),
         "avertissements": list(result.warnings),
@@ -624,6 +677,7 @@ def run_main_job(
                     result.warnings.append(
                         _("the build did not pass: no package (see the record's build section)")
                     )
+            result.model = _save_model(settings, result.warnings)
             if settings.out_dir is not None and result.build.ok:
                 with _stage(result, "export", reporter, sampler) as timing:
                     result.export = _export(settings, password, timing)

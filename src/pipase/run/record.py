@@ -489,6 +489,20 @@ def render_markdown(record: dict) -> str:
     else:
         out += ["Aucun paquet écrit par ce run.", ""]
 
+    model = record.get("modele_probabiliste")
+    if model:
+        origin = {
+            "fourni": "réutilisé",
+            "sans_donnees": "non entraîné, trop peu de lignes : aucun lien probabiliste",
+        }.get(model.get("origine"), "entraîné sur cette extraction")
+        out += [
+            "## Modèle du croisement probabiliste",
+            "",
+            f"`{model['fichier']}` ({origin}), SHA-256 `{model.get('sha256')}` : gardé au "
+            "Département, jamais dans le paquet ; `pipase run --modele` le réutilise.",
+            "",
+        ]
+
     durations = record.get("durees") or {}
     if durations:
         out += ["## Durées", ""]

@@ -120,6 +120,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "depend on it when the youths do not fit in one chunk"
         ).format(n=CHUNK_YOUTHS),
     )
+    parser.add_argument(
+        "--difficile",
+        action="store_true",
+        help=_(
+            "also plant the harder real-world errors (surname typos and transliterations, "
+            "first name replaced, names swapped, month off by one, particle dropped, compound "
+            "first name cut), each labelled in the ground truth"
+        ),
+    )
     # For tests only (not in --help): rows per sheet, header included, instead of Excel's
     # 1,048,576, so that a small extraction splits the Iodas-DPAS workbook into parts.
     parser.add_argument("--xlsx-max-rows", type=_max_rows, default=None, help=argparse.SUPPRESS)
@@ -135,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             extraction_date=args.extraction_date,
             chunk_youths=getattr(args, "chunk_youths", CHUNK_YOUTHS),
+            hard_errors=getattr(args, "difficile", False),
             **({} if max_rows is None else {"xlsx_max_rows": max_rows}),
         )
     except ExcelRowLimitError as error:

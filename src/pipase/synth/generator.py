@@ -89,6 +89,7 @@ def generate(
     *,
     chunk_youths: int = CHUNK_YOUTHS,
     xlsx_max_rows: int = EXCEL_MAX_ROWS,
+    hard_errors: bool = False,
 ) -> dict[str, int]:
     """Write the five synthetic extractions and `ground_truth/` under `out_dir`.
 
@@ -106,10 +107,17 @@ def generate(
         raise ValueError(f"chunk_youths must be at least {2 * MIN_YOUTHS}")
     if xlsx_max_rows < 2:
         raise ValueError("xlsx_max_rows must be at least 2 (the header and one row)")
-    with _object_strings():
-        return _generate(
-            Path(out_dir), youths, seed, extraction_date, contracts_dir, chunk_youths, xlsx_max_rows
-        )
+    from pipase.synth.identity import set_hard_errors
+
+    set_hard_errors(hard_errors)
+    try:
+        with _object_strings():
+            return _generate(
+                Path(out_dir), youths, seed, extraction_date, contracts_dir, chunk_youths,
+                xlsx_max_rows,
+            )  # fmt: skip
+    finally:
+        set_hard_errors(False)
 
 
 @contextlib.contextmanager

@@ -137,6 +137,37 @@ DIFFICULTIES = {
     ),
 }
 
+# Planted only by `pipase synth --difficile` (issue 17, part 5; rates in identity.HARD_RATES)
+HARD_DIFFICULTIES = {
+    "surname_typo": (
+        "row",
+        "breaks both keys",
+        "one letter of the surname substituted, dropped or doubled",
+    ),
+    "surname_transliteration": (
+        "row",
+        "breaks both keys",
+        "another spelling of the surname (MOHAMED / MOHAMMED / MUHAMMAD, OU / U, PH / F, Y / I...)",
+    ),
+    "first_name_replaced": (
+        "row",
+        "breaks primary key",
+        "first name replaced by another given name (the second one) or a nickname (4 letters)",
+    ),
+    "names_swapped": ("row", "breaks both keys", "first name and surname swapped"),
+    "birth_month_off": ("row", "breaks both keys", "month of birth off by one (same day, year)"),
+    "surname_particle_dropped": (
+        "row",
+        "breaks both keys",
+        "particle of the surname dropped (D'ALMEIDA -> ALMEIDA, DE LA CRUZ -> CRUZ)",
+    ),
+    "first_name_compound_cut": (
+        "row",
+        "breaks primary key",
+        "compound first name cut to its first part (JEAN-PIERRE -> JEAN)",
+    ),
+}
+
 
 def _iso(days: np.ndarray) -> np.ndarray:
     from pipase.synth.writer import DATES
@@ -406,7 +437,7 @@ def _readme(kinds: Counter, person_kinds: Counter, totals: Counter, extraction: 
         "| kind | level | effect | what | rows |",
         "|---|---|---|---|---|",
     ]
-    for kind, (level, effect, what) in DIFFICULTIES.items():
+    for kind, (level, effect, what) in {**DIFFICULTIES, **HARD_DIFFICULTIES}.items():
         count = kinds.get(kind, 0)
         if level == "person":
             count = f"{kinds.get(kind, 0)} rows, {person_kinds.get(kind, 0)} persons"
@@ -438,4 +469,4 @@ def _readme(kinds: Counter, person_kinds: Counter, totals: Counter, extraction: 
     return "\n".join(lines)
 
 
-__all__ = ["GroundTruth", "DIFFICULTIES", "GT"]
+__all__ = ["GroundTruth", "DIFFICULTIES", "HARD_DIFFICULTIES", "GT"]

@@ -10,6 +10,7 @@ exactly which links a perfect linkage can and cannot make.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -61,6 +62,94 @@ RATE_ACCENT_ADDED = 0.003
 RATE_APOSTROPHE = 0.3
 RATE_SPACE = 0.012
 RATE_LIGATURE = 0.3
+
+# Harder, real-world error classes (issue 17, part 5), planted only with `pipase synth
+# --difficile` (set_hard_errors), on ASE youths in the four other sources, each labelled in the
+# ground truth: share of the eligible rows.
+HARD_RATES = {
+    "surname_typo": 0.02,  # one letter of the surname substituted, dropped or doubled
+    "surname_transliteration": 0.03,  # of the surnames with a variant: MOHAMED / MOHAMMED...
+    "first_name_replaced": 0.02,  # another given name (second first name) or a nickname
+    "names_swapped": 0.01,  # first and last name swapped
+    "birth_month_off": 0.01,  # month off by one (same day and year)
+    "surname_particle_dropped": 0.5,  # of the surnames with a particle: d'Xxx -> Xxx
+    "first_name_compound_cut": 0.5,  # of the compound first names: Jean-Pierre -> Jean
+}
+_HARD = {"enabled": False}
+
+
+def set_hard_errors(enabled: bool) -> None:
+    """Plant (or not) the harder error classes of HARD_RATES in the next renderings."""
+    _HARD["enabled"] = bool(enabled)
+
+
+# spelling variants of the same name (transliterations), tried in order: the first rule whose
+# pattern occurs in the upper-case surname gives the variant
+TRANSLITERATIONS = (
+    ("MOHAMMED", "MUHAMMAD"),
+    ("MOHAMED", "MOHAMMED"),
+    ("MUHAMMAD", "MOHAMED"),
+    ("OUS", "US"),
+    ("OU", "U"),
+    ("PH", "F"),
+    ("TH", "T"),
+    ("Y", "I"),
+    ("EE", "I"),
+    ("KH", "H"),
+    ("DJ", "J"),
+    ("SS", "S"),
+    ("LL", "L"),
+    ("É", "E"),
+)
+
+_SURNAME_PARTICLE = re.compile(
+    r"^(?:(?:[DL]\s*['’]\s*)|(?:(?:DE LA|DE|DU|DES|LE|LA|EL|AL|BEN|VAN|VON|DI|DA|DOS)[ \-]))+", re.I
+)
+
+
+def transliterated(text: str) -> str | None:
+    upper = text.upper()
+    for pattern, variant in TRANSLITERATIONS:
+        at = upper.find(pattern)
+        if at >= 0:
+            new = (
+                text[:at]
+                + (variant if text[at : at + len(pattern)].isupper() else variant.lower())
+                + text[at + len(pattern) :]
+            )
+            return new if new != text else None
+    return None
+
+
+def without_particle(text: str) -> str | None:
+    new = _SURNAME_PARTICLE.sub("", text).strip()
+    return new if new and new != text else None
+
+
+def first_part(text: str) -> str | None:
+    parts = [p for p in re.split(r"[\s\-]+", text.strip()) if p]
+    return parts[0] if len(parts) > 1 else None
+
+
+def nickname(text: str) -> str | None:
+    letters = text.strip()
+    return letters[:4] if len(letters) >= 7 and letters[:4].isalpha() else None
+
+
+def surname_typo(text: str, rng: np.random.Generator) -> str | None:
+    pos = [i for i, c in enumerate(text) if c.isalpha()]
+    if len(pos) < 4:
+        return None
+    i = pos[1 + int(rng.integers(len(pos) - 1))]
+    kind = int(rng.integers(3))
+    if kind == 0:
+        letters = "AEIOURSTNLMDC"
+        c = letters[int(rng.integers(len(letters)))]
+        c = c if text[i].isupper() else c.lower()
+        return text[:i] + c + text[i + 1 :] if c.upper() != text[i].upper() else None
+    if kind == 1:
+        return text[:i] + text[i + 1 :]
+    return text[:i] + text[i] + text[i:]
 
 
 @dataclass
@@ -177,6 +266,8 @@ def render_identity(
             chosen = take(has2, RATE_FIRST_SWAP)
             prenom[chosen], prenom2[chosen] = prenom2[chosen].copy(), prenom[chosen].copy()
             tags.add(chosen, "first_names_swapped")
+        if _HARD["enabled"]:
+            _plant_hard(rng, target, take, nom_n, nom_u, prenom, prenom2, birth, tags)
 
     # ---- usage name and missing birth name
     differs = nom_u != nom_n
@@ -227,3 +318,66 @@ def render_identity(
 
     s_nom_n[empty] = ""
     return Identity(s_nom_u, s_nom_n, s_prenom, s_prenom2, birth, tags)
+
+
+def _plant_hard(rng, target, take, nom_n, nom_u, prenom, prenom2, birth, tags) -> None:
+    """The harder error classes (HARD_RATES), each on rows no other error took."""
+
+    def change(kind: str, eligible: np.ndarray, fn, on_surname: bool) -> None:
+        done = []
+        for i in take(eligible, HARD_RATES[kind]):
+            value = nom_n[i] if on_surname else prenom[i]
+            new = fn(value) if value else None
+            if not new or _normalised(new) in (None, _normalised(value)):
+                continue
+            if on_surname:
+                if nom_u[i] == nom_n[i]:
+                    nom_u[i] = new
+                nom_n[i] = new
+            else:
+                prenom[i] = new
+            done.append(i)
+        tags.add(done, kind)
+
+    change("surname_typo", target, lambda v: surname_typo(v, rng), True)
+    change(
+        "surname_transliteration",
+        _where(nom_n, target, lambda v: transliterated(v) is not None),
+        transliterated,
+        True,
+    )
+    change(
+        "surname_particle_dropped",
+        _where(nom_n, target, lambda v: without_particle(v) is not None),
+        without_particle,
+        True,
+    )
+    change(
+        "first_name_compound_cut",
+        _where(prenom, target, lambda v: first_part(v) is not None),
+        first_part,
+        False,
+    )
+    done = []
+    for i in take(target, HARD_RATES["first_name_replaced"]):
+        new = prenom2[i] if prenom2[i] and rng.random() < 0.6 else nickname(prenom[i])
+        if new and _normalised(new) != _normalised(prenom[i]):
+            prenom[i] = new
+            done.append(i)
+    tags.add(done, "first_name_replaced")
+    done = []
+    for i in take(target, HARD_RATES["names_swapped"]):
+        if nom_n[i] and prenom[i] and nom_u[i] == nom_n[i]:
+            nom_n[i], prenom[i] = prenom[i], nom_n[i]
+            nom_u[i] = nom_n[i]
+            done.append(i)
+    tags.add(done, "names_swapped")
+    day = ymd(birth[target])[2]
+    chosen = take(target[day <= 28], HARD_RATES["birth_month_off"])
+    if chosen.size:
+        y, m, d = ymd(birth[chosen])
+        step = np.where(rng.random(chosen.size) < 0.5, 1, -1)
+        nm_ = m + step
+        nm_ = np.where((nm_ < 1) | (nm_ > 12), m - step, nm_)
+        birth[chosen] = from_ymd(y, nm_, np.minimum(d, 28))
+        tags.add(chosen, "birth_month_off")

@@ -1,0 +1,20 @@
+"""Door of the identifying zone for the probabilistic crossing (issue 17, article 4.1).
+
+For every row of the four crossed sources whose primary key is no cohort member's, the Splink
+model of int_keys__modele_probabiliste scores the pairs its blocking rules admit against the
+cohort members' Iodas-ASE rows; one row per source row that has a candidate: its best member
+(the member's clé de hachage), the match weight, the second-best member's weight, and two
+booleans (sex disagreement, an undecidable twin). No name, no date comes out:
+int_crossing__appariements decides (link, review, nothing) with the threshold
+pipase_seuil_probabiliste.
+"""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from pipase.linkage import probabilistic
+
+    identites = probabilistic.arrow_of(dbt.ref("int_keys__identites"))
+    cohorte = probabilistic.arrow_of(dbt.ref("int_keys__iodas_ase__cohorte"))
+    modele = probabilistic.arrow_of(dbt.ref("int_keys__modele_probabiliste"))
+    return probabilistic.links_table(identites, cohorte, modele["modele_json"][0].as_py())

@@ -1,0 +1,19 @@
+"""The probabilistic crossing's model (issue 17): one row, the Splink model as JSON.
+
+Trained on this extraction's identities (pipase.linkage.probabilistic.train: seeded u
+sampling, expectation maximisation), or read from the file named by the environment variable
+PIPASE_MODELE_PROBABILISTE (`pipase run --modele FILE`, a model saved by an earlier run).
+The model holds column names, comparison SQL and m/u probabilities, never a value of a row:
+probabilistic.assert_no_identity refuses it otherwise. `pipase run` saves it beside the run
+record. A dbt Python model because the work is Splink's (Python, on DuckDB) and must run inside
+the build, between int_keys__identites and the crossing (docs/croisement_probabiliste.md).
+"""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from pipase.linkage import probabilistic
+
+    identites = probabilistic.arrow_of(dbt.ref("int_keys__identites"))
+    cohorte = probabilistic.arrow_of(dbt.ref("int_keys__iodas_ase__cohorte"))
+    return probabilistic.model_table(identites, cohorte)

@@ -1,0 +1,592 @@
+"""The probabilistic pass of the crossing (issue 17, part 1): Splink on the DuckDB backend.
+
+Inside the identifying zone (article 4.1: the Department crosses its extractions before it
+hashes), the rows of the four crossed sources are compared with the Iodas-ASE cohort members'
+identities by a Fellegi-Sunter model (Splink 5, DuckDB backend):
+
+- comparisons (``comparisons()``): surname (protocol surname, other surname, compound parts,
+  particle-less surname, first and last name swapped), first name (second first name,
+  compound first-name parts, swapped), birth date (day/month swapped, one field wrong, month or
+  day unknown), sex. Term-frequency adjustments on the surname and the first name: a shared
+  rare name weighs more than a shared frequent one;
+- m and u are estimated without labels: u by random sampling with a fixed seed, m by
+  expectation maximisation on two blockings (birth date; surname + first name), the prior from
+  a near-certain deterministic rule. EM is deterministic given its pairs and the sampling is
+  seeded, so two runs on the same data give the same model and the same links (tested);
+- blocking rules for the predictions (``PREDICTION_BLOCKING_RULES``), chosen for recall: any
+  of them admits a pair, so a row is missed only when every rule fails (surname and first name
+  both wrong *and* the birth date wrong).
+
+The trained model is a Splink settings dictionary: column names, SQL conditions, m and u
+probabilities, no value of any row (``assert_no_identity`` checks it, and the tests scan it).
+It is built by the dbt Python model ``int_keys__modele_probabiliste`` (trained on this
+extraction, or read from the file named by ``PIPASE_MODELE_PROBABILISTE``: ``pipase run
+--modele``) and used by ``int_keys__liens_probabilistes``, which writes, per source row, its
+best cohort member, the match weight and the evidence ``int_crossing__appariements`` needs to
+decide (link, review, nothing). Identities are compared in an in-memory DuckDB connection of
+the build's own process and never written anywhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipase.errors import PipaseError
+from pipase.i18n import _
+
+MODEL_ENV = "PIPASE_MODELE_PROBABILISTE"
+SEED = 17  # the seed of the u sampling (the EM is deterministic given its pairs)
+MODEL_UID = "pipase_croisement_probabiliste"
+U_MAX_PAIRS = 5e6
+EM_MAX_PAIRS = 2e6
+# at most this many source rows train the model (a deterministic sample: md5 of the row id)
+TRAINING_SOURCE_ROWS = 300_000
+# pairs scored below this match weight are not kept (a link needs far more: the threshold of
+# int_crossing__appariements, dbt var pipase_seuil_probabiliste)
+FLOOR_WEIGHT = -5.0
+
+COHORT = "pipase_cohorte"
+SOURCES = "pipase_sources"
+
+# Prediction blocking rules (documented in docs/croisement_probabiliste.md): a pair is scored
+# when it satisfies at least one.
+PREDICTION_BLOCKING_RULES = (
+    # surname and birth year: first name replaced, day or month wrong
+    "l.nom = r.nom and l.annee = r.annee",
+    # first name and birth year: surname typo, married name, compound surname cut
+    "l.prenom = r.prenom and l.annee = r.annee",
+    # exact date: both names changed (transliterated surname and nickname...)
+    "l.date_naissance = r.date_naissance",
+    # both names: birth date missing, impossible or with a wrong year
+    "l.nom = r.nom and l.prenom = r.prenom",
+    # "d'Xxx" / "Xxx", "de la Xxx" / "Xxx"
+    "l.nom_sans_particule = r.nom_sans_particule and l.annee = r.annee",
+    # first and last name swapped
+    "l.nom = r.prenom and l.prenom = r.nom",
+)
+
+
+# Starting m probabilities of the EM (share of true matches in each level): without them the EM
+# starts from flat values and, on a blocking where matches are a minority, may settle on the
+# wrong class (measured: m(nom identique) 0.10 on the harder synthetic data). EM re-estimates
+# them; a level never seen in the training pairs keeps its starting value.
+STARTING_M = {
+    "nom identique": 0.88, "autre nom ou partie commune": 0.04, "nom et prénom inversés": 0.005,
+    "nom très proche": 0.03, "nom proche": 0.01, "nom différent": 0.035,
+    "prénom identique": 0.85, "autre prénom commun": 0.04, "prénom très proche": 0.04,
+    "prénom abrégé": 0.01,
+    "prénom proche": 0.02, "prénom différent": 0.045,
+    "date identique": 0.88, "jour et mois inversés": 0.005, "jour proche": 0.01,
+    "date connue à l'année ou au mois": 0.03, "mois voisin, même jour": 0.02,
+    "mois différent, même jour": 0.005, "jour différent, même mois": 0.005,
+    "une erreur sur l'année": 0.005, "même année": 0.01, "date différente": 0.03,
+    "même sexe": 0.98, "sexe différent": 0.02,
+}  # fmt: skip
+
+
+def _comparisons() -> list[Any]:
+    import splink.comparison_library as cl
+
+    def level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+        start = {} if extra.get("is_null_level") else {"m_probability": STARTING_M[label]}
+        return {"sql_condition": sql, "label_for_charts": label, **start, **extra}
+
+    surname = cl.CustomComparison(
+        output_column_name="nom",
+        comparison_description="nom de naissance, nom d'usage, parties et particules",
+        comparison_levels=[
+            level("nom_l is null or nom_r is null", "nom absent", is_null_level=True),
+            level(
+                "nom_l = nom_r", "nom identique",
+                tf_adjustment_column="nom", tf_adjustment_weight=1.0,
+            ),
+            level("len(list_intersect(noms_l, noms_r)) > 0", "autre nom ou partie commune"),
+            level(
+                "nom_l = prenom_r and prenom_l = nom_r", "nom et prénom inversés",
+            ),
+            level("jaro_winkler_similarity(nom_l, nom_r) >= 0.92", "nom très proche"),
+            level("jaro_winkler_similarity(nom_l, nom_r) >= 0.85", "nom proche"),
+            level("ELSE", "nom différent"),
+        ],
+    )  # fmt: skip
+    first_name = cl.CustomComparison(
+        output_column_name="prenom",
+        comparison_description="prénom, second prénom, parties d'un prénom composé",
+        comparison_levels=[
+            level("prenom_l is null or prenom_r is null", "prénom absent", is_null_level=True),
+            level(
+                "prenom_l = prenom_r", "prénom identique",
+                tf_adjustment_column="prenom", tf_adjustment_weight=1.0,
+            ),
+            level("len(list_intersect(prenoms_l, prenoms_r)) > 0", "autre prénom commun"),
+            level("prenom_l = nom_r and nom_l = prenom_r", "nom et prénom inversés"),
+            level("jaro_winkler_similarity(prenom_l, prenom_r) >= 0.92", "prénom très proche"),
+            level(
+                "least(length(prenom_l), length(prenom_r)) >= 3 and (starts_with(prenom_l,"
+                " prenom_r) or starts_with(prenom_r, prenom_l))",
+                "prénom abrégé",
+            ),
+            level("jaro_winkler_similarity(prenom_l, prenom_r) >= 0.80", "prénom proche"),
+            level("ELSE", "prénom différent"),
+        ],
+    )  # fmt: skip
+    birth_date = cl.CustomComparison(
+        output_column_name="date_naissance",
+        comparison_description="date de naissance",
+        comparison_levels=[
+            level("annee_l is null or annee_r is null", "date absente", is_null_level=True),
+            level(
+                "annee_l = annee_r and mois_l = mois_r and jour_l = jour_r", "date identique"
+            ),
+            level(
+                "annee_l = annee_r and mois_l = jour_r and jour_l = mois_r",
+                "jour et mois inversés",
+            ),
+            level(
+                "annee_l = annee_r and mois_l = mois_r and abs(jour_l - jour_r) <= 3",
+                "jour proche",
+            ),
+            level(
+                "annee_l = annee_r and (mois_l is null or mois_r is null"
+                " or (mois_l = mois_r and (jour_l is null or jour_r is null)))",
+                "date connue à l'année ou au mois",
+            ),
+            level(
+                "annee_l = annee_r and jour_l = jour_r and abs(mois_l - mois_r) = 1",
+                "mois voisin, même jour",
+            ),
+            level("annee_l = annee_r and jour_l = jour_r", "mois différent, même jour"),
+            level("annee_l = annee_r and mois_l = mois_r", "jour différent, même mois"),
+            level(
+                "mois_l = mois_r and jour_l = jour_r and abs(annee_l - annee_r) <= 10",
+                "une erreur sur l'année",
+            ),
+            level("annee_l = annee_r", "même année"),
+            level("ELSE", "date différente"),
+        ],
+    )  # fmt: skip
+    sex = cl.CustomComparison(
+        output_column_name="genre",
+        comparison_description="sexe",
+        comparison_levels=[
+            level("genre_l is null or genre_r is null", "sexe absent", is_null_level=True),
+            level("genre_l = genre_r", "même sexe"),
+            level("ELSE", "sexe différent"),
+        ],
+    )
+    return [surname, first_name, birth_date, sex]
+
+
+def settings() -> Any:
+    """The untrained model: link_only between the source rows and the cohort's rows."""
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="unique_id",
+        comparisons=_comparisons(),
+        blocking_rules_to_generate_predictions=list(PREDICTION_BLOCKING_RULES),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        linker_uid=MODEL_UID,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Inputs
+
+
+def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> None:
+    """Build the two input tables of the model from int_keys__identites and the cohort door.
+
+    ``identites`` and ``cohorte`` are relations or tables visible to ``con`` (the columns of
+    int_keys__identites and of int_keys__iodas_ase__cohorte). Writes COHORT (one row per
+    Iodas-ASE row of a cohort member, with the member's key) and SOURCES (one row per row of
+    the four sources, ``a_comparer`` when its primary key is no member's).
+    """
+    con.execute(f"""
+        create or replace temp table pipase_identites_preparees as
+        select
+            base_source || '|' || _fichier || '|' || cast(_ligne as varchar) as unique_id,
+            base_source,
+            _fichier,
+            _ligne,
+            id_individu,
+            cle_hachage,
+            nom_normalise as nom,
+            prenom_normalise as prenom,
+            coalesce(noms_sans_particule[1], nom_normalise) as nom_sans_particule,
+            list_sort(list_distinct(list_filter(
+                flatten([
+                    [nom_naissance_normalise, nom_usage_normalise],
+                    coalesce(parties_nom_normalisees, []),
+                    coalesce(noms_sans_particule, [])
+                ]),
+                n -> n is not null and length(n) >= 2
+            ))) as noms,
+            list_sort(list_distinct(list_filter(
+                flatten([
+                    [prenom_normalise, prenom2_normalise],
+                    coalesce(parties_prenom_normalisees, [])
+                ]),
+                n -> n is not null and length(n) >= 2
+            ))) as prenoms,
+            case when precision_date = 'jour' then day(date_naissance) end as jour,
+            case when precision_date in ('jour', 'mois') then month(date_naissance) end as mois,
+            year(date_naissance) as annee,
+            case when precision_date = 'jour' then date_naissance end as date_naissance,
+            genre
+        from {identites}
+    """)  # noqa: S608
+    con.execute(f"""
+        create or replace temp table {COHORT} as
+        select
+            prepared.unique_id,
+            members.cle_hachage as cle_membre,
+            prepared.nom, prepared.prenom, prepared.nom_sans_particule,
+            prepared.noms, prepared.prenoms, prepared.jour, prepared.mois, prepared.annee,
+            prepared.date_naissance, prepared.genre
+        from pipase_identites_preparees as prepared
+        inner join (
+            select distinct id_individu, cle_hachage from {cohorte} where est_dans_cohorte
+        ) as members
+            on prepared.id_individu = members.id_individu
+        where prepared.base_source = 'iodas_ase'
+    """)  # noqa: S608
+    con.execute(f"""
+        create or replace temp table {SOURCES} as
+        select
+            prepared.unique_id,
+            prepared.base_source, prepared._fichier, prepared._ligne,
+            prepared.nom, prepared.prenom, prepared.nom_sans_particule,
+            prepared.noms, prepared.prenoms, prepared.jour, prepared.mois, prepared.annee,
+            prepared.date_naissance, prepared.genre,
+            member_keys.cle_hachage is null as a_comparer
+        from pipase_identites_preparees as prepared
+        left join (
+            select distinct cle_hachage from {cohorte} where est_dans_cohorte
+        ) as member_keys
+            on prepared.cle_hachage = member_keys.cle_hachage
+        where prepared.base_source <> 'iodas_ase'
+    """)  # noqa: S608
+
+
+_MODEL_COLUMNS = (
+    "unique_id, nom, prenom, nom_sans_particule, noms, prenoms, jour, mois, annee,"
+    " date_naissance, genre"
+)
+
+
+def _linker(con: duckdb.DuckDBPyConnection, model: Any, source_filter: str) -> Any:
+    from splink import DuckDBAPI, Linker
+
+    con.execute(f"""
+        create or replace temp table pipase_entree_sources as
+        select {_MODEL_COLUMNS} from {SOURCES} where {source_filter}
+    """)  # noqa: S608
+    con.execute(
+        f"create or replace temp table pipase_entree_cohorte as select {_MODEL_COLUMNS}"
+        f" from {COHORT}"  # noqa: S608
+    )
+    db_api = DuckDBAPI(connection=con)
+    inputs = [
+        db_api.register("pipase_entree_sources", dataset_display_name="sources"),
+        db_api.register("pipase_entree_cohorte", dataset_display_name="cohorte"),
+    ]
+    return Linker(inputs, model, log_level=logging.WARNING)
+
+
+def train(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Estimate the model on this extraction (prepare() first); returns the settings dict."""
+    from splink import block_on
+
+    # a deterministic sample of the source rows, every cohort row
+    linker = _linker(
+        con,
+        settings(),
+        f"unique_id in (select unique_id from {SOURCES} order by md5(unique_id), unique_id"
+        f" limit {TRAINING_SOURCE_ROWS})",
+    )
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nom", "prenom", "date_naissance")], recall=0.8
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=SEED)
+    # blocked on the columns the date comparison reads (annee, mois, jour), so that Splink
+    # leaves that comparison out of this session: blocked on date_naissance, it was kept, every
+    # pair agreed on it and the EM took every pair for a match (measured: lambda -> 1)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("annee", "mois", "jour"), max_pairs=EM_MAX_PAIRS
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("nom", "prenom"), max_pairs=EM_MAX_PAIRS
+    )
+    model = linker.misc.save_model_to_json()
+    model["linker_uid"] = MODEL_UID
+    return _rounded(model)
+
+
+def _rounded(model: dict[str, Any]) -> dict[str, Any]:
+    """The probabilities to 12 significant digits: DuckDB's parallel sums differ in the last
+    bits from one run to the next (measured: 1e-14), and two runs must save the same model."""
+
+    def r(value: Any) -> Any:
+        return float(f"{value:.12g}") if isinstance(value, float) else value
+
+    model["probability_two_random_records_match"] = r(
+        model.get("probability_two_random_records_match")
+    )
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            for key in ("m_probability", "u_probability"):
+                if key in level:
+                    level[key] = r(level[key])
+    return model
+
+
+def _template_tokens() -> set[str]:
+    untrained = settings().get_settings("duckdb").as_dict()
+    return _tokens(json.dumps(untrained, ensure_ascii=False).upper())
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"[A-Z]{2,}", text))
+
+
+def assert_no_identity(model: dict[str, Any], con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a model whose text holds a name of the inputs.
+
+    A trained model is the untrained settings plus numbers (m, u, prior): any word it holds
+    beyond the template's own words that is a name of this extraction refuses it.
+    """
+    extra = sorted(_tokens(json.dumps(model, ensure_ascii=False).upper()) - _template_tokens())
+    if not extra:
+        return
+    found = con.execute(
+        f"""
+        select count(*) from (
+            select unnest(list_concat(noms, prenoms)) as valeur from {SOURCES}
+            union all
+            select unnest(list_concat(noms, prenoms)) as valeur from {COHORT}
+        ) where list_contains(?, valeur)
+        """,  # noqa: S608
+        [extra],
+    ).fetchone()[0]
+    if found:
+        raise PipaseError(
+            _("the probabilistic model holds a value of the identities: refused"),
+            rule="modele_identite",
+        )
+
+
+def load_model(path: Path) -> dict[str, Any]:
+    """A model saved by a previous run (``pipase run --modele``)."""
+    try:
+        model = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise PipaseError(
+            _("the probabilistic model cannot be read ({error})").format(
+                error=type(error).__name__
+            ),
+            rule="modele_illisible",
+            file=str(path),
+        ) from None
+    if not isinstance(model, dict) or model.get("link_type") != "link_only":
+        raise PipaseError(
+            _("not a probabilistic model of pipase"), rule="modele_invalide", file=str(path)
+        )
+    if not is_trained(model):
+        raise PipaseError(
+            _("the probabilistic model was never trained: refused"),
+            rule="modele_non_entraine",
+            file=str(path),
+        )
+    expected = {c.create_output_column_name() for c in _comparisons()}
+    found = {c.get("output_column_name") for c in model.get("comparisons", [])}
+    if found != expected:
+        raise PipaseError(
+            _("the probabilistic model does not compare the expected fields"),
+            rule="modele_invalide",
+            file=str(path),
+        )
+    return model
+
+
+def is_trained(model: dict[str, Any]) -> bool:
+    """Every comparison has estimated u probabilities (the untrained settings have none)."""
+    comparisons = model.get("comparisons") or []
+    return bool(comparisons) and all(
+        any("u_probability" in level for level in c.get("comparison_levels", []))
+        for c in comparisons
+    )
+
+
+def model_for_build(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], str]:
+    """The model of this build: the file of PIPASE_MODELE_PROBABILISTE, else trained here;
+    too few rows to train on (no row to compare, no cohort row, no pair for the EM): the
+    untrained settings, origin 'sans_donnees', which link nothing."""
+    from splink.internals.exceptions import EMTrainingException
+
+    given = os.environ.get(MODEL_ENV)
+    if given:
+        return load_model(Path(given)), "fourni"
+    sources, cohort = con.execute(
+        f"select (select count(*) from {SOURCES}), (select count(*) from {COHORT})"  # noqa: S608
+    ).fetchone()
+    if sources == 0 or cohort == 0:
+        return untrained(), "sans_donnees"
+    try:
+        return train(con), "entraine"
+    except EMTrainingException:
+        return untrained(), "sans_donnees"
+
+
+def untrained() -> dict[str, Any]:
+    model = settings().get_settings("duckdb").as_dict()
+    model["linker_uid"] = MODEL_UID
+    return model
+
+
+def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.DuckDBPyRelation:
+    """Score the rows to compare against the cohort; one row per source row and member
+    (none when there is nothing to compare, no cohort row or no trained model)."""
+    sources, cohort = con.execute(
+        f"select (select count(*) from {SOURCES} where a_comparer),"  # noqa: S608
+        f" (select count(*) from {COHORT})"
+    ).fetchone()
+    if sources and cohort and is_trained(model):
+        linker = _linker(con, model, "a_comparer")
+        scored = linker.inference.predict(threshold_match_weight=FLOOR_WEIGHT)
+        con.execute(
+            f"create or replace temp table pipase_paires as select * from {scored.physical_name}"
+        )  # noqa: S608
+    else:
+        con.execute(
+            "create or replace temp table pipase_paires (unique_id_l varchar, unique_id_r"
+            " varchar, source_dataset_l varchar, source_dataset_r varchar, match_weight double)"
+        )
+    return con.sql(f"""
+        with pairs as (
+            select
+                case when source_dataset_l = 'sources' then unique_id_l else unique_id_r end
+                    as id_source,
+                case when source_dataset_l = 'sources' then unique_id_r else unique_id_l end
+                    as id_cohorte,
+                match_weight
+            from pipase_paires
+        ),
+        by_member as (
+            select
+                pairs.id_source,
+                cohort.cle_membre,
+                max(pairs.match_weight) as poids,
+                arg_max(pairs.id_cohorte, pairs.match_weight) as id_cohorte
+            from pairs
+            inner join {COHORT} as cohort on pairs.id_cohorte = cohort.unique_id
+            group by all
+        ),
+        ranked as (
+            select
+                *,
+                row_number() over (
+                    partition by id_source order by poids desc, cle_membre
+                ) as rang
+            from by_member
+        ),
+        best as (select * from ranked where rang = 1),
+        second as (select * from ranked where rang = 2)
+        select
+            sources.base_source,
+            sources._fichier,
+            sources._ligne,
+            best.cle_membre as cle_hachage,
+            round(best.poids, 6) as poids_correspondance,
+            round(second.poids, 6) as poids_second_candidat,
+            coalesce(sources.genre <> best_row.genre, false) as genre_discordant,
+            -- both dates known to the day and equal
+            coalesce(sources.date_naissance = best_row.date_naissance, false) as date_identique,
+            -- same year and month, the days more than 3 apart: a namesake born the same month
+            -- (the synthetic lookalikes) rather than a typo, whatever the names say
+            coalesce(
+                sources.annee = best_row.annee and sources.mois = best_row.mois
+                and abs(sources.jour - best_row.jour) > 3, false
+            ) as jour_different,
+            -- the second candidate is born the same day with the same surname (twins): only
+            -- an exact first name tells them apart
+            coalesce(
+                second_row.date_naissance = best_row.date_naissance
+                and second_row.nom = best_row.nom
+                and not coalesce(sources.prenom = best_row.prenom, false), false
+            ) as jumeau_incertain
+        from best
+        inner join {SOURCES} as sources on best.id_source = sources.unique_id
+        inner join {COHORT} as best_row on best.id_cohorte = best_row.unique_id
+        left join second on best.id_source = second.id_source
+        left join {COHORT} as second_row on second.id_cohorte = second_row.unique_id
+        order by sources.base_source, sources._fichier, sources._ligne
+    """)  # noqa: S608
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """The in-memory connection the identities are compared in: DuckDB's memory limit from
+    PIPASE_DUCKDB_MEMORY_LIMIT, and what spills to disk goes beside the database, encrypted
+    when the database is (PIPASE_DB_KEY), like the build's own connection."""
+    from pipase.connection_secrets import apply_memory_limit
+    from pipase.transmission import encryption
+
+    con = duckdb.connect(":memory:", config=dict(encryption.BASE_CONFIG))
+    apply_memory_limit(con)
+    if encryption.key_from_environment() is not None:
+        encryption.load_httpfs(con)
+        con.execute("SET temp_file_encryption = true")
+    database = os.environ.get("PIPASE_DUCKDB_PATH")
+    if database:
+        temp_dir = str(Path(database).with_name(Path(database).name + ".tmp"))
+        con.execute("SET temp_directory = '" + temp_dir.replace("'", "''") + "'")
+    return con
+
+
+def _table(data: Any) -> Any:
+    """An Arrow table from what dbt-duckdb's ref gives (a reader is read once only)."""
+    return data.read_all() if hasattr(data, "read_all") else data
+
+
+def arrow_of(relation: Any) -> Any:
+    """The whole of a dbt-duckdb relation as an Arrow table, read at once: a streamed result
+    of the build's connection is cut short by its next query (the next ref)."""
+    return relation.arrow().read_all()
+
+
+def model_table(identites: Any, cohorte: Any) -> Any:
+    """dbt Python model int_keys__modele_probabiliste: one row, the model as JSON."""
+    import pyarrow as pa
+
+    con = _connection()
+    try:
+        con.register("identites_entree", _table(identites))
+        con.register("cohorte_entree", _table(cohorte))
+        prepare(con, "identites_entree", "cohorte_entree")
+        model, origin = model_for_build(con)
+        assert_no_identity(model, con)
+        text = json.dumps(model, sort_keys=True, ensure_ascii=False)
+        return pa.table({"origine_modele": [origin], "modele_json": [text]})
+    finally:
+        con.close()
+
+
+def links_table(identites: Any, cohorte: Any, model_json: str) -> Any:
+    """dbt Python model int_keys__liens_probabilistes: best member per compared source row."""
+    con = _connection()
+    try:
+        con.register("identites_entree", _table(identites))
+        con.register("cohorte_entree", _table(cohorte))
+        prepare(con, "identites_entree", "cohorte_entree")
+        return predict(con, json.loads(model_json)).arrow().read_all()
+    finally:
+        con.close()
