@@ -304,6 +304,7 @@ LINKAGE_STEPS = [
     ("matched_primary", "croisées par la clé primaire"),
     ("matched_internal", "croisées par une variante de la clé primaire"),
     ("matched_secondary", "croisées par la clé secondaire"),
+    ("matched_probabilistic", "croisées par la passe probabiliste (identités comparées)"),
     ("ambiguous", "ambiguës (supprimées)"),
     ("unmatched", "non croisées (supprimées)"),
     ("rows_without_key", "sans clé (supprimées)"),
@@ -332,7 +333,13 @@ METHODS = {
 
 def _method_columns(rows: list[dict]) -> list[str]:
     """Other matched_* columns than the totals: per method, when the report has them."""
-    known = {"matched_primary", "matched_internal", "matched_secondary", "matched_total"}
+    known = {
+        "matched_primary",
+        "matched_internal",
+        "matched_secondary",
+        "matched_probabilistic",
+        "matched_total",
+    }
     return [c for c in (rows[0] if rows else {}) if c.startswith("matched_") and c not in known]
 
 
@@ -492,20 +499,20 @@ def page_run(inputs: SiteInputs, out: Path) -> str:
         text += figure(
             "croisement.svg",
             "Barres empilées, une par source : part des lignes reçues croisées par la clé "
-            "primaire, par la clé secondaire, ambiguës, non croisées et sans clé ; les "
+            "primaire, par la clé secondaire, par la passe probabiliste, ambiguës, non croisées et sans clé ; les "
             "chiffres sont dans le tableau qui suit.",
             "Entonnoir du croisement : ce que devient chaque ligne reçue. Un segment de "
             f"moins de {SMALL_COUNT} lignes n'est pas dessiné (d'où une barre parfois plus "
             "courte que 100 %).",
         )
         body = []
-        for key, label in [("rows_in", "**lignes reçues**"), *LINKAGE_STEPS[:3]]:
+        for key, label in [("rows_in", "**lignes reçues**"), *LINKAGE_STEPS[:4]]:
             body.append([label, *(_count_and_share(r, key) for r in rows)])
         for key in _method_columns(rows):
             label = METHODS.get(key, key[len("matched_") :].replace("_", " "))
             body.append([f"dont : {label}", *(_count_and_share(r, key) for r in rows)])
         body.append(["**croisées**", *(_count_and_share(r, "matched_total") for r in rows)])
-        for key, label in LINKAGE_STEPS[3:]:
+        for key, label in LINKAGE_STEPS[4:]:
             body.append([label, *(_count_and_share(r, key) for r in rows)])
         body.append(["**supprimées**", *(_count_and_share(r, "dropped") for r in rows)])
         body.append(
