@@ -499,8 +499,8 @@ def page_run(inputs: SiteInputs, out: Path) -> str:
         text += figure(
             "croisement.svg",
             "Barres empilées, une par source : part des lignes reçues croisées par la clé "
-            "primaire, par la clé secondaire, par la passe probabiliste, ambiguës, non croisées et sans clé ; les "
-            "chiffres sont dans le tableau qui suit.",
+            "primaire, par la clé secondaire, par la passe probabiliste, ambiguës, non "
+            "croisées et sans clé ; les chiffres sont dans le tableau qui suit.",
             "Entonnoir du croisement : ce que devient chaque ligne reçue. Un segment de "
             f"moins de {SMALL_COUNT} lignes n'est pas dessiné (d'où une barre parfois plus "
             "courte que 100 %).",
