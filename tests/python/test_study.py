@@ -485,7 +485,7 @@ def test_report_or_chart_showing_a_suppressed_value_is_refused(package_copy, cap
     code, err = _verify_cli(package_copy, capsys)
     assert code == 1
     assert "[chart_shows_unpublished_value]" in err
-    assert f"{svg.relative_to(package_copy).as_posix()}: [chart_shows_unpublished_value]" in err
+    assert f"{svg.relative_to(package_copy).as_posix()} : [chart_shows_unpublished_value]" in err
     assert "[report_differs_from_table]" in err
 
 
