@@ -1,6 +1,6 @@
 """Measure the precision and recall of the crossing against a known truth.
 
-The code lives in the package (pipase.linkage.evaluation, issue 17 part 6); this script is
+The code lives in the package (pipase.linkage.evaluation); this script is
 kept for the commands and tests that call it by path:
   python scripts/evaluate_linkage.py --extraction data/demo/extraction [--database ...]
 """

@@ -302,7 +302,7 @@ def test_missing_crossing_tables_are_reported_with_exit_code_2(tmp_path, capsys)
 
 
 def test_recall_and_precision_are_given_per_planted_error_class():
-    """Issue 17 part 6: each planted class gets its recall (rows of cohort members found) and
+    """Each planted class gets its recall (rows of cohort members found) and
     the precision of the links made on its rows; a row counts in each of its classes."""
     rows = [
         _row("webrsa", "P1", True, "probabiliste", {"P1"}, kinds=("surname_typo",)),

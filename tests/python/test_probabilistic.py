@@ -1,4 +1,4 @@
-"""The probabilistic pass of the crossing (pipase.linkage.probabilistic, issue 17) on small
+"""The probabilistic pass of the crossing (pipase.linkage.probabilistic) on small
 hand-made identities, without dbt: seeded and reproducible, no identity in the saved model, a
 saved model reused, the evidence the crossing needs (twins, sex) computed. A few seconds."""
 

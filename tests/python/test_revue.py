@@ -1,4 +1,4 @@
-"""`pipase revue` (issue 17, part 4, first half): the pairs sent to review, identities side by
+"""`pipase revue`: the pairs sent to review, identities side by
 side, in a local HTML page readable by its owner only, values escaped; nothing else listed."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`pipase synth --difficile` (issue 17, part 5): every harder error class is planted,
+"""`pipase synth --difficile`: every harder error class is planted,
 labelled in the ground truth, and really is what its label says on the rows of the files; the
 default generation plants none of them. One generation of 1,500 youths (a few seconds)."""
 

@@ -12,7 +12,7 @@
 --      (int_keys__comparaisons_candidats): matched when exactly one candidate is confirmed and
 --      no other candidate is even plausible, the sexes do not disagree, and no other person of
 --      the source is confirmed for the same member.
---   4. probabilistic (issue 17): a row that steps 1-3 leave without a member and without an
+--   4. probabilistic: a row that steps 1-3 leave without a member and without an
 --      ambiguity (non_croise, sans_cle) takes the best member of the Splink pass
 --      (int_keys__liens_probabilistes) when its match weight reaches the threshold
 --      (var pipase_seuil_probabiliste, set from the synthetic truth for precision >= 99.9 %),

@@ -10,7 +10,7 @@
   (hashing protocol section 1, rule 1), exactly as in the doors.
   Compound surnames: every contiguous run of words of the birth or usage name that is not the
   whole name (LE GALL-MORVAN: LE, GALL, MORVAN, LE GALL, GALL MORVAN), normalised.
-  Comparison forms for the probabilistic pass (int_keys__liens_probabilistes, issue 17):
+  Comparison forms for the probabilistic pass (int_keys__liens_probabilistes):
   noms_sans_particule, the birth and usage names without their leading particles ("d'Xxx" ->
   Xxx, "de la Xxx" -> Xxx, "Le Xxx" -> Xxx, apostrophe, space or hyphen after the particle),
   normalised; parties_prenom_normalisees, each word of a compound first name (JEAN-PIERRE:

@@ -1,4 +1,4 @@
-"""Door of the identifying zone for the probabilistic crossing (issue 17, article 4.1).
+"""Door of the identifying zone for the probabilistic crossing (article 4.1).
 
 For every row of the four crossed sources whose primary key is no cohort member's, the Splink
 model of int_keys__modele_probabiliste scores the pairs its blocking rules admit against the

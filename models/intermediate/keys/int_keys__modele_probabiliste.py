@@ -1,4 +1,4 @@
-"""The probabilistic crossing's model (issue 17): one row, the Splink model as JSON.
+"""The probabilistic crossing's model: one row, the Splink model as JSON.
 
 Trained on this extraction's identities (pipase.linkage.probabilistic.train: seeded u
 sampling, expectation maximisation), or read from the file named by the environment variable

@@ -75,7 +75,7 @@ TOTAL_STAGES = [*RUN_STAGES, "start_and_record"]
 # Layers of the dbt build: a leaving model as pipase.manifest says; others by the folder of a
 # model (first match) or the kind of node.
 LAYER_FOLDERS = [
-    # the probabilistic pass of the crossing (issue 17): its two dbt Python models (Splink),
+    # the probabilistic pass of the crossing: its two dbt Python models (Splink),
     # a layer of its own so that the time it adds shows
     (
         "probabilistic crossing",

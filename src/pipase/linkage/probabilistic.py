@@ -1,4 +1,4 @@
-"""The probabilistic pass of the crossing (issue 17, part 1): Splink on the DuckDB backend.
+"""The probabilistic pass of the crossing: Splink on the DuckDB backend.
 
 Inside the identifying zone (article 4.1: the Department crosses its extractions before it
 hashes), the rows of the four crossed sources are compared with the Iodas-ASE cohort members'

@@ -1,5 +1,5 @@
 """`pipase revue`: the undecided pairs of the probabilistic pass, for a clerical review inside
-the Department (issue 17, part 4; first half: the file for the agent).
+the Department (first half: the file for the agent).
 
 Reads the built database of the identifying zone: every source row that step 4 of
 int_crossing__appariements sent to review (motif ``revue_*``), its best candidate member

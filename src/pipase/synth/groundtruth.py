@@ -137,7 +137,7 @@ DIFFICULTIES = {
     ),
 }
 
-# Planted only by `pipase synth --difficile` (issue 17, part 5; rates in identity.HARD_RATES)
+# Planted only by `pipase synth --difficile` (rates in identity.HARD_RATES)
 HARD_DIFFICULTIES = {
     "surname_typo": (
         "row",

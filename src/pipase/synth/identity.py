@@ -63,7 +63,7 @@ RATE_APOSTROPHE = 0.3
 RATE_SPACE = 0.012
 RATE_LIGATURE = 0.3
 
-# Harder, real-world error classes (issue 17, part 5), planted only with `pipase synth
+# Harder, real-world error classes, planted only with `pipase synth
 # --difficile` (set_hard_errors), on ASE youths in the four other sources, each labelled in the
 # ground truth: share of the eligible rows.
 HARD_RATES = {
