@@ -14,7 +14,6 @@ matplotlib as SVG files at build time. Every count of people or rows below
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 import math
 import shutil
@@ -1081,16 +1080,6 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
 
 
 def load_record(path: Path) -> dict:
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PipaseError(
-            _("no run record at this path"), rule="no_record", file=str(path)
-        ) from None
-    except ValueError:
-        raise PipaseError(
-            _("not a run record (unreadable JSON)"), rule="bad_record", file=str(path)
-        ) from None
-    if not isinstance(record, dict) or record.get("format") != "pipase-run":
-        raise PipaseError(_("not a run record of pipase"), rule="bad_record", file=str(path))
-    return record
+    from pipase.run.record import read_record
+
+    return read_record(path)

@@ -279,6 +279,26 @@ def markdown_path(path: Path) -> Path:
     return path.with_name(name + ".md")
 
 
+def read_record(path: Path) -> dict:
+    """A run record read back (``pipase docs``, ``append_to_record``); a PipaseError naming the
+    file when it is missing, unreadable or not a record of pipase."""
+    from pipase.errors import PipaseError
+
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PipaseError(
+            _("no run record at this path"), rule="no_record", file=str(path)
+        ) from None
+    except ValueError:
+        raise PipaseError(
+            _("not a run record (unreadable JSON)"), rule="bad_record", file=str(path)
+        ) from None
+    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
+        raise PipaseError(_("not a run record of pipase"), rule="bad_record", file=str(path))
+    return record
+
+
 def append_to_record(record_path: Path | str, section: str, data: dict) -> Path:
     """Append a later step to a run record (``pipase import``: the Association's check;
     ``pipase purge``: the deletion) and rewrite its Markdown; returns the record's path.
@@ -286,24 +306,7 @@ def append_to_record(record_path: Path | str, section: str, data: dict) -> Path:
     `data` must be JSON (counts, names of files and tables, dates; never a value of a person
     nor a secret). Each call adds one entry to ``suites`` with the time it was added."""
     path = Path(record_path)
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        from pipase.errors import PipaseError
-
-        raise PipaseError(
-            _("no run record at this path"), rule="no_record", file=str(path)
-        ) from None
-    except ValueError:
-        from pipase.errors import PipaseError
-
-        raise PipaseError(
-            _("not a run record (unreadable JSON)"), rule="bad_record", file=str(path)
-        ) from None
-    if record.get("format") != RECORD_FORMAT:
-        from pipase.errors import PipaseError
-
-        raise PipaseError(_("not a run record of pipase"), rule="bad_record", file=str(path))
+    record = read_record(path)
     record.setdefault("suites", []).append(
         {
             "section": section,
