@@ -72,18 +72,14 @@ RESOURCE_NAMES = {
     "seed": "tables de référence (seeds)",
     "snapshot": "instantanés (snapshots)",
 }
+# rpt_linkage__by_source columns that are no single code of ref_linkage__methodes (the reasons
+# without a key, the probabilistic reviews together); the others' labels come from that seed
 LINKAGE_DETAIL = {
     "rows_without_primary_key": "sans clé primaire (certaines croisées par la clé secondaire)",
     "without_key_empty_surname": "sans clé : nom vide",
     "without_key_no_birth_date": "sans clé : date de naissance absente",
     "without_key_other_reason": "sans clé : autre motif",
-    "ambiguous_several_cohort_members": "ambiguës : plusieurs jeunes de la cohorte (jumeaux)",
-    "ambiguous_several_source_persons": "ambiguës : plusieurs personnes de la source",
-    "ambiguous_sex_disagrees": "ambiguës : genres différents",
     "ambiguous_probabilistic_review": "ambiguës : envoyées en revue par la passe probabiliste",
-    "ambiguous_recurring_identity": "ambiguës : identité qui revient chez plusieurs personnes",
-    "ambiguous_first_name_date_not_women": "ambiguës : prénom et date sans nom, hors femmes",
-    "unmatched_secondary_not_confirmed": "non croisées : clé secondaire non confirmée",
 }
 STATUS_COLUMNS = [
     ("réussis", {"pass", "success"}),
@@ -511,12 +507,13 @@ def section_linkage(facts: Facts, con, manifest) -> None:
     keys = [k for k in main if rows and k in rows[0]]
     keys += [k for k in (rows[0] if rows else {}) if k not in main and k != "base_source"]
     header = ["", *(SOURCE_NAMES.get(r["base_source"], r["base_source"]) for r in rows)]
-    from pipase.docsite.build import METHODS  # the methods' French names, as on the site
+    from pipase.linkage.methods import report_labels  # the one list of methods and reasons
 
     labels = {
+        **report_labels("statut"),
         **LINKAGE_DETAIL,
-        "matched_internal": "croisées par une variante de la clé primaire",
-        **{k: f"dont : {v}" for k, v in METHODS.items()},
+        **report_labels("motif"),
+        **{k: f"dont : {v}" for k, v in report_labels("methode").items()},
     }
     body = [
         [main.get(k) or labels.get(k, k.replace("_", " ")), *(fr_number(r[k]) for r in rows)]

@@ -5,12 +5,13 @@
   special codes (special_values; default: macro special_codes(), 'autre' and 'non_renseigne'). A value typed by the
   source (a label, a phrase, a name) fails. Reports the count of failing rows (list columns:
   of failing elements), never a value. The column's list type is read from the model's YAML
-  (data_type ending in []), so the test costs no query of the catalogue.
+  (data_type ending in []), so the test costs no query of the catalogue. code_where (optional)
+  keeps only the seed's rows where that SQL condition holds (e.g. "nature = 'methode'").
   Usage:
     data_tests:
       - is_in_code_list: {arguments: {code_list: ref('ref_iodas_dpas__type_aide')}}
 #}
-{% test is_in_code_list(model, column_name, code_list, code_column='code', special_values=none) %}
+{% test is_in_code_list(model, column_name, code_list, code_column='code', special_values=none, code_where=none) %}
 {{ config(store_failures=false, fail_calc='coalesce(sum(n_invalid), 0)') }}
 {%- set specials = special_values if special_values is not none
     else [special_codes().unknown, special_codes().empty] -%}
@@ -34,6 +35,7 @@ codes as (
     select distinct cast({{ adapter.quote(code_column) }} as varchar) as code
     from {{ code_list }}
     where {{ adapter.quote(code_column) }} is not null
+    {%- if code_where %} and ({{ code_where }}){% endif %}
     {% for code in specials -%}
     union
     select '{{ code | replace("'", "''") }}' as code

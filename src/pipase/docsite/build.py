@@ -29,6 +29,7 @@ from pipase.docsite import charts, texts
 from pipase.docsite.risk import GPU_RATE, GPU_SOURCE, Reversal, Step, reversal
 from pipase.errors import PipaseError
 from pipase.i18n import _
+from pipase.linkage.methods import read_outcomes, report_labels
 
 SMALL_COUNT = 11
 K_TARGET = 11  # the stated k-anonymity target: the statistical-secrecy threshold
@@ -299,14 +300,10 @@ def _files_by_source(record: dict) -> dict[str, list[int]]:
     return totals
 
 
+# (report column, French label) of each statut_appariement, matched ones first, from the one
+# list of the crossing's outcomes (protocol_data/ref_linkage__methodes.csv)
 LINKAGE_STEPS = [
-    ("matched_primary", "croisées par la clé primaire"),
-    ("matched_internal", "croisées par une variante de la clé primaire"),
-    ("matched_secondary", "croisées par la clé secondaire"),
-    ("matched_probabilistic", "croisées par la passe probabiliste (identités comparées)"),
-    ("ambiguous", "ambiguës (supprimées)"),
-    ("unmatched", "non croisées (supprimées)"),
-    ("rows_without_key", "sans clé (supprimées)"),
+    (o.colonne_rapport, o.libelle) for o in read_outcomes() if o.nature == "statut"
 ]
 
 
@@ -315,19 +312,8 @@ def _linkage_rows(record: dict) -> list[dict]:
     return [r for r in rows if r.get("base_source")]
 
 
-METHODS = {
-    "matched_usage_name": "nom d'usage au lieu du nom de naissance",
-    "matched_compound_surname": "une partie d'un nom composé",
-    "matched_day_month_swapped": "jour et mois inversés",
-    "matched_first_names_swapped": "prénoms dans un autre ordre",
-    "matched_birth_year": "année de naissance voisine",
-    "matched_first_name_and_date": "prénom et date de naissance",
-    "matched_secondary_first_name_close": "clé secondaire, prénom proche",
-    "matched_secondary_second_first_name": "clé secondaire, second prénom",
-    "matched_secondary_no_first_name": "clé secondaire, sans prénom",
-    "matched_secondary_day_uncertain": "clé secondaire, jour incertain",
-    "matched_secondary_day_close": "clé secondaire, jour voisin",
-}
+# report column -> French name of each matching method counted apart (same seed)
+METHODS = report_labels("methode")
 
 
 def _method_columns(rows: list[dict]) -> list[str]:

@@ -33,6 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipase.linkage.methods import codes
+
 # The keys door of each source: the raw table whose rows are crossed (ground truth "table").
 DOOR_TABLES = {
     "webrsa": "personnes",
@@ -41,6 +43,12 @@ DOOR_TABLES = {
     "iodas_mdph": "decisions",
 }
 ASE_SOURCE, ASE_TABLE = "iodas_ase", "individus"
+
+
+def _method_order(method: str) -> tuple[int, str]:
+    """Methods in the order of their one list (ref_linkage__methodes), unknown ones last."""
+    known = codes("methode")
+    return (known.index(method), "") if method in known else (len(known), method)
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,7 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
         missed = [r for r in relevant if not r.correct]
         wrong = [r for r in matched if not r.correct]
         by_method = {}
-        for method in sorted({r.method_label for r in matched}):
+        for method in sorted({r.method_label for r in matched}, key=_method_order):
             made = [r for r in matched if r.method_label == method]
             by_method[method] = {
                 "matches": len(made),
