@@ -146,7 +146,9 @@ def test_a_method_missing_from_the_seed_is_found(tmp_path):
     sql = sql.replace("then 'cle_secondaire_jour_proche'",
                       "then 'cle_secondaire_jour_proche'\n when false then 'cle_secondaire_neuve'")  # fmt: skip
     (root / CROSSING).write_text(sql, encoding="utf-8")
-    assert crossing_problems(root) == ["écrit par le croisement, absent du seed : cle_secondaire_neuve"]
+    assert crossing_problems(root) == [
+        "écrit par le croisement, absent du seed : cle_secondaire_neuve"
+    ]
 
 
 def test_a_dead_code_of_the_seed_is_found(tmp_path):
@@ -165,7 +167,9 @@ def test_a_report_column_counting_another_code_is_found(tmp_path):
     sql = (root / REPORT).read_text(encoding="utf-8")
     sql = sql.replace("= 'cle_nom_compose'", "= 'cle_nom_usage'")
     (root / REPORT).write_text(sql, encoding="utf-8")
-    assert report_problems(root) == ["matched_compound_surname ne compte pas methode cle_nom_compose"]
+    assert report_problems(root) == [
+        "matched_compound_surname ne compte pas methode cle_nom_compose"
+    ]
 
 
 def test_the_crossing_columns_are_tested_against_the_seed():
@@ -189,11 +193,13 @@ def test_a_hand_list_instead_of_the_seed_is_found(tmp_path):
 
 def test_the_sites_take_their_labels_from_the_seed():
     statuses = [o for o in methods.read_outcomes() if o.nature == "statut"]
-    assert site.LINKAGE_STEPS == [(o.colonne_rapport, o.libelle) for o in statuses]
-    assert site.METHODS == methods.report_labels("methode")
+    assert [(o.colonne_rapport, o.libelle) for o in statuses] == site.LINKAGE_STEPS
+    assert methods.report_labels("methode") == site.METHODS
     # every method counted apart in the report has a French name (no fallback from the column)
     assert set(site.METHODS) == {
-        o.colonne_rapport for o in methods.read_outcomes() if o.nature == "methode" and o.colonne_rapport
+        o.colonne_rapport
+        for o in methods.read_outcomes()
+        if o.nature == "methode" and o.colonne_rapport
     }
 
 

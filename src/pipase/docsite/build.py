@@ -302,9 +302,7 @@ def _files_by_source(record: dict) -> dict[str, list[int]]:
 
 # (report column, French label) of each statut_appariement, matched ones first, from the one
 # list of the crossing's outcomes (protocol_data/ref_linkage__methodes.csv)
-LINKAGE_STEPS = [
-    (o.colonne_rapport, o.libelle) for o in read_outcomes() if o.nature == "statut"
-]
+LINKAGE_STEPS = [(o.colonne_rapport, o.libelle) for o in read_outcomes() if o.nature == "statut"]
 
 
 def _linkage_rows(record: dict) -> list[dict]:
