@@ -47,12 +47,17 @@ a { color: #00676b; }
 .app-details a:not(.btn), .app-scroll a:not(.btn) { color: #00676b !important; }
 th, .table > thead > tr > th { color: #4a5259 !important; }
 .menu .active > a, .menu a.active, .menu a.active * { color: #0b3d91 !important; }
+.app-flush-bottom h1 small, .detail-body dt, dl dt { color: #50565e !important; }
+.token.keyword { color: #005f85 !important; }
+/* pipase: no scrolling region the keyboard cannot reach (axe scrollable-region-focusable) */
+.detail-body { overflow: visible !important; }
 /* pipase: readable at 390 px, without scrolling sideways */
 html, body { max-width: 100%; overflow-x: hidden; }
 @media (max-width: 600px) {
   .app-frame, .app-body, .app-content, .app-scroll, .app-details { max-width: 100vw; }
   pre, code, table { white-space: pre-wrap; word-break: break-word; }
-  table { display: block; overflow-x: auto; max-width: 100%; }
+  .table-responsive { overflow: visible !important; }
+  table { max-width: 100%; word-break: break-word; }
 }
 """
 
