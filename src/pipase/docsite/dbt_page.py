@@ -54,6 +54,10 @@ th, .table > thead > tr > th { color: #4a5259 !important; }
 /* pipase: readable at 390 px, without scrolling sideways */
 html, body { max-width: 100%; overflow-x: hidden; }
 @media (max-width: 600px) {
+  /* the menu above the page, both full width, instead of a 960 px frame cut at the edge */
+  .app { flex-direction: column !important; width: 100% !important; min-width: 0 !important; }
+  .app-menu { flex: 0 0 35vh !important; width: 100% !important; max-width: 100% !important; }
+  .app-content { flex: 1 1 auto !important; width: 100% !important; min-width: 0 !important; }
   .app-frame, .app-body, .app-content, .app-scroll, .app-details { max-width: 100vw; }
   pre, code, table { white-space: pre-wrap; word-break: break-word; }
   .table-responsive { overflow: visible !important; }
