@@ -725,7 +725,8 @@ def test_committee_pages_cover_every_annex2_field_and_privacy_test(site, manifes
 
 # ---------------------------------------------------------------------------- dbt's page, checked
 # site/dbt/index.html is dbt's page for analysts, patched at build time (pipase.docsite.dbt_page):
-# the same checks as the committee's pages, on its home (the French overview). dbt's interface
+# the same checks as the committee's pages, on its home (the French overview) and the page of a
+# leaving table. dbt's interface
 # labels stay English (compiled into its JavaScript); the page declares French, as its texts are.
 # Not checked here: keyboard focus reaching every content link (dbt's tree menu comes first in
 # the tab order, hundreds of links); the patch makes the focus visible, tested without a browser
@@ -734,9 +735,13 @@ def test_committee_pages_cover_every_annex2_field_and_privacy_test(site, manifes
 DBT_OVERVIEW = "PIPASE : ce qui sort du Département"
 
 
-def _dbt_page_checks(browser, path: Path, width: int) -> dict:
+def _dbt_page_checks(browser, path: Path, width: int, route: str = "") -> dict:
     page = _committee_page(browser, path.parent, path.name, width)
-    page.get_by_role("heading", name=DBT_OVERVIEW).wait_for()
+    if route:
+        page.goto(path.resolve().as_uri() + "#!/" + route)
+        page.get_by_role("heading", name=route.rsplit(".", 1)[-1]).wait_for()
+    else:
+        page.get_by_role("heading", name=DBT_OVERVIEW).wait_for()
     page.wait_for_timeout(500)  # the tree menu's lines are drawn after the overview
     return {
         "lang": language(page),
@@ -750,15 +755,17 @@ def _dbt_page_checks(browser, path: Path, width: int) -> dict:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_dbt_docs_page_is_french_accessible_and_offline(committee, site, width):
-    found = _dbt_page_checks(committee, site / "dbt" / "index.html", width)
+@pytest.mark.parametrize("route", ["", "model/model.pipase.annexe2_iodas_ase__placement"])
+def test_dbt_docs_page_is_french_accessible_and_offline(committee, site, route, width):
+    """Its home (the French overview) and a leaving table's page."""
+    found = _dbt_page_checks(committee, site / "dbt" / "index.html", width, route)
     assert found["lang"] == "fr"
     assert found["failed"] == [], found["failed"][:3]
     assert found["console"] == [] and found["errors"] == [], found["console"][:3]
     assert found["overflow"] <= 0
     assert found["zoom"] == []
     assert found["axe"] == [], found["axe"]
-    _screenshot(committee.page, f"dbt_accueil_{width}.png")
+    _screenshot(committee.page, f"dbt_{route.rsplit('.', 1)[-1] or 'accueil'}_{width}.png")
     assert committee.outside == []
 
 
