@@ -52,7 +52,6 @@ th, .table > thead > tr > th { color: #4a5259 !important; }
 /* pipase: no scrolling region the keyboard cannot reach (axe scrollable-region-focusable) */
 .detail-body { overflow: visible !important; }
 /* pipase: readable at 390 px, without scrolling sideways */
-html, body { max-width: 100%; overflow-x: hidden; }
 @media (max-width: 600px) {
   /* the menu above the page, both full width, instead of a 960 px frame cut at the edge */
   .app { flex-direction: column !important; width: 100% !important; min-width: 0 !important; }
