@@ -556,9 +556,11 @@ class CommitteeBrowser(Browser):
     def __init__(self, playwright, profile: Path):
         super().__init__(playwright, profile)
         self.console: list[str] = []
+        self.failed: list[str] = []  # requests the browser could not serve (missing files)
         self.page.on(
             "console", lambda m: self.console.append(m.text) if m.type == "error" else None
         )
+        self.page.on("requestfailed", lambda r: self.failed.append(r.url))
 
 
 @pytest.fixture(scope="module")
@@ -574,6 +576,7 @@ def _committee_page(browser, site: Path, name: str, width: int):
     page.set_viewport_size({"width": width, "height": 900})
     browser.console.clear()
     browser.errors.clear()
+    browser.failed.clear()
     browser.open(site / name)
     page.wait_for_load_state("load")
     page.wait_for_timeout(200)
@@ -718,3 +721,86 @@ def test_committee_pages_cover_every_annex2_field_and_privacy_test(site, manifes
     for kind in kinds:
         sentence = PRIVACY_TESTS[kind][1].split("`")[0]  # up to its first code span
         assert html_escape(sentence, quote=False) in protections, kind
+
+
+# ---------------------------------------------------------------------------- dbt's page, checked
+# site/dbt/index.html is dbt's page for analysts, patched at build time (pipase.docsite.dbt_page):
+# the same checks as the committee's pages, on its home (the French overview) and the page of a
+# leaving table. dbt's interface
+# labels stay English (compiled into its JavaScript); the page declares French, as its texts are.
+# Not checked here: keyboard focus reaching every content link (dbt's tree menu comes first in
+# the tab order, hundreds of links); the patch makes the focus visible, tested without a browser
+# in test_dbt_page.py.
+
+DBT_OVERVIEW = "PIPASE : ce qui sort du Département"
+
+
+def _dbt_page_checks(browser, path: Path, width: int, route: str = "") -> dict:
+    page = _committee_page(browser, path.parent, path.name, width)
+    if route:
+        page.goto(path.resolve().as_uri() + "#!/" + route)
+        page.get_by_role("heading", name=route.rsplit(".", 1)[-1]).wait_for()
+    else:
+        page.get_by_role("heading", name=DBT_OVERVIEW).wait_for()
+    page.wait_for_timeout(500)  # the tree menu's lines are drawn after the overview
+    return {
+        "lang": language(page),
+        "console": list(browser.console),
+        "errors": list(browser.errors),
+        "failed": list(browser.failed),
+        "overflow": horizontal_overflow(page),
+        "zoom": zoom_problems(page),
+        "axe": axe_violations(page),
+    }
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("route", ["", "model/model.pipase.annexe2_iodas_ase__placement"])
+def test_dbt_docs_page_is_french_accessible_and_offline(committee, site, route, width):
+    """Its home (the French overview) and a leaving table's page."""
+    found = _dbt_page_checks(committee, site / "dbt" / "index.html", width, route)
+    assert found["lang"] == "fr"
+    assert found["failed"] == [], found["failed"][:3]
+    assert found["console"] == [] and found["errors"] == [], found["console"][:3]
+    assert found["overflow"] <= 0
+    assert found["zoom"] == []
+    assert found["axe"] == [], found["axe"]
+    _screenshot(committee.page, f"dbt_{route.rsplit('.', 1)[-1] or 'accueil'}_{width}.png")
+    assert committee.outside == []
+
+
+def _unpatched(html_text: str) -> str:
+    """dbt's page with what the patch changed put back as dbt writes it."""
+    from pipase.docsite import dbt_page
+
+    text = re.sub(r'<style id="pipase-dbt-docs">.*?</style>', "", html_text, count=1, flags=re.S)
+    text = text.replace('<html dir="ltr" lang="fr"', '<html dir="ltr" lang="en-US"', 1)
+    text = text.replace(
+        f'content="{dbt_page.VIEWPORT}"',
+        'content="width=device-width,minimum-scale=1,maximum-scale=1,initial-scale=1"',
+        1,
+    )
+    text = text.replace(
+        f'<link rel="icon" href="{dbt_page.FAVICON}"/>',
+        '<link rel="shortcut icon" href="${require(\'./assets/favicons/favicon.ico\')}"/>',
+        1,
+    )
+    return text.replace('<use ng-attr-href="{{ getIcon(', '<use xlink:href="{{ getIcon(')
+
+
+def test_dbt_docs_checks_fail_on_the_unpatched_page(committee, site, site_html):
+    """Mutation: without the patch, the same checks see dbt's faults."""
+    unpatched = _unpatched(site_html)
+    assert unpatched != site_html
+    path = site / "dbt" / "non_corrige.html"  # beside the real one: same relative links
+    path.write_text(unpatched, encoding="utf-8")
+    try:
+        found = _dbt_page_checks(committee, path, WIDTHS[1])
+    finally:
+        path.unlink()
+    assert found["lang"] == "en-US"
+    assert any("getIcon" in url for url in found["failed"])
+    assert any("favicon" in url for url in found["failed"])
+    assert found["console"]
+    assert found["zoom"]
+    assert {"color-contrast", "meta-viewport"} <= {v["id"] for v in found["axe"]}

@@ -2,7 +2,8 @@
 
 Input: the run record of `pipase run` (``pipase_<date>.run.json``: counts only), optionally
 the dbt manifest (for the annex 2 dictionary and the tests on each leaving table), dbt's own
-static docs page (copied under ``dbt/`` for analysts) and the linkage evaluation against the
+static docs page (under ``dbt/`` for analysts, made French-declared and accessible by
+:mod:`pipase.docsite.dbt_page`) and the linkage evaluation against the
 synthetic truth (``scripts/evaluate_linkage.py --json``).
 
 Output: a MkDocs site with the Material theme (French, no web font, the offline plugin and its
@@ -26,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from pipase.docsite import charts, texts
+from pipase.docsite.dbt_page import patch_dbt_docs
 from pipase.docsite.risk import GPU_RATE, GPU_SOURCE, Reversal, Step, reversal
 from pipase.errors import PipaseError
 from pipase.i18n import _
@@ -1036,7 +1038,8 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
         shutil.copytree(ASSETS, docs / "assets")
         if inputs.dbt_docs is not None:  # a static file of the site: links to it resolve
             (docs / "dbt").mkdir()
-            shutil.copyfile(inputs.dbt_docs, docs / "dbt" / "index.html")
+            page = patch_dbt_docs(inputs.dbt_docs.read_text(encoding="utf-8"))
+            (docs / "dbt" / "index.html").write_text(page, encoding="utf-8")
         pages = {
             "index.md": page_home(inputs, docs),
             "chiffres.md": page_run(inputs, docs),
