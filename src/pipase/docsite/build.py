@@ -305,6 +305,9 @@ def _files_by_source(record: dict) -> dict[str, list[int]]:
 # (report column, French label) of each statut_appariement, matched ones first, from the one
 # list of the crossing's outcomes (protocol_data/ref_linkage__methodes.csv)
 LINKAGE_STEPS = [(o.colonne_rapport, o.libelle) for o in read_outcomes() if o.nature == "statut"]
+# the statuses that link a row (counted in matched_total), then those that drop it
+MATCHED_STEPS = [step for step in LINKAGE_STEPS if step[0].startswith("matched_")]
+DROPPED_STEPS = [step for step in LINKAGE_STEPS if not step[0].startswith("matched_")]
 
 
 def _linkage_rows(record: dict) -> list[dict]:
@@ -318,13 +321,7 @@ METHODS = report_labels("methode")
 
 def _method_columns(rows: list[dict]) -> list[str]:
     """Other matched_* columns than the totals: per method, when the report has them."""
-    known = {
-        "matched_primary",
-        "matched_internal",
-        "matched_secondary",
-        "matched_probabilistic",
-        "matched_total",
-    }
+    known = {key for key, _ in MATCHED_STEPS} | {"matched_total"}
     return [c for c in (rows[0] if rows else {}) if c.startswith("matched_") and c not in known]
 
 
@@ -491,13 +488,13 @@ def page_run(inputs: SiteInputs, out: Path) -> str:
             "courte que 100 %).",
         )
         body = []
-        for key, label in [("rows_in", "**lignes reçues**"), *LINKAGE_STEPS[:4]]:
+        for key, label in [("rows_in", "**lignes reçues**"), *MATCHED_STEPS]:
             body.append([label, *(_count_and_share(r, key) for r in rows)])
         for key in _method_columns(rows):
             label = METHODS.get(key, key[len("matched_") :].replace("_", " "))
             body.append([f"dont : {label}", *(_count_and_share(r, key) for r in rows)])
         body.append(["**croisées**", *(_count_and_share(r, "matched_total") for r in rows)])
-        for key, label in LINKAGE_STEPS[4:]:
+        for key, label in DROPPED_STEPS:
             body.append([label, *(_count_and_share(r, key) for r in rows)])
         body.append(["**supprimées**", *(_count_and_share(r, "dropped") for r in rows)])
         body.append(
