@@ -249,19 +249,78 @@ def test_an_extraction_is_reused_only_for_the_same_youths_and_seed(tmp_path):
     assert not pipeline.extraction_matches(tmp_path, 50, 7)
 
 
-def test_targets_read_the_department_scale_and_extrapolate_national():
-    def scale(youths, load, build, peak=1000.0):
-        stages = [{"name": "load", "seconds": load}, {"name": "build", "seconds": build}]
-        total = {"complete": True, "seconds": load + build, "peak_memory_mb": peak}
-        return {"youths": youths, "seed": 93, "stages": stages, "total": total}
+def _scale(youths, load, build, peak=1000.0, floor_ratio=2.0, memory_limit=None):
+    stages = [{"name": "load", "seconds": load}, {"name": "build", "seconds": build}]
+    total = {
+        "complete": True, "seconds": load + build, "peak_memory_mb": peak,
+        "floor_ratio": floor_ratio,
+    }  # fmt: skip
+    return {
+        "youths": youths, "seed": 93, "stages": stages, "total": total,
+        "memory_limit": memory_limit,
+    }  # fmt: skip
 
-    results = {"scales": [scale(10_000, 2.0, 30.0), scale(100_000, 20.0, 25.0, 5000.0)]}
+
+def test_targets_read_the_department_scale_and_extrapolate_national():
+    results = {"scales": [_scale(10_000, 2.0, 30.0), _scale(100_000, 20.0, 25.0)]}
     rows = report.targets(results)
-    assert rows[0]["holds"] is False  # 45 s but 5,000 MB > 4 GB
+    assert rows[0]["holds"] is False  # 45 s > 30 s, though within 3x the floor
     assert rows[1]["holds"] is None and "estimated" in rows[1]["measured"]
     # load: 20 s + 0.2 ms per youth beyond 100,000 = 600 s; build: no growth measured, 25 s
     assert rows[1]["estimate"]["estimated_seconds"] == pytest.approx(625.0)
     assert rows[2]["measured"] == "not measured" and rows[2]["holds"] is None
+
+
+@pytest.mark.parametrize(
+    ("seconds", "floor_ratio", "holds"),
+    [(25.0, 2.9, True), (25.0, 3.1, False), (31.0, 2.0, False), (25.0, None, False)],
+)
+def test_the_department_target_needs_both_30_s_and_3x_the_floor(seconds, floor_ratio, holds):
+    rows = report.targets({"scales": [_scale(100_000, 5.0, seconds - 5.0, 9000.0, floor_ratio)]})
+    assert rows[0]["holds"] is holds
+
+
+@pytest.mark.parametrize(
+    ("build", "peak", "limit", "holds"),
+    [
+        (600.0, 7000.0, "8GB", True),
+        (700.0, 7000.0, "8GB", False),  # 13 min
+        (600.0, 9000.0, "8GB", False),  # the process tree went over 8 GB
+        (600.0, 7000.0, None, False),  # not run with --memory-limit
+    ],
+)
+def test_the_national_target_needs_12_min_and_8_gb_with_the_limit(build, peak, limit, holds):
+    scale = _scale(3_000_000, 60.0, build, peak, memory_limit=limit)
+    rows = report.targets({"scales": [scale]})
+    assert rows[1]["holds"] is holds
+    assert f"--memory-limit {limit or 'not set'}" in rows[1]["measured"]
+
+
+def test_the_bench_passes_the_national_memory_limit_to_pipase_run(monkeypatch, tmp_path):
+    import argparse
+
+    from pipase import bench as package
+    from pipase.bench import pipeline as bench_pipeline
+    from pipase.bench import report as bench_report
+
+    def main(argv):
+        parser = argparse.ArgumentParser()
+        package.add_arguments(parser)
+        return package.run(parser.parse_args(argv))
+
+    seen = []
+
+    def fake_run_scale(youths, seed, out, **kwargs):
+        seen.append((youths, kwargs["memory_limit"]))
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(bench_pipeline, "run_scale", fake_run_scale)
+    monkeypatch.setattr(bench_report, "chart", lambda *a: None)
+    main(["--scales", "1000,3000000", "--skip-keys", "--out", str(tmp_path)])
+    assert seen == [(1000, None), (3_000_000, "8GB")]
+    seen.clear()
+    main(["--youths", "1000", "--skip-keys", "--out", str(tmp_path), "--memory-limit", "2GB"])
+    assert seen == [(1000, "2GB")]
 
 
 def test_a_scale_too_big_for_the_disk_is_refused_before_generating(tmp_path, monkeypatch):

@@ -376,6 +376,7 @@ def run_scale(
     log: Callable[[str], None] = print,
     memory_check: bool = True,
     floor: bool = True,
+    memory_limit: str | None = None,
 ) -> dict[str, object]:
     """Generate (or reuse) the extraction for `youths`, then time the main job and its floor."""
     folder = out / f"youths_{youths}_seed_{seed}"
@@ -423,6 +424,7 @@ def run_scale(
         "run", str(extraction), "--extraction-date", date_text, "--database", str(database),
         "--out", str(export_dir), "--target-dir", str(target), "--log-dir", str(logs / "dbt"),
         "--overwrite",
+        *(["--memory-limit", memory_limit] if memory_limit else []),
     )  # fmt: skip
     log("  " + _("{stage}: running").format(stage="pipase run"))
     since = time.time()
@@ -513,6 +515,7 @@ def run_scale(
         "folder": str(folder),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "generation": generation,
+        "memory_limit": memory_limit,
         "rows_loaded": rows,
         "raw_files_bytes": raw_bytes,
         "database_bytes": database.stat().st_size if database.is_file() else None,

@@ -10,13 +10,15 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-# Targets of the key-generation speed: reported, never asserted.
+# The targets (on 2 cores): reported, never asserted.
 DEPARTMENT_YOUTHS = 100_000
-DEPARTMENT_SECONDS = 60
-DEPARTMENT_MEMORY_MB = 4096
+DEPARTMENT_SECONDS = 30
+DEPARTMENT_FLOOR_RATIO = 3.0  # pipase's total at most this many times the floor, same run
 NATIONAL_YOUTHS = 3_000_000
-NATIONAL_SECONDS = 15 * 60
-SQL_VS_SHA256 = 2.0
+NATIONAL_SECONDS = 12 * 60
+NATIONAL_MEMORY_LIMIT = "8GB"  # passed to `pipase run --memory-limit` at national scale
+NATIONAL_MEMORY_MB = 8192  # the process tree's peak must stay under it
+SQL_VS_SHA256 = 1.5
 KIT_VS_NAIVE = 25.0  # the kit as a whole process (CSV in, CSV out) against the naive script
 
 
@@ -111,20 +113,23 @@ def targets(results: dict) -> list[dict[str, object]]:
     department = by_youths.get(DEPARTMENT_YOUTHS)
     if department:
         total = department["total"]
+        ratio = total.get("floor_ratio")
         holds = (
             total["complete"]
             and total["seconds"] <= DEPARTMENT_SECONDS
-            and (total["peak_memory_mb"] or 0) <= DEPARTMENT_MEMORY_MB
+            and ratio is not None
+            and ratio <= DEPARTMENT_FLOOR_RATIO
         )
-        measured = f"{total['seconds']:.0f} s, peak {total['peak_memory_mb']:.0f} MB" + (
-            "" if total["complete"] else " (incomplete: a stage failed)"
+        measured = (
+            f"{total['seconds']:.0f} s, {ratio}x the floor, peak {total['peak_memory_mb']:.0f} MB"
+            + ("" if total["complete"] else " (incomplete: a stage failed)")
         )
     else:
         holds, measured = None, "not measured"
     rows.append(
         {
             "target": f"department scale ({DEPARTMENT_YOUTHS:,} youths) raw -> package within "
-            f"{DEPARTMENT_SECONDS} s and {DEPARTMENT_MEMORY_MB // 1024} GB",
+            f"{DEPARTMENT_FLOOR_RATIO:g}x the floor and {DEPARTMENT_SECONDS} s",
             "measured": measured,
             "holds": holds,
         }
@@ -134,8 +139,19 @@ def targets(results: dict) -> list[dict[str, object]]:
     estimate = None
     if national:
         total = national["total"]
-        holds = total["complete"] and total["seconds"] <= NATIONAL_SECONDS
-        measured = f"{total['seconds']:.0f} s" + ("" if total["complete"] else " (incomplete)")
+        limit = national.get("memory_limit")
+        peak = total["peak_memory_mb"] or 0
+        holds = (
+            total["complete"]
+            and total["seconds"] <= NATIONAL_SECONDS
+            and limit is not None
+            and peak <= NATIONAL_MEMORY_MB
+        )
+        measured = (
+            f"{total['seconds']:.0f} s ({total['seconds'] / 60:.1f} min), "
+            f"{total.get('floor_ratio')}x the floor, peak {peak:.0f} MB, "
+            f"--memory-limit {limit or 'not set'}" + ("" if total["complete"] else " (incomplete)")
+        )
     else:
         estimate = _growth_estimate(scales, NATIONAL_YOUTHS)
         holds = None
@@ -149,7 +165,8 @@ def targets(results: dict) -> list[dict[str, object]]:
     rows.append(
         {
             "target": f"national scale ({NATIONAL_YOUTHS:,} youths) within "
-            f"{NATIONAL_SECONDS // 60} min",
+            f"{NATIONAL_SECONDS // 60} min, peak under {NATIONAL_MEMORY_MB // 1024} GB with "
+            f"--memory-limit {NATIONAL_MEMORY_LIMIT}",
             "measured": measured,
             "holds": holds,
             "estimate": estimate,
@@ -245,7 +262,7 @@ def chart(results: dict, path: Path) -> Path:
         left.set_yscale("log")
         left.set_xlabel("youths in the synthetic extraction")
         left.set_ylabel("seconds (wall)")
-        left.set_title("Main job, stage by stage (dotted 60 s, dashed 15 min; x: failed)")
+        left.set_title("Main job, stage by stage (dotted 30 s, dashed 12 min; x: failed)")
         left.legend(fontsize=7, loc="lower right", ncol=2)
         left.grid(True, which="both", alpha=0.3)
     else:
