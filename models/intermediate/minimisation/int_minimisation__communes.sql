@@ -91,82 +91,98 @@ communes as (
     from {{ ref('ref_communes') }}
 ),
 
-matched_code as (
+-- every commune each method finds for a value (rang: the methods' order)
+candidates as (
     select
         normalised.valeur_source,
         normalised.code_postal,
-        min(communes.code_retenu) as code_insee
+        1 as rang,
+        'code_insee' as methode,
+        communes.code_retenu
     from normalised
     inner join communes
         on normalised.code_compare = communes.code_insee
     where communes.statut <> 'ancienne'
-    group by normalised.valeur_source, normalised.code_postal
-),
-
-matched_name_postal as (
+    union all
     select
         normalised.valeur_source,
         normalised.code_postal,
-        min(communes.code_retenu) as code_insee
+        2 as rang,
+        'nom_code_postal' as methode,
+        communes.code_retenu
     from normalised
     inner join communes
         on
             normalised.nom_compare = communes.nom_normalise
             and list_contains(communes.liste_codes_postaux, normalised.code_postal_compare)
-    group by normalised.valeur_source, normalised.code_postal
-    having count(distinct communes.code_retenu) = 1
-),
-
-matched_prefix_postal as (
+    union all
     select
         normalised.valeur_source,
         normalised.code_postal,
-        min(communes.code_retenu) as code_insee
+        3 as rang,
+        'nom_prefixe_code_postal' as methode,
+        communes.code_retenu
     from normalised
     inner join communes
         on
             starts_with(communes.nom_normalise, normalised.nom_compare || ' ')
             and list_contains(communes.liste_codes_postaux, normalised.code_postal_compare)
-    group by normalised.valeur_source, normalised.code_postal
-    having count(distinct communes.code_retenu) = 1
-),
-
-matched_name as (
+    union all
     select
         normalised.valeur_source,
         normalised.code_postal,
-        min(communes.code_retenu) as code_insee
+        4 as rang,
+        'nom_unique' as methode,
+        communes.code_retenu
     from normalised
     inner join communes
         on normalised.nom_compare = communes.nom_normalise
-    group by normalised.valeur_source, normalised.code_postal
-    having count(distinct communes.code_retenu) = 1
-),
-
-matched_name_93 as (
+    union all
     select
         normalised.valeur_source,
         normalised.code_postal,
-        min(communes.code_retenu) as code_insee
+        5 as rang,
+        'nom_93' as methode,
+        communes.code_retenu
     from normalised
     inner join communes
         on normalised.nom_compare = communes.nom_normalise
     where communes.code_departement = '93'
-    group by normalised.valeur_source, normalised.code_postal
-    having count(distinct communes.code_retenu) = 1
-),
-
-matched_postal as (
+    union all
     select
         normalised.valeur_source,
         normalised.code_postal,
-        min(communes.code_retenu) as code_insee
+        6 as rang,
+        'code_postal_unique' as methode,
+        communes.code_retenu
     from normalised
     inner join communes
         on list_contains(communes.liste_codes_postaux, normalised.code_postal_compare)
     where communes.statut in ('actuelle', 'deleguee', 'associee')
-    group by normalised.valeur_source, normalised.code_postal
-    having count(distinct communes.code_retenu) = 1
+),
+
+-- a method gives a commune when it finds exactly one (an INSEE code: the code's own commune)
+resolved as (
+    select
+        valeur_source,
+        code_postal,
+        rang,
+        methode,
+        min(code_retenu) as code_insee
+    from candidates
+    group by valeur_source, code_postal, rang, methode
+    having rang = 1 or count(distinct code_retenu) = 1
+),
+
+-- the first method, in rang order, that gives one
+first_method as (
+    select
+        valeur_source,
+        code_postal,
+        arg_min(code_insee, rang) as code_insee,
+        arg_min(methode, rang) as methode_correspondance
+    from resolved
+    group by valeur_source, code_postal
 ),
 
 final as (
@@ -174,48 +190,13 @@ final as (
         normalised.valeur_source,
         normalised.code_postal,
         cast(normalised.nombre_lignes as integer) as nombre_lignes,
-        coalesce(
-            matched_code.code_insee,
-            matched_name_postal.code_insee,
-            matched_prefix_postal.code_insee,
-            matched_name.code_insee,
-            matched_name_93.code_insee,
-            matched_postal.code_insee
-        ) as code_insee,
-        case
-            when matched_code.code_insee is not null then 'code_insee'
-            when matched_name_postal.code_insee is not null then 'nom_code_postal'
-            when matched_prefix_postal.code_insee is not null then 'nom_prefixe_code_postal'
-            when matched_name.code_insee is not null then 'nom_unique'
-            when matched_name_93.code_insee is not null then 'nom_93'
-            when matched_postal.code_insee is not null then 'code_postal_unique'
-            else 'non_trouve'
-        end as methode_correspondance
+        first_method.code_insee,
+        coalesce(first_method.methode_correspondance, 'non_trouve') as methode_correspondance
     from normalised
-    left join matched_code
+    left join first_method
         on
-            normalised.valeur_source is not distinct from matched_code.valeur_source
-            and normalised.code_postal is not distinct from matched_code.code_postal
-    left join matched_name_postal
-        on
-            normalised.valeur_source is not distinct from matched_name_postal.valeur_source
-            and normalised.code_postal is not distinct from matched_name_postal.code_postal
-    left join matched_prefix_postal
-        on
-            normalised.valeur_source is not distinct from matched_prefix_postal.valeur_source
-            and normalised.code_postal is not distinct from matched_prefix_postal.code_postal
-    left join matched_name
-        on
-            normalised.valeur_source is not distinct from matched_name.valeur_source
-            and normalised.code_postal is not distinct from matched_name.code_postal
-    left join matched_name_93
-        on
-            normalised.valeur_source is not distinct from matched_name_93.valeur_source
-            and normalised.code_postal is not distinct from matched_name_93.code_postal
-    left join matched_postal
-        on
-            normalised.valeur_source is not distinct from matched_postal.valeur_source
-            and normalised.code_postal is not distinct from matched_postal.code_postal
+            normalised.valeur_source is not distinct from first_method.valeur_source
+            and normalised.code_postal is not distinct from first_method.code_postal
 )
 
 select * from final
