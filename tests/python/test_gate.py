@@ -516,6 +516,47 @@ def test_mutation_without_the_structural_check_a_missing_test_would_pass(build, 
     assert _export_in_process(build, monkeypatch) == 0
 
 
+def _leaving_schema(con) -> str:
+    return con.execute(
+        "select schema_name from duckdb_tables() where table_name = 'annexe2_webrsa__allocataire'"
+    ).fetchone()[0]
+
+
+def test_every_required_leaving_column_is_not_null_in_the_database(keyed_build):
+    """Required annex 2 columns are enforced by the database (a NOT NULL constraint of the
+    contract, checked at every write), not by one test node per column."""
+    from pipase.transmission import annex2_schema
+
+    con = duckdb.connect(str(keyed_build / "pipase.duckdb"), read_only=True)
+    schema = _leaving_schema(con)
+    enforced = set(
+        con.execute(
+            "select table_name, unnest(constraint_column_names) from duckdb_constraints() "
+            "where schema_name = ? and constraint_type = 'NOT NULL'",
+            [schema],
+        ).fetchall()
+    )
+    con.close()
+    required = {
+        (table, column.name)
+        for table, columns in annex2_schema.expected_tables().items()
+        for column in columns
+        if column.not_null
+    }
+    assert len(required) > 40
+    assert required <= enforced, sorted(required - enforced)[:5]
+
+
+def test_mutation_a_null_in_a_required_leaving_column_cannot_be_written(build):
+    """Remove a value the contract requires: the database refuses the write (so a model that
+    produced it would fail its build, and the gate refuses a failed node)."""
+    con = duckdb.connect(str(build / "pipase.duckdb"))
+    schema = _leaving_schema(con)
+    with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+        con.execute(f"update {schema}.annexe2_webrsa__allocataire set nationalite = null")  # noqa: S608
+    con.close()
+
+
 def test_required_nodes_are_the_main_job_selection(keyed_build):
     """The gate's list of required nodes is exactly what `dbt ls --selector main_job` runs."""
     listed = _run(
