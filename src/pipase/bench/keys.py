@@ -42,7 +42,7 @@ from pipase.bench.naive import (  # noqa: F401 (the naive baseline's names, used
     naive_normalise,
     naive_row,
 )
-from pipase.bench.report import number
+from pipase.bench.report import method_label, number
 from pipase.i18n import _
 
 KEY_COLUMNS = ("cle_hachage", "cle_hachage_secondaire")
@@ -477,7 +477,7 @@ def compare_processes(frame: pd.DataFrame, work: Path, seed: int, log=print) -> 
     env.pop(protocol.HASH_KEY_ENV, None)
     measured = {}
     for name, command in commands.items():
-        log(_("keys: ({name}) {command}").format(name=name, command=shown[name]))
+        log(_("keys: ({name}) {command}").format(name=method_label(name), command=shown[name]))
         result = run_measured(command, env=env, cwd=work, log_path=work / f"{name}.log")
         if result["exit_code"] != 0:
             raise RuntimeError(
