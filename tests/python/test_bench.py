@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-from pipase import cli
+from pipase import cli, i18n
 from pipase.bench import identities, keys, measure, pipeline, report
 from pipase.run import job
 
@@ -388,5 +388,90 @@ def test_a_small_scale_runs_every_stage_to_the_package_and_its_floor(tmp_path, c
     assert floor["ratio"] == pytest.approx(scale["total"]["seconds"] / floor["total_seconds"],
                                            rel=0.01)  # fmt: skip
     assert scale["total"]["floor_ratio"] == floor["ratio"]
-    assert "pipase / floor" in printed and "**floor**" in printed
+    # the printed tables, in the language of the test's environment (French by default)
+    if i18n.language() == "fr":
+        assert "**pipase / plancher**" in printed and "**plancher**" in printed
+        assert "croisement probabiliste" in printed
+    else:
+        assert "**pipase / floor**" in printed and "**floor**" in printed
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+LANGUAGE_VARIABLES = ("PIPASE_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def _printed_results() -> dict:
+    """Results as `pipase bench` prints them: one scale with its floor and dbt layers, keys."""
+    scale = _scale(100_000, 20.0, 10.5, peak=2197.0, floor_ratio=2.8)
+    scale["total"].update(rows_per_second=72_000, floor_seconds=10.9, first_run_seconds=44.1)
+    for stage in scale["stages"]:
+        stage.update(status="ok", rows_per_second=100_000, peak_tree_rss_mb=600.0,
+                     max_process_rss_mb=None)  # fmt: skip
+    layers = {
+        "probabilistic crossing": {"nodes": 2, "node_seconds": 36.8, "span_seconds": 36.8},
+        "privacy tests": {"nodes": 183, "node_seconds": 48.8, "span_seconds": 47.1},
+    }
+    scale["stages"][1]["dbt"] = {"threads": 4, "elapsed_seconds": 71.0, "layers": layers}
+    scale.update(rows_loaded=2_232_256, package={"bytes": 23 * 2**20})
+    scale["floor"] = {"seconds": {"read": 9.03, "keys": 1.01, "write": 0.89},
+                      "total_seconds": 10.93, "ratio": 2.8}  # fmt: skip
+    method = {"rows_measured": 1_000_000, "seconds": 1.5, "cpu_seconds": 2.9,
+              "rows_per_second": 670_939}  # fmt: skip
+    keys = {
+        "rows": 1_000_000, "inputs": {"distinct_name_values": 393_251},
+        "all_methods_agree": True,
+        "methods": {name: dict(method) for name in ("naive", "kit", "sql", "limit")},
+        "ratios": {"sql_vs_limit": 1.62, "kit_process_speedup_vs_naive_process": 26.1},
+    }  # fmt: skip
+    machine = {"date": "2026-12-02T14:00:00+0000", "cpu_model": "AMD EPYC", "cores": 2,
+               "ram_gb": 23.5, "python": "3.11.7", "duckdb": "1.5.5", "dbt_core": "1.11.16",
+               "dbt_duckdb": "1.11.1", "load_average_at_start": [3.1, 2.0, 1.0]}  # fmt: skip
+    return {"machine": machine, "scales": [scale], "keys": keys}
+
+
+@pytest.fixture
+def language(monkeypatch):
+    """Set the user's language as a shell would: `language("en_US.UTF-8")`, or None for none."""
+
+    def choose(lang: str | None) -> None:
+        for variable in LANGUAGE_VARIABLES:
+            monkeypatch.delenv(variable, raising=False)
+        if lang:
+            monkeypatch.setenv("LANG", lang)
+
+    return choose
+
+
+def test_the_printed_tables_are_french_by_default(language):
+    language(None)
+    printed = report.markdown(_printed_results())
+    for french in ("| étape |", "**pipase / plancher**", "| **plancher** |", "| cible |",
+                   "croisement probabiliste", "tests de confidentialité", "dans `dbt build`",
+                   "100\u202f000 jeunes : s", "2\u202f232\u202f256", "2,8 fois", "1,62 fois",
+                   "charge moyenne au départ 3,1", "| oui |"):  # fmt: skip
+        assert french in printed, french
+    for english in ("floor", "target", "youths", "privacy tests", "2,232,256", "holds"):
+        assert english not in printed, english
+
+
+def test_the_printed_tables_are_english_with_lang_en(language):
+    language("en_GB.UTF-8")
+    printed = report.markdown(_printed_results())
+    for english in ("| stage |", "**pipase / floor**", "| **floor** |", "| target |",
+                    "probabilistic crossing", "privacy tests", "inside `dbt build`",
+                    "100,000 youths: s", "2,232,256", "2.8x", "1.62x", "| yes |"):  # fmt: skip
+        assert english in printed, english
+    assert "plancher" not in printed and "cible" not in printed
+
+
+def test_results_json_keeps_english_targets_whatever_the_language(language):
+    """results.json is read by scripts and the docs: its texts do not follow the locale."""
+    language(None)
+    rows = report.targets(_printed_results())
+    assert rows[0]["target"].startswith("department scale (100,000 youths)")
+    assert rows[0]["measured"] == "30 s, 2.8x the floor, peak 2,197 MB"
+    assert rows[2]["measured"] == "1.62x" and rows[2]["holds"] is False
+    printed = report.targets_table(_printed_results())
+    assert "échelle du département (100\u202f000 jeunes)" in printed
+    # the same verdicts in both: the table words them, it does not decide them again
+    assert printed.count("**non**") == sum(1 for r in rows if r["holds"] is False)

@@ -174,6 +174,7 @@ def _command_line(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from pipase.bench import keys, pipeline, report
+    from pipase.run.progress import elapsed
 
     if args.keys_only and args.skip_keys:
         print(_("pipase bench: error: --keys-only excludes --skip-keys"), file=sys.stderr)
@@ -184,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
 
     def log(message: str) -> None:
-        print(f"[{time.perf_counter() - started:7.1f} s] {message}", flush=True)
+        print(f"[{elapsed(time.perf_counter() - started):>12}] {message}", flush=True)
 
     results: dict = {
         "benchmark": "pipase bench",
@@ -223,7 +224,9 @@ def run(args: argparse.Namespace) -> int:
             failed = [s["name"] for s in measured["stages"] if s["status"] != "ok"]
             failures.append(
                 _("scale {youths}: stage(s) failed: {stages} (log: {log})").format(
-                    youths=youths, stages=", ".join(failed) or "export", log=measured["run"]["log"]
+                    youths=youths,
+                    stages=", ".join(pipeline.stage_label(name) for name in failed or ["export"]),
+                    log=measured["run"]["log"],
                 )
             )
     if not args.skip_keys:
@@ -233,10 +236,14 @@ def run(args: argparse.Namespace) -> int:
             )
         except RuntimeError as error:
             print(_("pipase bench: error: {error}").format(error=error), file=sys.stderr)
-            failures.append(f"keys: {error}")
+            failures.append(_("keys: {error}").format(error=error))
         else:
             if not results["keys"]["all_methods_agree"]:
-                failures.append(f"keys: the methods disagree: {results['keys']['disagreements']}")
+                failures.append(
+                    _("keys: the methods disagree: {counts}").format(
+                        counts=results["keys"]["disagreements"]
+                    )
+                )
 
     results = report.merge(report.read_json(out / "results.json"), results)
     results["targets"] = report.targets(results)
@@ -255,7 +262,7 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     for failure in failures:
-        print(f"pipase bench : {failure}", file=sys.stderr)
+        print(_("pipase bench: {failure}").format(failure=failure), file=sys.stderr)
     return 1 if failures else 0
 
 

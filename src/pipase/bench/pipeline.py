@@ -48,6 +48,7 @@ from pathlib import Path
 from pipase import paths
 from pipase.bench.floor import measure_floor
 from pipase.bench.measure import run_measured
+from pipase.bench.report import number
 from pipase.i18n import _
 from pipase.manifest import is_leaving, read_manifest
 
@@ -99,6 +100,40 @@ LAYER_FOLDERS = [
 LAYERS = ["dbt start and parse", "seeds", *(name for name, _ in LAYER_FOLDERS[:2]), "leaving",
           *(name for name, _ in LAYER_FOLDERS[2:]),
           "privacy tests", "other data tests", "other unit tests"]  # fmt: skip
+
+
+def layer_label(name: str) -> str:
+    """A layer's name as printed, in the user's language (results.json keeps `name`)."""
+    labels = {
+        "dbt start and parse": _("dbt start and parse"),
+        "seeds": _("seeds"),
+        "probabilistic crossing": _("probabilistic crossing"),
+        "identifying": _("identifying"),
+        "leaving": _("leaving"),
+        "crossing": _("crossing"),
+        "reports": _("reports"),
+        "privacy tests": _("privacy tests"),
+        "other data tests": _("other data tests"),
+        "other unit tests": _("other unit tests"),
+        "other": _("other"),
+    }
+    return labels.get(name, name)
+
+
+def stage_label(name: str) -> str:
+    """A stage's name as printed: the run's own labels for its stages (`pipase.run`)."""
+    from pipase.run.job import stage_labels
+
+    labels = {
+        "parse": _("dbt parse"),
+        **stage_labels(),
+        "start_and_record": _("start and run record"),
+    }
+    return labels.get(name, name)
+
+
+def status_label(status: str) -> str:
+    return {"ok": _("ok"), "failed": _("failed")}.get(status, status)
 
 
 def node_layer(node: dict, nodes: dict | None = None) -> str:
@@ -227,7 +262,7 @@ def generate(
         raise RuntimeError(
             _("pipase synth needs about {needed} GB of memory and {available} GB are available: "
               "not started (--no-memory-check to try anyway)").format(
-                needed=f"{SYNTH_PEAK_BYTES / 2**30:.1f}", available=f"{memory / 2**30:.1f}")
+                needed=number(SYNTH_PEAK_BYTES / 2**30, 1), available=number(memory / 2**30, 1))
         )  # fmt: skip
     if memory_check and disk is not None and needed > 0.9 * disk:
         raise RuntimeError(
@@ -235,8 +270,8 @@ def generate(
               "youth) and {free} GB are free under {folder}: not started (--no-memory-check to "
               "try anyway, or generate it elsewhere into the same folder and use "
               "--skip-generate)").format(
-                youths=f"{youths:,}", needed=f"{needed / 2**30:.0f}",
-                per=f"{SYNTH_DISK_BYTES_PER_YOUTH / 1000:.1f}", free=f"{disk / 2**30:.0f}",
+                youths=number(youths), needed=number(needed / 2**30),
+                per=number(SYNTH_DISK_BYTES_PER_YOUTH / 1000, 1), free=number(disk / 2**30),
                 folder=extraction.parent)
         )  # fmt: skip
     if extraction.exists():
@@ -386,7 +421,7 @@ def run_scale(
     logs = folder / "logs"
     export_dir = folder / "export"
     log(_("scale {youths} youths (seed {seed}): {folder}").format(
-        youths=f"{youths:,}", seed=seed, folder=folder))  # fmt: skip
+        youths=number(youths), seed=seed, folder=folder))  # fmt: skip
     generation = generate(
         extraction, youths, seed, skip=skip_generate, log=log, memory_check=memory_check
     )
@@ -406,7 +441,7 @@ def run_scale(
     dbt_paths += ["--project-dir", str(paths.project_dir())]
     date_text = EXTRACTION_DATE.isoformat()
 
-    log("  " + _("{stage}: running").format(stage="parse"))
+    log("  " + _("{stage}: running").format(stage=stage_label("parse")))
     parse = run_measured(
         [dbt_executable(), "parse", *dbt_paths],
         env=env,
@@ -479,7 +514,9 @@ def run_scale(
         log(
             "  "
             + _("{stage}: {status} in {seconds} s").format(
-                stage=stage["name"], status=stage["status"], seconds=f"{stage['seconds']:.1f}"
+                stage=stage_label(stage["name"]),
+                status=status_label(stage["status"]),
+                seconds=number(stage["seconds"], 1),
             )
         )
     rows = (record.get("chargement") or {}).get("lignes_chargees")
@@ -506,7 +543,8 @@ def run_scale(
         log(
             "  "
             + _("floor: {seconds} s; pipase takes {ratio} times the floor").format(
-                seconds=f"{measured_floor['total_seconds']:.1f}", ratio=measured_floor["ratio"]
+                seconds=number(measured_floor["total_seconds"], 1),
+                ratio=number(measured_floor["ratio"], 1),
             )
         )
     return {

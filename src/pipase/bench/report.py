@@ -10,6 +10,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from pipase.docsite.numbers import fr_num
+from pipase.i18n import _, language
+
 # The targets (on 2 cores): reported, never asserted.
 DEPARTMENT_YOUTHS = 100_000
 DEPARTMENT_SECONDS = 30
@@ -106,6 +109,19 @@ def _growth_estimate(scales: list[dict], youths: int) -> dict[str, object] | Non
 
 
 def targets(results: dict) -> list[dict[str, object]]:
+    """Each target, what was measured and whether it holds. In results.json the "target" and
+    "measured" texts stay English, whatever the language: readers and scripts compare them; the
+    printed table words them in the user's language (:func:`targets_table`)."""
+    return _targets(results, _=_as_is, num=_english_number)
+
+
+def _as_is(message: str) -> str:
+    return message
+
+
+def _targets(results: dict, _=_, num=None) -> list[dict[str, object]]:
+    """The targets, worded by `_` (gettext, or the English as is) with numbers by `num`."""
+    num = num or number
     scales = results.get("scales", [])
     by_youths = {s["youths"]: s for s in scales}
     rows: list[dict[str, object]] = []
@@ -120,16 +136,21 @@ def targets(results: dict) -> list[dict[str, object]]:
             and ratio is not None
             and ratio <= DEPARTMENT_FLOOR_RATIO
         )
-        measured = (
-            f"{total['seconds']:.0f} s, {ratio}x the floor, peak {total['peak_memory_mb']:.0f} MB"
-            + ("" if total["complete"] else " (incomplete: a stage failed)")
-        )
+        measured = _("{seconds} s, {ratio}x the floor, peak {peak} MB").format(
+            seconds=num(total["seconds"]), ratio=num(ratio, 1), peak=num(total["peak_memory_mb"])
+        ) + ("" if total["complete"] else _(" (incomplete: a stage failed)"))
     else:
-        holds, measured = None, "not measured"
+        holds, measured = None, _("not measured")
     rows.append(
         {
-            "target": f"department scale ({DEPARTMENT_YOUTHS:,} youths) raw -> package within "
-            f"{DEPARTMENT_FLOOR_RATIO:g}x the floor and {DEPARTMENT_SECONDS} s",
+            "target": _(
+                "department scale ({youths} youths) raw -> package within {ratio}x the floor "
+                "and {seconds} s"
+            ).format(
+                youths=num(DEPARTMENT_YOUTHS),
+                ratio=num(DEPARTMENT_FLOOR_RATIO),
+                seconds=DEPARTMENT_SECONDS,
+            ),
             "measured": measured,
             "holds": holds,
         }
@@ -147,26 +168,43 @@ def targets(results: dict) -> list[dict[str, object]]:
             and limit is not None
             and peak <= NATIONAL_MEMORY_MB
         )
-        measured = (
-            f"{total['seconds']:.0f} s ({total['seconds'] / 60:.1f} min), "
-            f"{total.get('floor_ratio')}x the floor, peak {peak:.0f} MB, "
-            f"--memory-limit {limit or 'not set'}" + ("" if total["complete"] else " (incomplete)")
-        )
+        measured = _(
+            "{seconds} s ({minutes} min), {ratio}x the floor, peak {peak} MB, "
+            "--memory-limit {limit}"
+        ).format(
+            seconds=num(total["seconds"]),
+            minutes=num(total["seconds"] / 60, 1),
+            ratio=num(total.get("floor_ratio"), 1),
+            peak=num(peak),
+            limit=limit or _("not set"),
+        ) + ("" if total["complete"] else _(" (incomplete)"))
     else:
         estimate = _growth_estimate(scales, NATIONAL_YOUTHS)
         holds = None
         measured = (
-            f"not measured; estimated {estimate['estimated_seconds']:.0f} s "
-            f"({estimate['estimated_seconds'] / 60:.0f} min) from the growth of each stage "
-            f"between {estimate['from_youths'][0]:,} and {estimate['from_youths'][1]:,} youths"
+            _(
+                "not measured; estimated {seconds} s ({minutes} min) from the growth of each "
+                "stage between {smaller} and {larger} youths"
+            ).format(
+                seconds=num(estimate["estimated_seconds"]),
+                minutes=num(estimate["estimated_seconds"] / 60),
+                smaller=num(estimate["from_youths"][0]),
+                larger=num(estimate["from_youths"][1]),
+            )
             if estimate
-            else "not measured"
+            else _("not measured")
         )
     rows.append(
         {
-            "target": f"national scale ({NATIONAL_YOUTHS:,} youths) within "
-            f"{NATIONAL_SECONDS // 60} min, peak under {NATIONAL_MEMORY_MB // 1024} GB with "
-            f"--memory-limit {NATIONAL_MEMORY_LIMIT}",
+            "target": _(
+                "national scale ({youths} youths) within {minutes} min, peak under {gb} GB with "
+                "--memory-limit {limit}"
+            ).format(
+                youths=num(NATIONAL_YOUTHS),
+                minutes=NATIONAL_SECONDS // 60,
+                gb=NATIONAL_MEMORY_MB // 1024,
+                limit=NATIONAL_MEMORY_LIMIT,
+            ),
             "measured": measured,
             "holds": holds,
             "estimate": estimate,
@@ -177,19 +215,27 @@ def targets(results: dict) -> list[dict[str, object]]:
     ratios = keys["ratios"] if keys else {}
     rows.append(
         {
-            "target": f"SQL key generation within {SQL_VS_SHA256:g}x of bare sha256",
-            "measured": f"{ratios['sql_vs_limit']}x" if keys else "not measured",
+            "target": _("SQL key generation within {ratio}x of bare sha256").format(
+                ratio=num(SQL_VS_SHA256, 1)
+            ),
+            "measured": _("{ratio}x").format(ratio=num(ratios["sql_vs_limit"], 2))
+            if keys
+            else _("not measured"),
             "holds": ratios["sql_vs_limit"] <= SQL_VS_SHA256 if keys else None,
         }
     )
     kit_process = ratios.get("kit_process_speedup_vs_naive_process")
     rows.append(
         {
-            "target": f"partners' kit as a whole process (CSV in, CSV out) at least "
-            f"{KIT_VS_NAIVE:g}x the naive script",
-            "measured": f"{kit_process}x on {keys['rows']:,} rows (same file, same run)"
+            "target": _(
+                "partners' kit as a whole process (CSV in, CSV out) at least {ratio}x the naive "
+                "script"
+            ).format(ratio=num(KIT_VS_NAIVE)),
+            "measured": _("{ratio}x on {rows} rows (same file, same run)").format(
+                ratio=num(kit_process, 2), rows=num(keys["rows"])
+            )
             if kit_process is not None
-            else "not measured",
+            else _("not measured"),
             "holds": kit_process >= KIT_VS_NAIVE if kit_process is not None else None,
         }
     )
@@ -238,6 +284,8 @@ def chart(results: dict, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from pipase.bench.pipeline import stage_label
+
     scales = results.get("scales", [])
     keys = results.get("keys")
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5))
@@ -247,45 +295,44 @@ def chart(results: dict, path: Path) -> Path:
         for name in names:
             stages = [next(st for st in s["stages"] if st["name"] == name) for s in scales]
             y = [st["seconds"] for st in stages]
-            left.plot(x, y, marker="o", label=name)
+            left.plot(x, y, marker="o", label=stage_label(name))
             failed = [(xi, st["seconds"]) for xi, st in zip(x, stages, strict=True)
                       if st["status"] != "ok"]  # fmt: skip
             if failed:
                 left.scatter(*zip(*failed, strict=True), marker="x", color="red", s=60, zorder=3)
         left.plot(
             x, [s["total"]["seconds"] for s in scales], marker="s", color="black", lw=2,
-            label="total (raw -> package)",
+            label=_("total (raw -> package)"),
         )  # fmt: skip
         left.axhline(DEPARTMENT_SECONDS, color="grey", ls=":", lw=1)
         left.axhline(NATIONAL_SECONDS, color="grey", ls="--", lw=1)
         left.set_xscale("log")
         left.set_yscale("log")
-        left.set_xlabel("youths in the synthetic extraction")
-        left.set_ylabel("seconds (wall)")
-        left.set_title("Main job, stage by stage (dotted 30 s, dashed 12 min; x: failed)")
+        left.set_xlabel(_("youths in the synthetic extraction"))
+        left.set_ylabel(_("seconds (wall)"))
+        left.set_title(_("Main job, stage by stage (dotted 30 s, dashed 12 min; x: failed)"))
         left.legend(fontsize=7, loc="lower right", ncol=2)
         left.grid(True, which="both", alpha=0.3)
     else:
-        left.text(0.5, 0.5, "no scale measured (--keys-only)", ha="center", va="center")
+        left.text(0.5, 0.5, _("no scale measured (--keys-only)"), ha="center", va="center")
         left.set_axis_off()
     if keys:
         methods = ["naive", "kit", "sql", "limit"]
-        labels = [
-            "naive\n(pandas apply)",
-            "partners' kit",
-            "SQL macros\n(DuckDB)",
-            "bare sha256\n(DuckDB)",
-        ]
+        labels = [method_label(m).replace(" (", "\n(") for m in methods]
         speeds = [keys["methods"][m]["rows_per_second"] for m in methods]
         bars = right.bar(labels, speeds, color=["#b0b0b0", "#4c72b0", "#55a868", "#c44e52"])
         for bar, value in zip(bars, speeds, strict=True):
             right.annotate(
-                f"{value:,}", (bar.get_x() + bar.get_width() / 2, value), ha="center",
+                number(value), (bar.get_x() + bar.get_width() / 2, value), ha="center",
                 va="bottom", fontsize=8,
             )  # fmt: skip
         right.set_yscale("log")
-        right.set_ylabel("identity rows per second (both keys)")
-        right.set_title(f"Keys on the same {keys['rows']:,} rows (naive: scaled subsample)")
+        right.set_ylabel(_("identity rows per second (both keys)"))
+        right.set_title(
+            _("Keys on the same {rows} rows (naive: scaled subsample)").format(
+                rows=number(keys["rows"])
+            )
+        )
         right.grid(True, axis="y", which="both", alpha=0.3)
     else:
         right.set_axis_off()
@@ -297,60 +344,79 @@ def chart(results: dict, path: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- tables
-def _number(value, digits: int = 0) -> str:
+def _english_number(value, digits: int = 0) -> str:
     if value is None:
         return "-"
     return f"{value:,.{digits}f}"
 
 
+def number(value, digits: int = 0) -> str:
+    """A number as printed: French (narrow no-break space, decimal comma) unless LANG=en."""
+    if value is None:
+        return "-"
+    return fr_num(value, digits) if language() == "fr" else _english_number(value, digits)
+
+
+def _times(ratio, digits: int = 1) -> str:
+    return _("{ratio}x").format(ratio=number(ratio, digits)) if ratio else "-"
+
+
+def _youths(scale: dict, column: str) -> str:
+    return _("{youths} youths: {column}").format(youths=number(scale["youths"]), column=column)
+
+
 def stage_table(results: dict) -> str:
+    from pipase.bench.pipeline import stage_label
+
     scales = results.get("scales", [])
     if not scales:
-        return "(no scale measured)"
-    header = ["stage"]
+        return _("(no scale measured)")
+    header = [_("stage")]
     for s in scales:
-        header += [f"{s['youths']:,} youths: s", "rows/s", "peak MB"]
+        header += [_youths(s, "s"), _("rows/s"), _("peak MB")]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     names = [st["name"] for st in scales[0]["stages"]]
     for name in names:
         first = next(st for st in scales[0]["stages"] if st["name"] == name)
-        cells = [name if first.get("in_total", True) else f"{name} (once per checkout)"]
+        label = stage_label(name)
+        cells = [label if first.get("in_total", True)
+                 else _("{stage} (once per checkout)").format(stage=label)]  # fmt: skip
         for s in scales:
             stage = next((st for st in s["stages"] if st["name"] == name), None)
             if stage is None:
                 cells += ["-", "-", "-"]
                 continue
-            flag = "" if stage["status"] == "ok" else " (failed)"
+            flag = "" if stage["status"] == "ok" else _(" (failed)")
             peak = stage["peak_tree_rss_mb"] or stage["max_process_rss_mb"]
-            cells += [_number(stage["seconds"], 1) + flag, _number(stage["rows_per_second"]),
-                      _number(peak)]  # fmt: skip
+            cells += [number(stage["seconds"], 1) + flag, number(stage["rows_per_second"]),
+                      number(peak)]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
-    cells = ["**total raw -> package** (the whole `pipase run`)"]
+    cells = [_("**total raw -> package** (the whole `pipase run`)")]
     for s in scales:
         total = s["total"]
-        flag = "" if total["complete"] else " (incomplete)"
-        cells += [f"**{_number(total['seconds'], 1)}**{flag}", _number(total["rows_per_second"]),
-                  _number(total["peak_memory_mb"])]  # fmt: skip
+        flag = "" if total["complete"] else _(" (incomplete)")
+        cells += [f"**{number(total['seconds'], 1)}**{flag}", number(total["rows_per_second"]),
+                  number(total["peak_memory_mb"])]  # fmt: skip
     lines.append("| " + " | ".join(cells) + " |")
-    cells = ["floor: the least work on the same files (read, keys, Parquet)"]
+    cells = [_("floor: the least work on the same files (read, keys, Parquet)")]
     for s in scales:
-        cells += [_number(s["total"].get("floor_seconds"), 1), "", ""]
+        cells += [number(s["total"].get("floor_seconds"), 1), "", ""]
     lines.append("| " + " | ".join(cells) + " |")
-    cells = ["**pipase / floor**"]
+    cells = [_("**pipase / floor**")]
     for s in scales:
         ratio = s["total"].get("floor_ratio")
-        cells += [f"**{ratio:.1f}x**" if ratio else "-", "", ""]
+        cells += [f"**{_times(ratio)}**" if ratio else "-", "", ""]
     lines.append("| " + " | ".join(cells) + " |")
-    cells = ["first run in a fresh checkout (+ parse)"]
+    cells = [_("first run in a fresh checkout (+ parse)")]
     for s in scales:
-        cells += [_number(s["total"].get("first_run_seconds"), 1), "", ""]
+        cells += [number(s["total"].get("first_run_seconds"), 1), "", ""]
     lines.append("| " + " | ".join(cells) + " |")
-    cells = ["rows loaded"] + sum(([_number(s["rows_loaded"]), "", ""] for s in scales), [])
+    cells = [_("rows loaded")] + sum(([number(s["rows_loaded"]), "", ""] for s in scales), [])
     lines.append("| " + " | ".join(cells) + " |")
-    cells = ["package (MB)"]
+    cells = [_("package (MB)")]
     for s in scales:
         package = s.get("package")
-        cells += [_number(package["bytes"] / 2**20, 1) if package else "none", "", ""]
+        cells += [number(package["bytes"] / 2**20, 1) if package else _("none"), "", ""]
     lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -359,54 +425,56 @@ def floor_table(results: dict) -> str:
     """The floor's three steps per scale, and the ratio of pipase's total to it."""
     scales = [s for s in results.get("scales", []) if s.get("floor")]
     if not scales:
-        return "(no floor measured)"
+        return _("(no floor measured)")
     lines = [
-        "| floor (same files, same run) | "
-        + " | ".join(f"{s['youths']:,} youths: s" for s in scales)
+        "| " + _("floor (same files, same run)") + " | "
+        + " | ".join(_youths(s, "s") for s in scales)
         + " |",
         "|---|" + "---|" * len(scales),
-    ]
+    ]  # fmt: skip
     steps = [
-        ("read every file (DuckDB)", "read"),
-        ("normalise and hash the distinct identities once", "keys"),
-        ("write Parquet of the package's size", "write"),
+        (_("read every file (DuckDB)"), "read"),
+        (_("normalise and hash the distinct identities once"), "keys"),
+        (_("write Parquet of the package's size"), "write"),
     ]
     for label, key in steps:
-        cells = [_number(s["floor"]["seconds"].get(key), 2) for s in scales]
+        cells = [number(s["floor"]["seconds"].get(key), 2) for s in scales]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    cells = [_number(s["floor"]["total_seconds"], 2) for s in scales]
-    lines.append("| **floor** | " + " | ".join(f"**{c}**" for c in cells) + " |")
-    cells = [f"{s['floor']['ratio']:.1f}x" if s["floor"].get("ratio") else "-" for s in scales]
-    lines.append("| pipase's total / floor | " + " | ".join(cells) + " |")
+    cells = [number(s["floor"]["total_seconds"], 2) for s in scales]
+    lines.append("| " + _("**floor**") + " | " + " | ".join(f"**{c}**" for c in cells) + " |")
+    cells = [_times(s["floor"].get("ratio")) for s in scales]
+    lines.append("| " + _("pipase's total / floor") + " | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def layer_table(results: dict) -> str:
     """Inside the dbt build stage: node-seconds and span per layer, for each scale."""
+    from pipase.bench.pipeline import layer_label
+
     scales = [s for s in results.get("scales", []) if _build_layers(s)]
     if not scales:
-        return "(no dbt build measured)"
-    header = ["inside `dbt build`"]
+        return _("(no dbt build measured)")
+    header = [_("inside `dbt build`")]
     for s in scales:
-        header += [f"{s['youths']:,} youths: nodes", "node-s", "span s"]
+        header += [_youths(s, _("nodes")), _("node-s"), _("span s")]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     names: list[str] = []
     for s in scales:
         names += [n for n in _build_layers(s) if n not in names]
     for name in names:
-        cells = [name]
+        cells = [layer_label(name)]
         for s in scales:
             entry = _build_layers(s).get(name)
             if entry is None:
                 cells += ["-", "-", "-"]
                 continue
-            cells += [_number(entry["nodes"]), _number(entry["node_seconds"], 1),
-                      _number(entry["span_seconds"], 1)]  # fmt: skip
+            cells += [number(entry["nodes"]), number(entry["node_seconds"], 1),
+                      number(entry["span_seconds"], 1)]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
-    cells = ["threads; dbt's elapsed time"]
+    cells = [_("threads; dbt's elapsed time")]
     for s in scales:
         dbt = next(st for st in s["stages"] if st.get("dbt"))["dbt"]
-        cells += [_number(dbt.get("threads")), "", _number(dbt.get("elapsed_seconds"), 1)]
+        cells += [number(dbt.get("threads")), "", number(dbt.get("elapsed_seconds"), 1)]
     lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -418,18 +486,39 @@ def _build_layers(scale: dict) -> dict:
     return {}
 
 
+def method_label(name: str) -> str:
+    """A keys method's name as printed (results.json keeps `name`)."""
+    labels = {
+        "naive": _("naive (pandas apply)"),
+        "kit": _("partners' kit"),
+        "sql": _("SQL macros (DuckDB)"),
+        "limit": _("bare sha256 (DuckDB)"),
+        "python_sha256": _("Python hashlib"),
+        "sql_file": _("SQL macros, written to the file"),
+        "limit_file": _("bare sha256, written to the file"),
+        "naive_process": _("naive script"),
+        "kit_process": _("partners' kit"),
+    }
+    return labels.get(name, name)
+
+
 def keys_table(results: dict) -> str:
     keys = results.get("keys")
     if not keys:
-        return "(keys not measured)"
+        return _("(keys not measured)")
+    agree = _("yes") if keys["all_methods_agree"] else _("**no**")
     lines = [
-        f"Keys on {keys['rows']:,} identity rows "
-        f"({keys['inputs']['distinct_name_values']:,} distinct name values); "
-        f"all methods agree: {keys['all_methods_agree']}",
+        _("Keys on {rows} identity rows ({names} distinct name values); all methods agree: "
+          "{agree}").format(
+            rows=number(keys["rows"]),
+            names=number(keys["inputs"]["distinct_name_values"]),
+            agree=agree,
+        ),
         "",
-        "| method | rows measured | seconds | CPU s | rows/s | speed-up vs naive | x bare sha256 |",
+        "| " + " | ".join([_("method"), _("rows measured"), _("seconds"), _("CPU s"),
+                           _("rows/s"), _("speed-up vs naive"), _("x bare sha256")]) + " |",
         "|---|---|---|---|---|---|---|",
-    ]
+    ]  # fmt: skip
     naive = keys["methods"]["naive"]["seconds"]
     limit = keys["methods"]["limit"]["seconds"]
     for name in ("naive", "kit", "sql", "limit", "python_sha256", "sql_file", "limit_file"):
@@ -437,49 +526,57 @@ def keys_table(results: dict) -> str:
         if entry is None:
             continue
         seconds = entry["seconds"]
-        label = name + (" (scaled)" if entry.get("extrapolated") else "")
-        lines.append(
-            f"| {label} | {entry['rows_measured']:,} | {seconds:.2f} | "
-            f"{_number(entry.get('cpu_seconds'), 2)} | {_number(entry['rows_per_second'])} | "
-            f"{naive / seconds:.1f} | {seconds / limit:.2f} |"
-        )
+        label = method_label(name) + (_(" (scaled)") if entry.get("extrapolated") else "")
+        cells = [label, number(entry["rows_measured"]), number(seconds, 2),
+                 number(entry.get("cpu_seconds"), 2), number(entry["rows_per_second"]),
+                 number(naive / seconds, 1), number(seconds / limit, 2)]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
     whole = keys.get("processes")
     if whole:
         lines += [
             "",
-            f"Whole processes on the same {keys['rows']:,}-row CSV ({whole['file_mb']} MB), "
-            f"same run: the kit is {whole['speedup']}x faster (CPU: {whole['cpu_speedup']}x)",
+            _("Whole processes on the same {rows}-row CSV ({mb} MB), same run: the kit is "
+              "{speedup} faster (CPU: {cpu})").format(
+                rows=number(keys["rows"]), mb=number(whole["file_mb"], 1),
+                speedup=_times(whole["speedup"], 2), cpu=_times(whole["cpu_speedup"], 2),
+            ),
             "",
-            "| process | command | seconds | CPU s | rows/s | peak MB |",
+            "| " + " | ".join([_("process"), _("command"), _("seconds"), _("CPU s"),
+                               _("rows/s"), _("peak MB")]) + " |",
             "|---|---|---|---|---|---|",
-        ]
+        ]  # fmt: skip
         for name in ("naive_process", "kit_process"):
             entry = whole[name]
-            lines.append(
-                f"| {name} | `{entry['command']}` | {entry['seconds']:.2f} | "
-                f"{_number(entry.get('cpu_seconds'), 2)} | {_number(entry['rows_per_second'])} | "
-                f"{entry['max_process_rss_mb']} |"
-            )
+            cells = [method_label(name), f"`{entry['command']}`", number(entry["seconds"], 2),
+                     number(entry.get("cpu_seconds"), 2), number(entry["rows_per_second"]),
+                     number(entry["max_process_rss_mb"])]  # fmt: skip
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def targets_table(results: dict) -> str:
-    lines = ["| target | measured | holds |", "|---|---|---|"]
-    for row in results.get("targets", []):
-        holds = {True: "yes", False: "**no**", None: "-"}[row["holds"]]
+    """The targets in the user's language, worded from the measurements (not from the English
+    texts of results.json); whether each holds is the same."""
+    lines = ["| " + " | ".join([_("target"), _("measured"), _("holds")]) + " |", "|---|---|---|"]
+    for row in _targets(results):
+        holds = {True: _("yes"), False: _("**no**"), None: "-"}[row["holds"]]
         lines.append(f"| {row['target']} | {row['measured']} | {holds} |")
     return "\n".join(lines)
 
 
 def markdown(results: dict) -> str:
     machine = results["machine"]
+    load = machine["load_average_at_start"][0]
     parts = [
-        f"## pipase bench ({machine['date']})",
+        _("## pipase bench ({date})").format(date=machine["date"]),
         "",
-        f"{machine['cpu_model']}, {machine['cores']} cores, {machine['ram_gb']} GB RAM; "
-        f"Python {machine['python']}, DuckDB {machine['duckdb']}, dbt {machine['dbt_core']} "
-        f"(dbt-duckdb {machine['dbt_duckdb']}); load average at start "
-        f"{machine['load_average_at_start'][0]}",
+        _("{cpu}, {cores} cores, {ram} GB RAM; Python {python}, DuckDB {duckdb}, dbt {dbt} "
+          "(dbt-duckdb {dbt_duckdb}); load average at start {load}").format(
+            cpu=machine["cpu_model"], cores=machine["cores"],
+            ram=number(machine["ram_gb"], 1) if machine["ram_gb"] is not None else "-",
+            python=machine["python"], duckdb=machine["duckdb"], dbt=machine["dbt_core"],
+            dbt_duckdb=machine["dbt_duckdb"], load=number(load, 2),
+        ),
         "",
         stage_table(results),
         "",
@@ -490,5 +587,5 @@ def markdown(results: dict) -> str:
         keys_table(results),
         "",
         targets_table(results),
-    ]
+    ]  # fmt: skip
     return "\n".join(parts)

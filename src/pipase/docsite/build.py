@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import math
 import shutil
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import yaml
 
 from pipase.docsite import charts, texts
 from pipase.docsite.dbt_page import patch_dbt_docs
+from pipase.docsite.numbers import fr_int, fr_num
 from pipase.docsite.risk import GPU_RATE, GPU_SOURCE, Reversal, Step, reversal
 from pipase.errors import PipaseError
 from pipase.i18n import _
@@ -82,27 +82,6 @@ class SiteInputs:
     evaluation: dict | None = None
     dbt_docs: Path | None = None
     synthetic: bool = False
-
-
-# --------------------------------------------------------------------------- numbers
-def fr_int(value) -> str:
-    if value is None:
-        return "—"
-    return f"{int(value):,}".replace(",", "\u202f")
-
-
-def fr_num(value, decimals: int = 1) -> str:
-    if value is None:
-        return "—"
-    number = float(value)
-    if math.isnan(number):
-        return "—"
-    if abs(number) >= 1e9:
-        exponent = math.floor(math.log10(abs(number)))
-        mantissa = f"{number / 10**exponent:.1f}".replace(".", ",")
-        digits = str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-        return f"{mantissa} × 10{digits}"
-    return f"{number:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
 
 
 def masked(value) -> str:
