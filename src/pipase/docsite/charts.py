@@ -22,6 +22,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
+from pipase.docsite.numbers import fr_num  # noqa: E402
+
 # contrast with white: 8.6, 5.6, 5.9, 7.4, 5.7, 7.0 (all >= 4.5)
 PALETTE = ["#1f4e79", "#a5470d", "#2b6e30", "#5b2c83", "#6b5a00", "#5e5e5e"]
 HATCHES = ["", "//", "..", "xx", "\\\\", "--"]
@@ -56,11 +58,6 @@ def _save(figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _fr(value: float, decimals: int = 0) -> str:
-    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return text
 
 
 # --------------------------------------------------------------------------- the flow
@@ -165,9 +162,9 @@ def stacked_bars(
     ax.set_xlabel(xlabel)
     if percent:
         ax.set_xlim(0, 100)
-        ax.xaxis.set_major_formatter(lambda v, _pos: f"{_fr(v)} %")
+        ax.xaxis.set_major_formatter(lambda v, _pos: f"{fr_num(v, 0)} %")
     else:
-        ax.xaxis.set_major_formatter(lambda v, _pos: _fr(v))
+        ax.xaxis.set_major_formatter(lambda v, _pos: fr_num(v, 0))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.05 * (len(series) > 4)),
               ncol=min(3, len(series)), frameon=False)  # fmt: skip
     return _save(figure, path)
@@ -200,7 +197,7 @@ def grouped_bars(
         ax.set_xscale("log")
     elif percent:
         ax.set_xlim(0, 100)
-        ax.xaxis.set_major_formatter(lambda v, _pos: f"{_fr(v)} %")
+        ax.xaxis.set_major_formatter(lambda v, _pos: f"{fr_num(v, 0)} %")
     if target is not None:
         ax.axvline(target[0], color="#b00020", linewidth=1.6, linestyle="--", label=target[1])
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=min(2, n + 1), frameon=False)

@@ -28,6 +28,7 @@ import duckdb
 import pipase
 from pipase import gate, paths
 from pipase.connection_secrets import HASH_KEY_ENV, MEMORY_LIMIT_ENV, memory_limit_from_env
+from pipase.docsite.numbers import fr_int
 from pipase.errors import PipaseError
 from pipase.i18n import _
 from pipase.linkage.probabilistic import MODEL_ENV
@@ -378,7 +379,7 @@ def _check_load(result, timing: StageTiming) -> None:
 
 
 def _count(n: int | None) -> str:
-    return f"{n or 0:,}".replace(",", "\u202f")
+    return fr_int(n or 0)
 
 
 def _build(settings: RunSettings, reporter: Reporter, timing: StageTiming, env: dict[str, str]):

@@ -42,6 +42,7 @@ from pathlib import Path
 import duckdb
 
 import pipase
+from pipase.docsite.numbers import fr_int, fr_num
 from pipase.i18n import _
 
 RECORD_FORMAT = "pipase-run"
@@ -325,9 +326,9 @@ def _n(value) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u202f")
+        return fr_int(value)
     if isinstance(value, float):
-        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+        return fr_num(value, 2)
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
