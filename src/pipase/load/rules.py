@@ -284,7 +284,8 @@ def loaded_select(
             value = f"case when t.{_q('_err_', c)} is null then {value} end"
         selected.append(f"cast({value} as {c.duckdb_type}) as {quote_ident(c.name)}")
         if c.reason_column is not None:
-            selected.append(f"cast({reason_case(c, 't.')} as varchar) as {quote_ident(c.reason_column)}")
+            reason = reason_case(c, "t.")
+            selected.append(f"cast({reason} as varchar) as {quote_ident(c.reason_column)}")
     cols = ", ".join(selected)
     return (
         f"select {cols}, cast({sql_literal(file_name)} as varchar) as _fichier, "
