@@ -46,6 +46,10 @@
      'birth_name': 'nom_naissance', 'usage_name': 'nom_usage', 'second_first_name': none,
      'birth_date': 'date_naissance', 'precision': "'jour'"},
 ] -%}
+{#- stacked column <- the entry's key naming the source column (aliased only when it differs) -#}
+{%- set renamed_columns = [
+    ('nom_naissance', 'birth_name'), ('nom_usage', 'usage_name'), ('date_naissance', 'birth_date')
+] -%}
 
 with
 
@@ -57,12 +61,12 @@ source_rows as (
             source_table._fichier,
             source_table._ligne,
             {{ 'source_table.' ~ entry.id_individu if entry.id_individu else 'cast(null as varchar)' }} as id_individu,
-            source_table.{{ entry.birth_name }} as nom_naissance,
-            source_table.{{ entry.usage_name }} as nom_usage,
+            {%- for alias, key in renamed_columns %}
+                source_table.{{ entry[key] }}{{ '' if entry[key] == alias else ' as ' ~ alias }},
+            {%- endfor %}
             source_table.prenom,
             {{ 'source_table.' ~ entry.second_first_name if entry.second_first_name else 'cast(null as varchar)' }}
                 as prenom2,
-            source_table.{{ entry.birth_date }} as date_naissance,
             {{ entry.precision }} as precision_date,
             door.genre,
             door.cle_hachage,
