@@ -18,6 +18,9 @@ from pathlib import Path
 
 import yaml
 
+from pipase.load.contract import reason_column_name
+from pipase.load.rules import EMPTIED_REASONS
+
 REPO = Path(__file__).resolve().parents[1]
 CONTRACTS = REPO / "src/pipase/contracts"
 STAGING = REPO / "models/staging"
@@ -39,9 +42,11 @@ def source_yaml(contract: dict) -> dict:
             description = column.get("description", "")
             if column.get("identifying"):
                 description = (description + " " if description else "") + "(direct identifier)"
+            keeps_row = column.get("if_invalid") == "empty"
             if column.get("required"):
                 description = (description + " " if description else "") + "(required)"
-                required.append(column["name"])
+                if not keeps_row:  # loaded empty, with its reason, when absent or invalid
+                    required.append(column["name"])
             if column.get("accepted_values"):
                 codes[column["name"]] = [str(v) for v in column["accepted_values"]]
             if description:
@@ -50,6 +55,19 @@ def source_yaml(contract: dict) -> dict:
             if column.get("identifying"):
                 entry["config"] = {"meta": {"pipase": {"identifier": column["identifying"]}}}
             columns.append(entry)
+            if keeps_row:
+                reason = reason_column_name(column["name"])
+                columns.append(
+                    {
+                        "name": reason,
+                        "description": (
+                            f"Why {column['name']} was loaded empty (if_invalid: empty); "
+                            "NULL when it was read."
+                        ),
+                        "data_type": "varchar",
+                    }
+                )
+                codes[reason] = list(EMPTIED_REASONS.values())
         for lineage, text in (
             ("_fichier", "File of the extraction the row was read from."),
             ("_ligne", "Line of the row in its file (the header is line 1)."),

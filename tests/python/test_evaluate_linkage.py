@@ -320,6 +320,8 @@ def test_recall_and_precision_are_given_per_planted_error_class():
     swapped = classes["names_swapped"]
     assert (swapped["rows_of_cohort_members"], swapped["found"], swapped["recall"]) == (1, 0, 0.0)
     assert (swapped["matches"], swapped["wrong_matches"], swapped["precision"]) == (2, 2, 0.0)
+    assert typo["outcomes"] == {"probabiliste": 2, "non_croise": 1}
+    assert swapped["outcomes"] == {"probabiliste": 1}
 
 
 def test_threshold_curve_moves_only_the_rows_the_threshold_decides():

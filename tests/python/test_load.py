@@ -20,6 +20,7 @@ import pytest
 from pipase import load
 from pipase.load import ContractError, LoadError, load_extraction
 from pipase.load import progress as progress_module
+from pipase.paths import CONTRACTS_DIR
 
 EXPECTED_TYPES = {
     "varchar": "VARCHAR",
@@ -94,11 +95,17 @@ def test_every_source_loads_typed_in_contract_order(tmp_path: Path, db: Path) ->
                 described = con.execute(f'describe raw."{table}"').fetchall()
                 names = [d[0] for d in described]
                 types = [d[1] for d in described]
-                assert names == [c.name for c in spec.columns] + ["_fichier", "_ligne"]
-                assert types == [EXPECTED_TYPES[c.type] for c in spec.columns] + [
-                    "VARCHAR",
-                    "INTEGER",
-                ]
+                reasons = {c.reason_column for c in spec.columns if c.reason_column}
+                assert names == [
+                    n for c in spec.columns for n in (c.name, c.reason_column) if n
+                ] + ["_fichier", "_ligne"]
+                assert types == [
+                    t
+                    for c in spec.columns
+                    for t in (EXPECTED_TYPES[c.type], "VARCHAR" if c.reason_column else None)
+                    if t
+                ] + ["VARCHAR", "INTEGER"]
+                assert reasons <= {"motif_date_naissance", "motif_dtnai"}
                 loaded = rows_of(con, table)
                 expected = written[source][spec.table]
                 assert len(loaded) == len(expected) == 4
@@ -187,15 +194,13 @@ def test_row_rejects_name_line_column_rule_and_never_an_identity(tmp_path: Path,
     with connect(db) as con:
         rejects = rejects_of(con, result.load_id)
         got = {(r[3], r[4], r[5]) for r in rejects}
+        # the birth date (if_invalid: empty) rejects nothing: lines 3, 4, 7 are loaded
         assert got == {
-            (3, "date_naissance", "date_impossible"),
-            (4, "date_naissance", "date_format"),
             (5, "sexe", "accepted_values"),
             (6, "id_individu", "required"),
             (6, "sexe", "accepted_values"),
-            (7, "date_naissance", "date_impossible"),
         }
-        assert len(rejects) == 6
+        assert len(rejects) == 3
         for _source, _table, file, _line, column, _rule, message, valeur in rejects:
             assert file == "iodas_ase/individus.csv"
             if column == "date_naissance":  # identifying: direct
@@ -204,16 +209,129 @@ def test_row_rejects_name_line_column_rule_and_never_an_identity(tmp_path: Path,
                 assert identity not in message
         assert {r[7] for r in rejects if r[4] == "sexe"} == {"X", "Y"}
         report = report_of(con, result.load_id)["iodas_ase/individus.csv"]
-        assert report[:4] == (7, 2, 5, "loaded_with_rejects")
+        assert report[:4] == (7, 5, 2, "loaded_with_rejects")
         loaded = rows_of(con, "iodas_ase__individus")
-        assert [r["_ligne"] for r in loaded] == [2, 8]
-        assert loaded[1]["nom_usage"] == "Dupont-Lajoie"
-        assert loaded[1]["nom_naissance"] is None
-        assert loaded[1]["circonscription"] == "ASE 07 - Saint-Denis"
+        assert [r["_ligne"] for r in loaded] == [2, 3, 4, 7, 8]
+        assert [(r["date_naissance"] is None, r["motif_date_naissance"]) for r in loaded] == [
+            (False, None),
+            (True, "date_impossible"),
+            (True, "date_illisible"),
+            (True, "date_impossible"),
+            (False, None),
+        ]
+        assert loaded[4]["nom_usage"] == "Dupont-Lajoie"
+        assert loaded[4]["nom_naissance"] is None
+        assert loaded[4]["circonscription"] == "ASE 07 - Saint-Denis"
         for row in con.execute(
             "select rows_read, rows_loaded, rows_rejected from raw.load_report"
         ).fetchall():
             assert row[0] == row[1] + row[2]
+
+
+def _birth_date_cases(extraction: Path) -> None:
+    """Nova-DPAS personnes with every kind of bad birth date, one bad code, and a mesures file
+    whose start date (no if_invalid) is impossible on one row."""
+    lf.write_extraction(extraction, n=2, sources=["nova_dpas", "iodas_ase"])
+    spec = lf.spec_of("nova_dpas", "personnes")
+    texts = [dict(r.text) for r in lf.make_rows(spec, 7)]
+    texts[1]["date_naissance"] = ""  # line 3: missing (a required column)
+    texts[2]["date_naissance"] = "31-02-2003"  # line 4: impossible
+    texts[3]["date_naissance"] = "2003/02/01"  # line 5: unreadable
+    texts[4]["date_naissance"] = "30-04-2003"  # line 6: valid
+    texts[5]["date_naissance"] = "31-04-2003"  # line 7: impossible, and a bad code:
+    texts[5]["lien_usager"] = "Voisin"  # rejected (on the code only)
+    lf.write_csv(extraction / "nova_dpas" / spec.file, spec, texts)
+    spec = lf.spec_of("iodas_ase", "mesures")
+    texts = [dict(r.text) for r in lf.make_rows(spec, 3)]
+    texts[1]["date_debut"] = "31/02/2010"  # other date columns keep rejecting
+    lf.write_csv(extraction / "iodas_ase" / spec.file, spec, texts)
+
+
+def test_a_bad_birth_date_loads_the_row_empty_with_its_reason(tmp_path: Path, db: Path) -> None:
+    extraction = tmp_path / "ex"
+    _birth_date_cases(extraction)
+    result = load_extraction(extraction, db, sources=["nova_dpas", "iodas_ase"])
+    assert result.ok and result.rows_with_warnings == 3
+    with connect(db) as con:
+        loaded = {
+            r["_ligne"]: (r["date_naissance"], r["motif_date_naissance"])
+            for r in rows_of(con, "nova_dpas__personnes")
+        }
+        rejects = {(r[2], r[3], r[4], r[5]) for r in rejects_of(con, result.load_id)}
+        reports = con.execute(
+            "select file, rows_read, rows_loaded, rows_rejected, rows_with_warnings "
+            "from raw.load_report where load_id = ?",
+            [result.load_id],
+        ).fetchall()
+        sources = con.execute(
+            "select source, rows_read, rows_loaded, rows_rejected, rows_with_warnings "
+            "from raw.load_sources where load_id = ?",
+            [result.load_id],
+        ).fetchall()
+    assert loaded[2][1] is None and loaded[2][0] is not None
+    assert loaded[3] == (None, "date_absente")
+    assert loaded[4] == (None, "date_impossible")
+    assert loaded[5] == (None, "date_illisible")
+    assert loaded[6] == (dt.date(2003, 4, 30), None)
+    assert 7 not in loaded  # rejected for its code; its date is no reject of its own
+    assert rejects == {
+        ("nova_dpas/personnes.csv", 7, "lien_usager", "accepted_values"),
+        ("iodas_ase/mesures.csv", 3, "date_debut", "date_impossible"),
+    }
+    by_file = {r[0]: r[1:] for r in reports}
+    assert by_file["nova_dpas/personnes.csv"] == (7, 6, 1, 3)
+    assert by_file["iodas_ase/mesures.csv"] == (3, 2, 1, 0)
+    for read, loaded_, rejected, warned in by_file.values():
+        assert read == loaded_ + rejected and 0 <= warned <= loaded_  # every row accounted
+    assert dict((s[0], s[1:]) for s in sources)["nova_dpas"] == (
+        sum(v[0] for f, v in by_file.items() if f.startswith("nova_dpas/")),
+        sum(v[1] for f, v in by_file.items() if f.startswith("nova_dpas/")),
+        1,
+        3,
+    )
+
+
+def test_without_the_policy_the_bad_birth_dates_reject_their_rows(tmp_path: Path, db: Path) -> None:
+    """Mutation: the same files with `if_invalid: empty` removed from the contracts."""
+    contracts_dir = tmp_path / "contracts"
+    contracts_dir.mkdir()
+    for path in CONTRACTS_DIR.glob("*.yml"):
+        text = path.read_text(encoding="utf-8").replace(", if_invalid: empty", "")
+        (contracts_dir / path.name).write_text(text, encoding="utf-8")
+    extraction = tmp_path / "ex"
+    _birth_date_cases(extraction)
+    result = load_extraction(
+        extraction, db, sources=["nova_dpas", "iodas_ase"], contracts_dir=contracts_dir
+    )
+    assert result.ok and result.rows_with_warnings == 0
+    with connect(db) as con:
+        lines = [r["_ligne"] for r in rows_of(con, "nova_dpas__personnes")]
+        columns = [d[0] for d in con.execute("describe raw.nova_dpas__personnes").fetchall()]
+        rules = {(r[3], r[5]) for r in rejects_of(con, result.load_id) if r[4] == "date_naissance"}
+    assert lines == [2, 6, 8] and "motif_date_naissance" not in columns
+    assert rules == {
+        (3, "required"),
+        (4, "date_impossible"),
+        (5, "date_format"),
+        (7, "date_impossible"),
+    }
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "{name: date_naissance, type: date, if_invalid: empty}",  # not identifying
+        "{name: nom, type: varchar, identifying: direct, if_invalid: empty}",  # not a date
+        "{name: date_naissance, type: date, identifying: direct, if_invalid: keep}",
+    ],
+)
+def test_if_invalid_empty_is_refused_outside_a_birth_date(tmp_path: Path, column: str) -> None:
+    (tmp_path / "demo.yml").write_text(
+        f"source: demo\nfiles:\n  - table: t\n    file: t.csv\n    columns:\n      - {column}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContractError, match="if_invalid"):
+        lf.contracts(tmp_path)
 
 
 def test_decimal_integer_boolean_and_accepted_integer_rules(tmp_path: Path, db: Path) -> None:
@@ -799,6 +917,7 @@ def test_cli_loads_selected_sources_and_prints_the_report(tmp_path: Path, db: Pa
         "rows_read",
         "rows_loaded",
         "rows_rejected",
+        "rows_with_warnings",
         "status",
     ]
     assert "nova_dpas/rendez_vous.csv" in out and "iodas_ase" not in out

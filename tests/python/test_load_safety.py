@@ -476,7 +476,7 @@ def _plant_cell_canaries(extraction: Path) -> None:
     """Bad values in identifying and other columns: rejected rows, a loaded extraction."""
     spec = lf.spec_of("nova_dpas", "personnes")
     rows = [dict(r.text) for r in lf.make_rows(spec, 3)]
-    rows[0]["date_naissance"] = f"{BIRTH[0]} {CANARY}"  # identifying: valeur stays NULL
+    rows[0]["date_naissance"] = f"{BIRTH[0]} {CANARY}"  # if_invalid: empty, loaded empty
     rows[1]["sexe"] = CANARY  # not identifying: valeur holds it, never printed
     rows[2]["lien_usager"] = BIRTH[2]
     lf.write_csv(extraction / "nova_dpas" / spec.file, spec, rows)
@@ -531,13 +531,19 @@ def test_no_planted_identity_reaches_the_console_or_the_reports(
     _plant_cell_canaries(extraction)
     assert cli([str(extraction), "--database", str(db), "--source", *SOURCES]) == 0
     out, err = capsys.readouterr()
-    assert "4 rejected" in out
+    # the two birth dates (nova_dpas, iodas_dpas: if_invalid: empty) are loaded empty
+    assert "2 rejected" in out and "2 loaded with a birth date left empty" in out
     assert _leaks(out + err) == [] and _leaks(_texts(db)) == []
     with duckdb.connect(str(db)) as con:
         values = con.execute(
             'select "column", valeur from raw.load_rejects order by "column"'
         ).fetchall()
-    assert ("sexe", CANARY) in values and ("date_naissance", None) in values
+        birth = con.execute(
+            "select date_naissance, motif_date_naissance from raw.nova_dpas__personnes "
+            "where _ligne = 2"
+        ).fetchall()
+    assert ("sexe", CANARY) in values and ("date_naissance", None) not in values
+    assert birth == [(None, "date_illisible")]  # the value itself is kept nowhere
 
 
 def test_header_cells_shaped_like_names_are_shown_only_through_the_check(
@@ -631,9 +637,10 @@ def test_a_source_declared_absent_has_empty_tables_and_absent_reports(
         assert status == "loaded"
         for spec in contract.files:
             described = con.execute(f"describe raw.nova_dpas__{spec.table}").fetchall()
-            assert [(d[0], d[1]) for d in described] == [
-                (c.name, c.duckdb_type) for c in spec.columns
-            ] + [("_fichier", "VARCHAR"), ("_ligne", "INTEGER")]
+            assert [(d[0], d[1]) for d in described] == spec.raw_columns + [
+                ("_fichier", "VARCHAR"),
+                ("_ligne", "INTEGER"),
+            ]
             assert con.execute(f"select count(*) from raw.nova_dpas__{spec.table}").fetchone() == (
                 0,
             )

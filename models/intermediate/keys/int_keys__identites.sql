@@ -15,132 +15,91 @@
   Xxx, "de la Xxx" -> Xxx, "Le Xxx" -> Xxx, apostrophe, space or hyphen after the particle),
   normalised; parties_prenom_normalisees, each word of a compound first name (JEAN-PIERRE:
   JEAN, PIERRE), normalised. They feed the comparison only, never a key.
+  The keys (cle_hachage, cle_hachage_secondaire) and the sex are the doors' own, read from
+  them (int_keys__<source>__<table>, joined on _fichier and _ligne), never computed twice: a
+  row without a key (a name missing, a birth date missing or impossible, loaded empty) stays
+  here with its key empty, so that the probabilistic pass can still link it on its names.
+  Name parts: the name_parts macro (surname runs, first-name words).
   precision_date: 'annee' when the date is known only to the year (an Iodas-ASE MNA whose date
   is the conventional estimate 01/01, WebRSA typedtnai O), 'mois' when the day is unknown
   (WebRSA typedtnai J), else 'jour'.
 #}
+{#- One entry per source: its staging model and door (both named after the raw table), and
+    how its columns map to the stacked identity. -#}
+{%- set sources = [
+    {'source': 'iodas_ase', 'table': 'iodas_ase__individus', 'id_individu': 'id_individu',
+     'birth_name': 'nom_naissance', 'usage_name': 'nom_usage', 'second_first_name': none,
+     'birth_date': 'date_naissance',
+     'precision': "case when source_table.statut_mna = 'Oui' and month(source_table.date_naissance) = 1"
+        ~ " and day(source_table.date_naissance) = 1 then 'annee' else 'jour' end"},
+    {'source': 'webrsa', 'table': 'webrsa__personnes', 'id_individu': none,
+     'birth_name': 'nomnai', 'usage_name': 'nom', 'second_first_name': 'prenom2',
+     'birth_date': 'dtnai',
+     'precision': "case source_table.typedtnai when 'O' then 'annee' when 'J' then 'mois' else 'jour' end"},
+    {'source': 'nova_dpas', 'table': 'nova_dpas__personnes', 'id_individu': none,
+     'birth_name': 'nom_naissance', 'usage_name': 'nom_usage', 'second_first_name': none,
+     'birth_date': 'date_naissance', 'precision': "'jour'"},
+    {'source': 'iodas_dpas', 'table': 'iodas_dpas__aides', 'id_individu': none,
+     'birth_name': 'nom_naissance', 'usage_name': 'nom_usage', 'second_first_name': none,
+     'birth_date': 'date_naissance', 'precision': "'jour'"},
+    {'source': 'iodas_mdph', 'table': 'iodas_mdph__decisions', 'id_individu': none,
+     'birth_name': 'nom_naissance', 'usage_name': 'nom_usage', 'second_first_name': none,
+     'birth_date': 'date_naissance', 'precision': "'jour'"},
+] -%}
+{#- stacked column <- the entry's key naming the source column (aliased only when it differs) -#}
+{%- set renamed_columns = [
+    ('nom_naissance', 'birth_name'), ('nom_usage', 'usage_name'), ('date_naissance', 'birth_date')
+] -%}
+
 with
 
-ase as (
-    select
-        'iodas_ase' as base_source,
-        _fichier,
-        _ligne,
-        id_individu,
-        nom_naissance,
-        nom_usage,
-        prenom,
-        cast(null as varchar) as prenom2,
-        date_naissance,
-        case
-            when statut_mna = 'Oui' and month(date_naissance) = 1 and day(date_naissance) = 1 then 'annee'
-            else 'jour'
-        end as precision_date,
-        {{ genre_code('sexe') }} as genre
-    from {{ ref('stg_iodas_ase__individus') }}
-),
-
-webrsa as (
-    select
-        'webrsa' as base_source,
-        _fichier,
-        _ligne,
-        cast(null as varchar) as id_individu,
-        nomnai as nom_naissance,
-        nom as nom_usage,
-        prenom,
-        prenom2,
-        dtnai as date_naissance,
-        case typedtnai when 'O' then 'annee' when 'J' then 'mois' else 'jour' end as precision_date,
-        {{ genre_code('sexe', 'qual') }} as genre
-    from {{ ref('stg_webrsa__personnes') }}
-),
-
-nova_dpas as (
-    select
-        'nova_dpas' as base_source,
-        _fichier,
-        _ligne,
-        cast(null as varchar) as id_individu,
-        nom_naissance,
-        nom_usage,
-        prenom,
-        cast(null as varchar) as prenom2,
-        date_naissance,
-        'jour' as precision_date,
-        {{ genre_code('sexe') }} as genre
-    from {{ ref('stg_nova_dpas__personnes') }}
-),
-
-iodas_dpas as (
-    select
-        'iodas_dpas' as base_source,
-        _fichier,
-        _ligne,
-        cast(null as varchar) as id_individu,
-        nom_naissance,
-        nom_usage,
-        prenom,
-        cast(null as varchar) as prenom2,
-        date_naissance,
-        'jour' as precision_date,
-        {{ genre_code('sexe') }} as genre
-    from {{ ref('stg_iodas_dpas__aides') }}
-),
-
-iodas_mdph as (
-    select
-        'iodas_mdph' as base_source,
-        _fichier,
-        _ligne,
-        cast(null as varchar) as id_individu,
-        nom_naissance,
-        nom_usage,
-        prenom,
-        cast(null as varchar) as prenom2,
-        date_naissance,
-        'jour' as precision_date,
-        {{ genre_code('sexe') }} as genre
-    from {{ ref('stg_iodas_mdph__decisions') }}
-),
-
+-- each source row beside what its door computed from it (keys, sex)
 source_rows as (
-    select * from ase
-    union all
-    select * from webrsa
-    union all
-    select * from nova_dpas
-    union all
-    select * from iodas_dpas
-    union all
-    select * from iodas_mdph
+    {%- for entry in sources %}
+        select
+            '{{ entry.source }}' as base_source,
+            source_table._fichier,
+            source_table._ligne,
+            {{ 'source_table.' ~ entry.id_individu if entry.id_individu else 'cast(null as varchar)' }} as id_individu,
+            {%- for alias, key in renamed_columns %}
+                source_table.{{ entry[key] }}{{ '' if entry[key] == alias else ' as ' ~ alias }},
+            {%- endfor %}
+            source_table.prenom,
+            {{ 'source_table.' ~ entry.second_first_name if entry.second_first_name else 'cast(null as varchar)' }}
+                as prenom2,
+            {{ entry.precision }} as precision_date,
+            door.genre,
+            door.cle_hachage,
+            door.cle_hachage_secondaire
+        from {{ ref('stg_' ~ entry.table) }} as source_table
+        inner join {{ ref('int_keys__' ~ entry.table) }} as door
+            on source_table._fichier = door._fichier and source_table._ligne = door._ligne
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
--- the words of each raw surname (separated by spaces or hyphens), once per distinct surname
-surname_words as (
-    select
-        raw_names.nom_brut,
-        regexp_split_to_array(trim(raw_names.nom_brut), '[\s\-]+') as mots
-    from (
-        select nom_naissance as nom_brut from source_rows
-        where nom_naissance is not null
-        union
-        select nom_usage as nom_brut from source_rows
-        where nom_usage is not null
-    ) as raw_names
+-- every raw surname (birth or usage) and first name, once
+raw_surnames as (
+    select nom_naissance as nom_brut from source_rows
+    where nom_naissance is not null
+    union
+    select nom_usage as nom_brut from source_rows
+    where nom_usage is not null
 ),
 
--- every contiguous run of words that is not the whole name
+raw_first_names as (
+    select prenom as prenom_brut from source_rows
+    where prenom is not null
+    union
+    select prenom2 as prenom_brut from source_rows
+    where prenom2 is not null
+),
+
+-- compound surnames: every contiguous run of words that is not the whole name
 surname_parts as (
-    select distinct
-        surname_words.nom_brut,
-        array_to_string(surname_words.mots[first_words.first_word:last_words.last_word], ' ') as partie_brute
-    from surname_words,
-        range(1, len(surname_words.mots) + 1) as first_words (first_word),
-        range(first_words.first_word, len(surname_words.mots) + 1) as last_words (last_word)
-    where
-        len(surname_words.mots) > 1
-        and not (first_words.first_word = 1 and last_words.last_word = len(surname_words.mots))
+    {{ name_parts('raw_surnames', 'nom_brut', contiguous_runs=true) }}
 ),
 
 -- the surname without its leading particles (d', l', de, de la, du, des, le, la, les, van, von,
@@ -158,28 +117,12 @@ particle_free as (
             ),
             trim(raw_names.nom_brut)
         ) as nom_sans_particule_brut
-    from (
-        select nom_naissance as nom_brut from source_rows
-        where nom_naissance is not null
-        union
-        select nom_usage as nom_brut from source_rows
-        where nom_usage is not null
-    ) as raw_names
+    from raw_surnames as raw_names
 ),
 
--- each word of a compound first name (JEAN-PIERRE, Marie Claire)
+-- compound first names (JEAN-PIERRE, Marie Claire): each word
 first_name_parts as (
-    select distinct
-        raw_names.prenom_brut,
-        unnest(regexp_split_to_array(trim(raw_names.prenom_brut), '[\s\-]+')) as partie_brute
-    from (
-        select prenom as prenom_brut from source_rows
-        where prenom is not null
-        union
-        select prenom2 as prenom_brut from source_rows
-        where prenom2 is not null
-    ) as raw_names
-    where regexp_matches(trim(raw_names.prenom_brut), '[\s\-]')
+    {{ name_parts('raw_first_names', 'prenom_brut', contiguous_runs=false) }}
 ),
 
 name_values as (
@@ -202,26 +145,29 @@ normalised_names as (
     {{ normalise_distinct_names('name_values', ['valeur']) }}
 ),
 
+-- the parts of each raw name, normalised, 2 letters or more: one list per name (a raw value
+-- may be both a surname and a first name: the two kinds of parts are kept apart)
 normalised_parts as (
     select
-        surname_parts.nom_brut,
-        list(distinct normalised_names.valeur_normalisee order by normalised_names.valeur_normalisee)
-            as parties_normalisees
-    from surname_parts
-    inner join normalised_names on surname_parts.partie_brute = normalised_names.valeur_brute
+        parts.sorte,
+        parts.nom_brut,
+        list(distinct normalised_names.valeur_normalisee order by normalised_names.valeur_normalisee) as parties
+    from (
+        select
+            'nom' as sorte,
+            nom_brut,
+            partie_brute
+        from surname_parts
+        union all
+        select
+            'prenom' as sorte,
+            prenom_brut as nom_brut,
+            partie_brute
+        from first_name_parts
+    ) as parts
+    inner join normalised_names on parts.partie_brute = normalised_names.valeur_brute
     where length(normalised_names.valeur_normalisee) >= 2
-    group by surname_parts.nom_brut
-),
-
-normalised_first_name_parts as (
-    select
-        first_name_parts.prenom_brut,
-        list(distinct normalised_names.valeur_normalisee order by normalised_names.valeur_normalisee)
-            as parties_prenom
-    from first_name_parts
-    inner join normalised_names on first_name_parts.partie_brute = normalised_names.valeur_brute
-    where length(normalised_names.valeur_normalisee) >= 2
-    group by first_name_parts.prenom_brut
+    group by parts.sorte, parts.nom_brut
 ),
 
 normalised_particle_free as (
@@ -246,9 +192,11 @@ named as (
         source_rows.date_naissance,
         source_rows.precision_date,
         source_rows.genre,
+        source_rows.cle_hachage,
+        source_rows.cle_hachage_secondaire,
         coalesce(birth_name.valeur_normalisee, usage_name.valeur_normalisee) as nom_normalise,
         list_sort(list_distinct(
-            flatten([coalesce(birth_parts.parties_normalisees, []), coalesce(usage_parts.parties_normalisees, [])])
+            flatten([coalesce(birth_parts.parties, []), coalesce(usage_parts.parties, [])])
         )) as parties_nom_normalisees,
         list_sort(list_distinct(list_filter(
             [birth_particle_free.nom_sans_particule, usage_particle_free.nom_sans_particule],
@@ -256,8 +204,8 @@ named as (
         ))) as noms_sans_particule,
         list_sort(list_distinct(
             flatten([
-                coalesce(first_name_parts.parties_prenom, []),
-                coalesce(second_first_name_parts.parties_prenom, [])
+                coalesce(first_name_parts.parties, []),
+                coalesce(second_first_name_parts.parties, [])
             ])
         )) as parties_prenom_normalisees
     from source_rows
@@ -265,16 +213,18 @@ named as (
     left join normalised_names as usage_name on source_rows.nom_usage = usage_name.valeur_brute
     left join normalised_names as first_name on source_rows.prenom = first_name.valeur_brute
     left join normalised_names as second_first_name on source_rows.prenom2 = second_first_name.valeur_brute
-    left join normalised_parts as birth_parts on source_rows.nom_naissance = birth_parts.nom_brut
-    left join normalised_parts as usage_parts on source_rows.nom_usage = usage_parts.nom_brut
+    left join normalised_parts as birth_parts
+        on birth_parts.sorte = 'nom' and source_rows.nom_naissance = birth_parts.nom_brut
+    left join normalised_parts as usage_parts
+        on usage_parts.sorte = 'nom' and source_rows.nom_usage = usage_parts.nom_brut
     left join normalised_particle_free as birth_particle_free
         on source_rows.nom_naissance = birth_particle_free.nom_brut
     left join normalised_particle_free as usage_particle_free
         on source_rows.nom_usage = usage_particle_free.nom_brut
-    left join normalised_first_name_parts as first_name_parts
-        on source_rows.prenom = first_name_parts.prenom_brut
-    left join normalised_first_name_parts as second_first_name_parts
-        on source_rows.prenom2 = second_first_name_parts.prenom_brut
+    left join normalised_parts as first_name_parts
+        on first_name_parts.sorte = 'prenom' and source_rows.prenom = first_name_parts.nom_brut
+    left join normalised_parts as second_first_name_parts
+        on second_first_name_parts.sorte = 'prenom' and source_rows.prenom2 = second_first_name_parts.nom_brut
 ),
 
 final as (
@@ -296,9 +246,10 @@ final as (
         date_naissance,
         precision_date,
         genre,
-        ---------- the protocol keys, by the doors' macros (the comparison blocks on the secondary key)
-        {{ primary_key('nom_normalise', 'prenom_normalise', 'date_naissance') }} as cle_hachage,
-        {{ secondary_key('nom_normalise', 'date_naissance') }} as cle_hachage_secondaire
+        ---------- the protocol keys, as the doors computed them (the comparison blocks on the
+        ---------- secondary key); NULL when the row has none (e.g. a birth date loaded empty)
+        cle_hachage,
+        cle_hachage_secondaire
     from named
 )
 

@@ -26,6 +26,7 @@ final as (
         rows_read,
         rows_loaded,
         rows_rejected,
+        rows_with_warnings,
         ---------- status
         status,
         detail

@@ -13,6 +13,7 @@ renamed as (
         cast(nom_naissance as varchar) as nom_naissance,
         cast(prenom as varchar) as prenom,
         cast(date_naissance as date) as date_naissance,
+        cast(motif_date_naissance as varchar) as motif_date_naissance,
         cast(adresse as varchar) as adresse,
         ---------- dates
         cast(date_decision as date) as date_decision,

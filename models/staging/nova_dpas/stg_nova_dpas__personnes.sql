@@ -14,6 +14,7 @@ renamed as (
         cast(nom_naissance as varchar) as nom_naissance,
         cast(prenom as varchar) as prenom,
         cast(date_naissance as date) as date_naissance,
+        cast(motif_date_naissance as varchar) as motif_date_naissance,
         ---------- attributes
         cast(sexe as varchar) as sexe,
         cast(lien_usager as varchar) as lien_usager,

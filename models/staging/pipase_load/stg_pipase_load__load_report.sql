@@ -22,6 +22,7 @@ renamed as (
         cast(rows_read as bigint) as rows_read,
         cast(rows_loaded as bigint) as rows_loaded,
         cast(rows_rejected as bigint) as rows_rejected,
+        cast(rows_with_warnings as bigint) as rows_with_warnings,
         ---------- status
         cast(status as varchar) as status,
         cast(detail as varchar) as detail

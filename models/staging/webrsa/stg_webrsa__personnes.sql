@@ -15,6 +15,7 @@ renamed as (
         cast(prenom as varchar) as prenom,
         cast(prenom2 as varchar) as prenom2,
         cast(dtnai as date) as dtnai,
+        cast(motif_dtnai as varchar) as motif_dtnai,
         cast(nir as varchar) as nir,
         ---------- attributes
         cast(qual as varchar) as qual,

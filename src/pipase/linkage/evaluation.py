@@ -169,6 +169,9 @@ def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
             "matches": len(matched),
             "wrong_matches": sum(not r.correct for r in matched),
             "precision": _ratio(sum(r.correct for r in matched), len(matched)),
+            # what became of the cohort members' rows: linked (by which status), sent to
+            # review (ambigu), left (non_croise, sans_cle)
+            "outcomes": dict(Counter(r.status for r in relevant).most_common()),
         }
     return out
 
@@ -417,6 +420,12 @@ def format_report(result: dict) -> str:
                 f"{_pct(k['recall']):>9}   {k['wrong_matches']:>4} wrong of {k['matches']:<6}"
                 f" precision {_pct(k['precision'])}"
             )
+        lines.append("")
+        lines.append("outcome of the cohort members' rows of each class not fully found:")
+        for kind, k in overall.get("by_difficulty", {}).items():
+            if k["found"] < k["rows_of_cohort_members"]:
+                outcomes = ", ".join(f"{status} {n}" for status, n in k["outcomes"].items())
+                lines.append(f"  {kind:<40}{outcomes}")
         for title, key in (
             ("missed rows by key in common with the true cohort entry", "missed_by_key_in_common"),
             ("missed rows by outcome", "missed_by_outcome"),

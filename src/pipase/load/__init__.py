@@ -44,10 +44,13 @@ created with `create table if not exists`, so older databases gain the new ones)
   status `loaded` (every chosen source loaded or declared absent) or `failed` (rolled back:
   nothing else changed). Never `running`.
 * raw.load_sources(load_id varchar, extraction_date date, source varchar, status varchar,
-  files integer, rows_read bigint, rows_loaded bigint, rows_rejected bigint): one row per chosen
-  source of a `loaded` run, status `loaded` or `absent` (files = files loaded, parts included).
+  files integer, rows_read bigint, rows_loaded bigint, rows_rejected bigint, rows_with_warnings
+  bigint): one row per chosen source of a `loaded` run, status `loaded` or `absent` (files =
+  files loaded, parts included).
 * raw.load_report(load_id, loaded_at, extraction_date, source, table, file, file_sha256,
-  rows_read, rows_loaded, rows_rejected, status, detail): one row per file per run, status
+  rows_read, rows_loaded, rows_rejected, status, detail, rows_with_warnings): one row per file
+  per run (rows_with_warnings: loaded rows whose birth date, declared `if_invalid: empty`, was
+  loaded empty with its reason in `motif_<column>`), status
   `loaded`, `loaded_with_rejects`, `absent` (0 rows), or, in a failed run, `failed` (detail: the
   problem, no value) or `not_loaded` (no counts).
 * raw.load_rejects(load_id, source, table, file, line, column, rule, message, valeur).

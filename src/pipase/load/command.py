@@ -126,6 +126,10 @@ def summary(result: LoadResult) -> str:
         loaded=f"{loaded:,}",
         rejected=f"{result.rows_rejected:,}",
     )
+    if result.rows_with_warnings:
+        text += _("; {n} loaded with a birth date left empty (reason in its motif_ column)").format(
+            n=f"{result.rows_with_warnings:,}"
+        )
     if result.absent:
         text += _("; declared absent: {sources}").format(sources=", ".join(result.absent))
     if result.rows_rejected:

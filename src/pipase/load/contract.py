@@ -30,6 +30,12 @@ FILE_TYPES = ("csv", "xlsx")
 FORMAT_KEYS = ("type", "delimiter", "encoding", "quote", "decimal_separator", "date_formats")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 PART_NUMBER = "{n}"  # where a part's number goes in the `parts` pattern
+# `if_invalid` of a column: what a value breaking a rule does to its row. `reject` (default):
+# the row is rejected. `empty`: the row is loaded with the value empty and the rule's reason in
+# the column `motif_<column>` (a birth date of an identity table: the row can still be linked
+# on its names); only a direct identifier of type date may say so.
+IF_INVALID = ("reject", "empty")
+REASON_PREFIX = "motif_"
 
 # strptime directive -> RE2 pattern of what it may read. A value that fits a format's pattern
 # but that try_strptime refuses "looks like a date but is not one" (rule date_impossible).
@@ -80,10 +86,26 @@ class Column:
     formats: tuple[str, ...] = ()
     accepted_values: tuple[str, ...] | None = None
     description: str = ""
+    if_invalid: str = "reject"
 
     @property
     def duckdb_type(self) -> str:
         return DUCKDB_TYPES[self.type]
+
+    @property
+    def keeps_row(self) -> bool:
+        """A value breaking a rule is loaded empty, with its reason, instead of rejecting."""
+        return self.if_invalid == "empty"
+
+    @property
+    def reason_column(self) -> str | None:
+        """The raw column holding why the value was loaded empty (keeps_row columns only)."""
+        return reason_column_name(self.name) if self.keeps_row else None
+
+
+def reason_column_name(column: str) -> str:
+    """Name of the reason column of a column declared `if_invalid: empty`."""
+    return REASON_PREFIX + column
 
 
 @dataclass(frozen=True)
@@ -136,6 +158,17 @@ class FileSpec:
     @property
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    @property
+    def raw_columns(self) -> list[tuple[str, str]]:
+        """(name, DuckDB type) of the raw table's data columns, in order: each contract column,
+        followed by its reason column when it is declared `if_invalid: empty`."""
+        out: list[tuple[str, str]] = []
+        for column in self.columns:
+            out.append((column.name, column.duckdb_type))
+            if column.reason_column is not None:
+                out.append((column.reason_column, "VARCHAR"))
+        return out
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -229,6 +262,13 @@ def _column(raw: dict, default_formats: tuple[str, ...], where: str) -> Column:
         accepted = _as_tuple(accepted, where, name)
         if type_ not in ("varchar", "integer"):
             raise ContractError(where, name, "accepted_values only apply to varchar and integer")
+    if_invalid = str(raw.get("if_invalid", "reject"))
+    if if_invalid not in IF_INVALID:
+        raise ContractError(where, name, f"if_invalid must be one of {', '.join(IF_INVALID)}")
+    if if_invalid == "empty" and (type_ != "date" or identifying != "direct"):
+        raise ContractError(
+            where, name, "if_invalid: empty applies only to a birth date (type date, identifying)"
+        )
     return Column(
         name=name,
         type=type_,
@@ -237,6 +277,7 @@ def _column(raw: dict, default_formats: tuple[str, ...], where: str) -> Column:
         formats=formats,
         accepted_values=accepted,
         description=str(raw.get("description", "")),
+        if_invalid=if_invalid,
     )
 
 
@@ -278,6 +319,7 @@ def read_contract(path: Path) -> Contract:
         default_formats = _as_tuple(fmt.get("date_formats", ["%Y-%m-%d"]), file_where, None)
         columns = tuple(_column(c, default_formats, file_where) for c in raw_file["columns"])
         names = [c.name for c in columns]
+        names += [c.reason_column for c in columns if c.reason_column is not None]
         if len(set(names)) != len(names):
             raise ContractError(file_where, None, "column names must be unique")
         file = str(raw_file.get("file") or "")

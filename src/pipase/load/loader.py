@@ -25,6 +25,11 @@ Bookkeeping tables (created if needed, appended to, never replaced):
 * `raw.load_report` (one row per file per run; `detail` says why a file was not loaded; a
   source declared absent has one row per contract file, status `absent`, 0 rows),
 * `raw.load_rejects` (one row per rejected value; no value of an identifying column).
+
+A column the contract declares `if_invalid: empty` (the birth date of an identity table) never
+rejects its row: a value breaking a rule is loaded empty with its reason in `motif_<column>`,
+and the row is counted in `rows_with_warnings` (load_report, load_sources), a part of
+`rows_loaded`: rows_read = rows_loaded + rows_rejected still holds.
 """
 
 from __future__ import annotations
@@ -48,7 +53,13 @@ from pipase.load.contract import Contract, FileSpec, read_contracts
 from pipase.load.csv_source import StagedFile, stage_csv
 from pipase.load.errors import LoadError, os_reason, unreadable_file
 from pipase.load.progress import Progress
-from pipase.load.rules import any_error, loaded_select, rejects_select, typed_select
+from pipase.load.rules import (
+    any_error,
+    any_warning,
+    loaded_select,
+    rejects_select,
+    typed_select,
+)
 from pipase.load.sql import quote_ident
 from pipase.load.xlsx_source import SheetPrefetcher, stage_xlsx
 
@@ -80,7 +91,8 @@ DDL = {
         files integer not null,
         rows_read bigint not null,
         rows_loaded bigint not null,
-        rows_rejected bigint not null
+        rows_rejected bigint not null,
+        rows_with_warnings bigint
     """,
     "load_report": """
         load_id varchar not null,
@@ -94,7 +106,8 @@ DDL = {
         rows_loaded bigint,
         rows_rejected bigint,
         status varchar not null,
-        detail varchar
+        detail varchar,
+        rows_with_warnings bigint
     """,
     "load_rejects": """
         load_id varchar not null,
@@ -121,6 +134,7 @@ class FileReport:
     rows_read: int | None = None
     rows_loaded: int | None = None
     rows_rejected: int | None = None
+    rows_with_warnings: int | None = None  # loaded rows with a value emptied (if_invalid: empty)
     status: str = STATUS_NOT_LOADED
     detail: str | None = None
     seconds: float = 0.0
@@ -136,6 +150,7 @@ class SourceReport:
     rows_read: int
     rows_loaded: int
     rows_rejected: int
+    rows_with_warnings: int = 0
 
 
 @dataclass
@@ -166,6 +181,11 @@ class LoadResult:
     def rows_rejected(self) -> int:
         return sum(f.rows_rejected or 0 for f in self.files)
 
+    @property
+    def rows_with_warnings(self) -> int:
+        """Loaded rows with a value emptied by its column's `if_invalid: empty`."""
+        return sum(f.rows_with_warnings or 0 for f in self.files)
+
 
 def new_load_id(now: dt.datetime) -> str:
     """Sortable and unique: UTC time plus 6 random hex digits."""
@@ -178,6 +198,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {SCHEMA}")
     for table, columns in DDL.items():
         con.execute(f"create table if not exists {SCHEMA}.{table} ({columns})")
+    # databases written before rows_with_warnings existed gain it (last column, as in DDL)
+    for table in ("load_sources", "load_report"):
+        con.execute(
+            f"alter table {SCHEMA}.{table} add column if not exists rows_with_warnings bigint"
+        )
 
 
 def _utcnow() -> dt.datetime:
@@ -198,6 +223,7 @@ def _report_values(result: LoadResult, report: FileReport, at: dt.datetime) -> l
         report.rows_rejected,
         report.status,
         report.detail,
+        report.rows_with_warnings,
     ]
 
 
@@ -376,8 +402,9 @@ class _Loader:
                         "because it may quote the file's content)"
                     ).format(kind=type(exc).__name__),
                 ) from None
-            rows_read, rows_rejected = con.execute(
-                f"select count(*), count(*) filter (where {any_error(spec)}) "
+            rows_read, rows_rejected, rows_warned = con.execute(
+                f"select count(*), count(*) filter (where {any_error(spec)}), "
+                f"count(*) filter (where not ({any_error(spec)}) and ({any_warning(spec)})) "
                 f"from {prepared.typed_table}"
             ).fetchone()
             join, prepared.line = staged.resolve_lines(rows_read)  # may raise LoadError
@@ -387,6 +414,7 @@ class _Loader:
         prepared.typed_from = f"{prepared.typed_table} t{join}"
         report.rows_read = rows_read
         report.rows_rejected = rows_rejected
+        report.rows_with_warnings = rows_warned
         return prepared
 
     def _discard(self, prepared: _Prepared) -> None:
@@ -521,12 +549,13 @@ class _Loader:
         """A source the Department does not have: empty staging tables with the contract's
         columns (dbt builds on them), reports with status absent and no row."""
         for spec, report in zip(contract.files, reports, strict=True):
-            columns = [f"{quote_ident(c.name)} {c.duckdb_type}" for c in spec.columns]
+            columns = [f"{quote_ident(name)} {kind}" for name, kind in spec.raw_columns]
             columns += ["_fichier varchar", "_ligne integer"]
             stage = self._stage_name(spec.raw_table)
             self.con.execute(f"create table {_raw(stage)} ({', '.join(columns)})")
             self.staged[spec.raw_table] = stage
             report.rows_read = report.rows_loaded = report.rows_rejected = 0
+            report.rows_with_warnings = 0
             report.status = STATUS_ABSENT
             report.detail = _("source declared absent (pipase load --without {source})").format(
                 source=spec.source
@@ -548,11 +577,11 @@ class _Loader:
             con.execute(f"drop table {_raw(self.rejects_table)}")
             at = result.finished_at
             con.executemany(
-                f"insert into {SCHEMA}.load_report values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"insert into {SCHEMA}.load_report values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_report_values(result, report, at) for report in result.files],
             )
             con.executemany(
-                f"insert into {SCHEMA}.load_sources values (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"insert into {SCHEMA}.load_sources values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 _source_values(result, sources),
             )
             con.execute(
@@ -578,6 +607,7 @@ def _source_values(result: LoadResult, sources: list[SourceReport]) -> list[list
             s.rows_read,
             s.rows_loaded,
             s.rows_rejected,
+            s.rows_with_warnings,
         ]
         for s in sources
     ]
@@ -592,7 +622,7 @@ def record_failure(con: duckdb.DuckDBPyConnection, result: LoadResult) -> bool:
         at = result.finished_at or _utcnow()
         if result.files:
             con.executemany(
-                f"insert into {SCHEMA}.load_report values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"insert into {SCHEMA}.load_report values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_report_values(result, report, at) for report in result.files],
             )
         con.execute(
@@ -939,6 +969,7 @@ def _source_reports(chosen: list[Contract], result: LoadResult) -> list[SourceRe
                 sum(f.rows_read or 0 for f in files),
                 sum(f.rows_loaded or 0 for f in files),
                 sum(f.rows_rejected or 0 for f in files),
+                sum(f.rows_with_warnings or 0 for f in files),
             )
         )
     result.sources = out
@@ -956,6 +987,7 @@ def _mark_not_loaded(result: LoadResult, current: str | None, error: LoadError |
             report.status = STATUS_NOT_LOADED
             report.detail = _("not loaded: the load stopped, nothing was changed")
         report.rows_read = report.rows_loaded = report.rows_rejected = None
+        report.rows_with_warnings = None
 
 
 def report_rows(result: LoadResult) -> list[dict[str, object]]:
@@ -968,6 +1000,7 @@ def report_rows(result: LoadResult) -> list[dict[str, object]]:
             "rows_read": f.rows_read,
             "rows_loaded": f.rows_loaded,
             "rows_rejected": f.rows_rejected,
+            "rows_with_warnings": f.rows_with_warnings,
             "status": f.status,
         }
         for f in result.files

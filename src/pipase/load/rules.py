@@ -49,6 +49,15 @@ ROW_RULES = (
     "accepted_values",
 )
 VALUE_MAX_CHARS = 200
+# A column declared `if_invalid: empty` (a birth date of an identity table): the rule its value
+# breaks -> the reason loaded in `motif_<column>`, a closed list (the row is loaded, the value
+# empty). The only place these codes are written; the dbt sources test them from here.
+EMPTIED_REASONS = {
+    "required": "date_absente",
+    "date_format": "date_illisible",
+    "date_impossible": "date_impossible",
+    "date_ambiguous": "date_ambigue",
+}
 
 
 def can_fail(column: Column) -> bool:
@@ -207,9 +216,31 @@ def typed_select(
 
 
 def any_error(spec: FileSpec, alias: str = "") -> str:
-    """SQL condition: the row breaks at least one rule."""
-    errors = [f"{alias}{_q('_err_', c)} is not null" for c in spec.columns if can_fail(c)]
+    """SQL condition: the row breaks at least one rule that rejects it (a column declared
+    `if_invalid: empty` never rejects its row)."""
+    errors = [
+        f"{alias}{_q('_err_', c)} is not null"
+        for c in spec.columns
+        if can_fail(c) and not c.keeps_row
+    ]
     return " or ".join(errors) if errors else "false"
+
+
+def any_warning(spec: FileSpec, alias: str = "") -> str:
+    """SQL condition: a column declared `if_invalid: empty` breaks a rule (its value is loaded
+    empty, with its reason); counted as a warning when the row is loaded."""
+    warnings = [f"{alias}{_q('_err_', c)} is not null" for c in spec.columns if c.keeps_row]
+    return " or ".join(warnings) if warnings else "false"
+
+
+def reason_case(column: Column, alias: str = "") -> str:
+    """SQL CASE giving the reason code of `_err_c` (EMPTIED_REASONS), NULL when no rule broke."""
+    err = alias + _q("_err_", column)
+    whens = " ".join(
+        f"when {sql_literal(rule)} then {sql_literal(reason)}"
+        for rule, reason in EMPTIED_REASONS.items()
+    )
+    return f"case {err} {whens} end"
 
 
 def rejects_select(
@@ -223,7 +254,7 @@ def rejects_select(
     head = ", ".join(f"{sql_literal(value)} as {quote_ident(k)}" for k, value in constants.items())
     parts = []
     for column in spec.columns:
-        if not can_fail(column):
+        if not can_fail(column) or column.keeps_row:
             continue
         err = "t." + _q("_err_", column)
         value = (
@@ -240,14 +271,22 @@ def rejects_select(
 def loaded_select(
     spec: FileSpec, typed_from: str, line_expr: str, file_name: str, sort: bool = False
 ) -> str:
-    """The rows without any problem, typed, in contract order, plus `_fichier` and `_ligne`.
+    """The rows that break no rejecting rule, typed, in contract order (`spec.raw_columns`: a
+    column declared `if_invalid: empty` is empty when its value breaks a rule, and followed by
+    its reason), plus `_fichier` and `_ligne`.
 
     Rows keep the typed table's order (the file's); `sort` orders them by line when a join
     (the line map of a file with multi-line records) may have shuffled them."""
-    cols = ", ".join(
-        f"cast(t.{_q('_val_', c)} as {c.duckdb_type}) as {quote_ident(c.name)}"
-        for c in spec.columns
-    )
+    selected = []
+    for c in spec.columns:
+        value = f"t.{_q('_val_', c)}"
+        if c.keeps_row:
+            value = f"case when t.{_q('_err_', c)} is null then {value} end"
+        selected.append(f"cast({value} as {c.duckdb_type}) as {quote_ident(c.name)}")
+        if c.reason_column is not None:
+            reason = reason_case(c, "t.")
+            selected.append(f"cast({reason} as varchar) as {quote_ident(c.reason_column)}")
+    cols = ", ".join(selected)
     return (
         f"select {cols}, cast({sql_literal(file_name)} as varchar) as _fichier, "
         f"cast({line_expr} as integer) as _ligne from {typed_from} "

@@ -589,6 +589,7 @@ def build_record(result: RunResult, password: str | None, build_since: float | N
             "lignes_lues": sum(f.rows_read or 0 for f in load.files),
             "lignes_chargees": sum(f.rows_loaded or 0 for f in load.files),
             "lignes_rejetees": load.rows_rejected,
+            "lignes_avec_avertissement": load.rows_with_warnings,
         }
     build = result.build
     if build is not None:

@@ -233,9 +233,10 @@ def read_load(
     """(files, rejects) of the load `load_id`: per file its size, SHA-256 and rows; rejected
     values by file, column and rule (counts, never a value)."""
     files = []
-    for source, table, file, sha, read, loaded, rejected, status, detail in con.execute(
+    for source, table, file, sha, read, loaded, rejected, status, detail, warned in con.execute(
         'select source, "table", file, file_sha256, rows_read, rows_loaded, rows_rejected, '
-        "status, detail from raw.load_report where load_id = ? order by source, file",
+        "status, detail, rows_with_warnings from raw.load_report where load_id = ? "
+        "order by source, file",
         [load_id],
     ).fetchall():
         path = extraction_dir / file
@@ -249,6 +250,7 @@ def read_load(
                 "lignes_lues": read,
                 "lignes_chargees": loaded,
                 "lignes_rejetees": rejected,
+                "lignes_avec_avertissement": warned,
                 "statut": status,
                 "detail": detail,
                 "secondes": seconds.get(file),
@@ -407,7 +409,9 @@ def render_markdown(record: dict) -> str:
         out += [
             "",
             f"Total : {_n(total('lignes_lues'))} lignes lues, {_n(total('lignes_chargees'))} "
-            f"chargées, {_n(total('lignes_rejetees'))} rejetées.",
+            f"chargées, {_n(total('lignes_rejetees'))} rejetées ; "
+            f"{_n(total('lignes_avec_avertissement'))} chargées avec une date de naissance "
+            "vide (motif dans la colonne motif_ de la table brute).",
             "",
         ]
     else:

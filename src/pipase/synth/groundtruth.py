@@ -85,10 +85,14 @@ DIFFICULTIES = {
     ),
     "exact_duplicate_row": ("row", "deduplicate", "the row appears twice, identically"),
     "end_before_start": ("row", "data quality", "end date before start date (not a reject)"),
-    "reject_date_impossible": ("row", "loader rejects the row", "31/02, 30/02, 31/04..."),
+    "reject_date_impossible": (
+        "row",
+        "loader rejects the row; a birth date (if_invalid: empty) is loaded empty instead",
+        "31/02, 30/02, 31/04...",
+    ),
     "reject_date_format": (
         "row",
-        "loader rejects the row",
+        "loader rejects the row; a birth date (if_invalid: empty) is loaded empty instead",
         "value matching none of the declared date formats",
     ),
     "reject_required": ("row", "loader rejects the row", "empty value in a required column"),
@@ -165,6 +169,16 @@ HARD_DIFFICULTIES = {
         "row",
         "breaks primary key",
         "compound first name cut to its first part (JEAN-PIERRE -> JEAN)",
+    ),
+    "birth_date_missing": (
+        "row",
+        "no key of its own: loaded with the date empty, linked on its names or not at all",
+        "birth-date column left empty",
+    ),
+    "birth_date_impossible": (
+        "row",
+        "no key of its own: loaded with the date empty, linked on its names or not at all",
+        "birth date that is no date (31/02, 30/02, 31/04...), true year",
     ),
 }
 

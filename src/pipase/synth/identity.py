@@ -74,7 +74,13 @@ HARD_RATES = {
     "birth_month_off": 0.01,  # month off by one (same day and year)
     "surname_particle_dropped": 0.5,  # of the surnames with a particle: d'Xxx -> Xxx
     "first_name_compound_cut": 0.5,  # of the compound first names: Jean-Pierre -> Jean
+    "birth_date_missing": 0.01,  # birth date left empty
+    "birth_date_impossible": 0.01,  # birth date that is no date (31/02, 31/04...), same year
 }
+# The two birth-date classes above are written by the writer (the identity keeps the true
+# date): the loader's rule each one breaks in the birth-date column, which the contracts
+# declare `if_invalid: empty` (the row is loaded with the date empty and its reason).
+BIRTH_DATE_ERRORS = {"birth_date_missing": "required", "birth_date_impossible": "date_impossible"}
 _HARD = {"enabled": False}
 
 
@@ -372,6 +378,8 @@ def _plant_hard(rng, target, take, nom_n, nom_u, prenom, prenom2, birth, tags) -
             nom_u[i] = nom_n[i]
             done.append(i)
     tags.add(done, "names_swapped")
+    for kind in BIRTH_DATE_ERRORS:  # written by writer.write_table, on the tagged rows
+        tags.add(take(target, HARD_RATES[kind]), kind)
     day = ymd(birth[target])[2]
     chosen = take(target[day <= 28], HARD_RATES["birth_month_off"])
     if chosen.size:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipase.load.contract import Column, FileSpec
+from pipase.synth.identity import BIRTH_DATE_ERRORS
 from pipase.synth.names import cp1252_safe
 from pipase.synth.util import NODATE, day, map_unique, to_date
 
@@ -403,6 +404,15 @@ def write_table(
             cols[col.name] = safe
         tag(np.flatnonzero(changed), "transliterated_for_encoding")
 
+    # ---- birth dates planted missing or impossible (identity.BIRTH_DATE_ERRORS, --difficile)
+    for col in (c for c in spec.columns if c.keeps_row):
+        for kind, rule in BIRTH_DATE_ERRORS.items():
+            flagged = map_unique(tags, lambda t, kind=kind: kind in t.split(";")).astype(bool)
+            for row in np.flatnonzero(flagged):
+                if not cols[col.name].flags.writeable:
+                    cols[col.name] = cols[col.name].copy()
+                cols[col.name][row] = bad_value(rng, col, rule, cols[col.name][row])
+
     # ---- planted rejects
     rejects: list[dict] = []
     plan = REJECT_PLAN.get((spec.source, spec.table), [])
@@ -424,6 +434,8 @@ def write_table(
                 cols[column] = cols[column].copy()
             cols[column][row] = bad
             tag([row], f"reject_{rule}")
+            if col.keeps_row:  # loaded with the value empty and its reason: no reject
+                continue
             rejects.append(
                 {
                     "source": spec.source,
