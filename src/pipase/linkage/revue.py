@@ -395,6 +395,8 @@ def store_decisions(database: Path, path: Path) -> Counter:
                     line=line,
                 )
             pairs[(fingerprint, key)] = (source, decision)
+        if not pairs:
+            return Counter()
         now = datetime.now(UTC).replace(tzinfo=None)
         con.execute("begin transaction")
         con.executemany(
