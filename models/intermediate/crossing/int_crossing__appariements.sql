@@ -487,6 +487,7 @@ reviewed as (
         final._fichier,
         final._ligne,
         final.motif_sans_cle,
+        final.poids_correspondance,
         case
             when decisions_revue.decision = 'lier' then 'probabiliste'
             when decisions_revue.decision = 'rejeter' then 'non_croise'
@@ -504,8 +505,7 @@ reviewed as (
         case
             when decisions_revue.decision = 'lier' then decisions_revue.cle_hachage
             else final.cle_hachage
-        end as cle_hachage,
-        final.poids_correspondance
+        end as cle_hachage
     from final
     left join decisions_revue
         on
