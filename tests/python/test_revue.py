@@ -263,3 +263,25 @@ def test_the_review_file_must_be_html_or_xlsx(tmp_path):
     with pytest.raises(PipaseError) as refused:
         revue.write_review(database, tmp_path / "revue.csv")
     assert refused.value.rule == "revue_format"
+
+
+def test_the_run_record_gives_the_stored_and_applied_decisions(tmp_path):
+    from pipase.run import record
+
+    database = tmp_path / "vide.duckdb"
+    duckdb.connect(str(database)).close()
+    con = duckdb.connect(str(database))
+    assert revue.stored_counts(con) is None  # no table: no section
+    con.close()
+    rows = [
+        {"base_source": "webrsa", "matched_agent_review": 3, "unmatched_agent_rejected": 1},
+        {"base_source": "nova_dpas", "matched_agent_review": 1, "unmatched_agent_rejected": 0},
+    ]
+    text = record.render_markdown(
+        {
+            "revue": {"lier": 5, "rejeter": 2},
+            "rapports": {"appariement": {"rpt_linkage__by_source": {"lignes": rows}}},
+        }
+    )
+    assert "5 à lier, 2 à rejeter ; appliquées par cette construction : 4 liées, 1 rejetées" in text
+    assert "Revue des paires" not in record.render_markdown({})
