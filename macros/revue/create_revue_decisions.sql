@@ -8,8 +8,10 @@
   decision 'lier' or 'rejeter', decide_le when it was read.
 #}
 {% macro create_revue_decisions() -%}
-    create schema if not exists pipase_revue;
-    create table if not exists pipase_revue.decisions (
+    {#- in the target's database (the attached file of the encrypted target too) -#}
+    {%- set schema = adapter.quote(target.database) ~ '.pipase_revue' %}
+    create schema if not exists {{ schema }};
+    create table if not exists {{ schema }}.decisions (
         empreinte_ligne varchar not null,
         cle_hachage varchar not null,
         base_source varchar not null,

@@ -79,7 +79,9 @@ def report_problems(root: Path) -> list[str]:
     at compile time, no code of the seed written by hand in the SQL, none documented apart."""
     sql = (root / REPORT).read_text(encoding="utf-8")
     problems = []
-    if not re.search(r"ref\('ref_linkage__methodes'\)", sql) or "run_query(" not in sql:
+    if not re.search(r"ref\('ref_linkage__methodes'\)", sql) or (
+        "= linkage_report_outcomes()" not in sql
+    ):
         problems.append("le rapport ne lit pas le seed")
     if not re.search(r"appariements\.\{\{ column_of\[nature\] \}\} = '\{\{ code \}\}'", sql):
         problems.append("le rapport ne compte pas chaque code du seed par sa nature")
@@ -174,7 +176,7 @@ def test_a_report_column_written_by_hand_is_found(tmp_path):
 def test_a_report_that_does_not_read_the_seed_is_found(tmp_path):
     root = _copy(tmp_path)
     sql = (root / REPORT).read_text(encoding="utf-8")
-    (root / REPORT).write_text(sql.replace("run_query(", "list("), encoding="utf-8")
+    (root / REPORT).write_text(sql.replace("= linkage_report_outcomes()", "= []"), encoding="utf-8")
     assert report_problems(root) == ["le rapport ne lit pas le seed"]
 
 

@@ -6,7 +6,6 @@ into the decisions table whose DDL is the build's own (macro create_revue_decisi
 from __future__ import annotations
 
 import datetime as dt
-import re
 import stat
 
 import duckdb
@@ -24,10 +23,21 @@ DECISION_COLUMN = revue.HEADER.index("decision") + 1
 MACRO = REPO / "macros" / "revue" / "create_revue_decisions.sql"
 
 
-def _decisions_ddl() -> str:
-    """The build's own DDL of the decisions table (the macro's body)."""
-    text = MACRO.read_text(encoding="utf-8")
-    return re.search(r"create_revue_decisions\(\) -%\}(.*?)\{%- endmacro", text, re.S).group(1)
+def _decisions_ddl(database: str) -> str:
+    """The build's own DDL of the decisions table: the macro, rendered for `database`."""
+    from types import SimpleNamespace
+
+    import jinja2
+
+    macro = MACRO.read_text(encoding="utf-8")
+    return (
+        jinja2.Environment()  # noqa: S701 (SQL, not HTML)
+        .from_string(macro + "{{ create_revue_decisions() }}")
+        .render(
+            adapter=SimpleNamespace(quote=lambda name: f'"{name}"'),
+            target=SimpleNamespace(database=database),
+        )
+    )
 
 
 def _database(path, decisions_table=True):
@@ -68,7 +78,7 @@ def _database(path, decisions_table=True):
         " as t (base_source, _fichier, _ligne, cle_hachage, empreinte_ligne, decision)"
     )
     if decisions_table:
-        con.execute(_decisions_ddl())
+        con.execute(_decisions_ddl(path.stem))
     con.close()
 
 

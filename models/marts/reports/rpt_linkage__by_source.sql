@@ -3,18 +3,12 @@
 -- One column per row of the seed ref_linkage__methodes that names a report column
 -- (colonne_rapport): it counts the rows whose statut_appariement, methode_appariement or
 -- motif_non_appariement (by the row's nature) is that code. The columns come from the seed at
--- compile time, so a new method or reason is one row there. The statuses whose column starts
--- with matched_ add up to matched_total, the others to dropped.
+-- compile time (macro linkage_report_outcomes), so a new method or reason is one row there.
+-- The statuses whose column starts with matched_ add up to matched_total, the others to dropped.
 -- rows_in is counted from the keys doors, the rest from the matching decisions, so that the
 -- reconciliation rows_in = matched_total + dropped checks that no row is lost or counted twice.
-{%- set seed = ref('ref_linkage__methodes') %}
-{%- set outcomes = [] %}
-{%- if execute and load_relation(seed) is not none %}
-    {%- set outcomes = run_query(
-        "select nature, code, colonne_rapport from " ~ seed
-        ~ " where coalesce(colonne_rapport, '') <> '' order by rowid"
-    ).rows %}
-{%- endif %}
+-- depends_on: {{ ref('ref_linkage__methodes') }}
+{%- set outcomes = linkage_report_outcomes() %}
 {%- set column_of = {
     'statut': 'statut_appariement',
     'methode': 'methode_appariement',
