@@ -443,3 +443,24 @@ def test_threshold_curve_moves_only_the_rows_the_threshold_decides():
     assert points[2.0]["precision"] == 3 / 4 and points[2.0]["rappel"] == 3 / 4
     assert (points[7.0]["precision"], points[7.0]["rappel"]) == (1.0, 2 / 4)
     assert (points[10.0]["liens_probabilistes"], points[10.0]["rappel"]) == (0, 1 / 4)
+
+
+def test_an_agent_s_review_decision_does_not_move_with_the_threshold(tmp_path):
+    extraction, database = _build_case(tmp_path)
+    con = duckdb.connect(str(database))
+    con.execute(
+        "update crossing.int_crossing__appariements set statut_appariement = 'probabiliste',"
+        f" methode_appariement = 'revue_agent', cle_hachage = '{'2' * 64}' where _ligne = 4"
+    )
+    con.execute(
+        "create table identifying.int_keys__liens_probabilistes as select * from (values"
+        f" ('webrsa', 'personnes.csv', 4, 9.0, '{'2' * 64}'),"
+        f" ('webrsa', 'personnes.csv', 3, 9.0, '{'2' * 64}'))"
+        " as t(base_source, _fichier, _ligne, poids_correspondance, cle_hachage)"
+    )
+    con.close()
+    outcomes = evaluate_linkage.read_outcomes(_truth(extraction), database)
+    by_method = {r.method: r for r in outcomes}
+    assert by_method["revue_agent"].correct
+    assert not by_method["revue_agent"].threshold_decides
+    assert evaluate_linkage.score(outcomes)["overall"]["by_method"]["revue_agent"]["matches"] == 1

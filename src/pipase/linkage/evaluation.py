@@ -530,7 +530,10 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
                 candidate_persons=(
                     None if candidate is None else frozenset(persons_by_key.get(candidate, set()))
                 ),
+                # an agent's decision on a reviewed pair does not move with the threshold
                 threshold_decides=weight is not None
+                and method != "revue_agent"
+                and reason != "rejete_revue_agent"
                 and (
                     status in ("probabiliste", "non_croise", "sans_cle")
                     or reason == "revue_poids_intermediaire"
