@@ -316,22 +316,6 @@ def fr_share(value) -> str:
     return fr_number(float(value) * 100, 1) + " %"
 
 
-def fr_duration(seconds) -> str:
-    """A duration for a reader: seconds, minutes, hours, days or years."""
-    if seconds is None:
-        return "—"
-    seconds = float(seconds)
-    for limit, unit, size in (
-        (120, "s", 1),
-        (2 * 3600, "min", 60),
-        (2 * 86400, "h", 3600),
-        (2 * 365.25 * 86400, "jours", 86400),
-    ):
-        if seconds < limit:
-            return f"{fr_number(seconds / size, 0 if unit == 's' else 1)} {unit}"
-    return f"{fr_number(seconds / (365.25 * 86400), 1)} ans"
-
-
 def _cell(text) -> str:
     """Markdown table cell; no Jinja delimiter may reach the docs block."""
     text = str(text).replace("|", "\\|").replace("\n", " ")
@@ -491,15 +475,14 @@ def section_linkage(facts: Facts, con, manifest) -> None:
     if rows is None:
         facts.sections.append(title + _missing(name, manifest))
         return
+    # the statuses and their labels from the one list (ref_linkage__methodes), as the site
+    from pipase.docsite.build import DROPPED_STEPS, MATCHED_STEPS
+
     main = {
         "rows_in": "lignes reçues",
-        "matched_primary": "croisées par la clé primaire",
-        "matched_secondary": "croisées par la clé secondaire",
-        "matched_probabilistic": "croisées par la passe probabiliste",
+        **dict(MATCHED_STEPS),
         "matched_total": "**croisées**",
-        "ambiguous": "ambiguës (supprimées)",
-        "unmatched": "non croisées (supprimées)",
-        "rows_without_key": "sans clé (supprimées)",
+        **dict(DROPPED_STEPS),
         "dropped": "**supprimées**",
         "cohort_members_matched": "jeunes de la cohorte retrouvés",
         "counts_reconcile": "reçues = croisées + supprimées",
@@ -635,6 +618,8 @@ def section_risk(facts: Facts, con, manifest) -> None:
             "\n\n" + "\n\n".join(tables)
         )
     text += "\n\n### Attaque par dictionnaire sur les clés\n\n"
+    from pipase.docsite.build import duration  # one way to write a duration, as the site
+
     name = "rpt_risk__dictionary_attack"
     rows = _rows(con, manifest, name, "reports", "order by ordre")
     if rows is None:
@@ -653,7 +638,7 @@ def section_risk(facts: Facts, con, manifest) -> None:
                 r.get("message"),
                 fr_number(r.get("espace_candidats")),
                 fr_number(r.get("hachages_par_seconde")),
-                fr_duration(r.get("secondes_enumeration")),
+                duration(r.get("secondes_enumeration")),
             ]
             for r in rows
         ]

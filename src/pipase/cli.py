@@ -33,6 +33,10 @@ COMMANDS = {
         "pipase.linkage.revue",
         "the probabilistic crossing's undecided pairs, side by side, for an agent (never exported)",
     ),
+    "evaluation": (
+        "pipase.linkage.evaluation",
+        "precision and recall of the crossing against a file of true pairs",
+    ),
     "publier": (
         "pipase.study.publier_cmd",
         "Association: the study's checked tables, charts and report",
@@ -56,6 +60,7 @@ EXTRAS = {
     "import": "pipeline",
     "purge": "pipeline",
     "bench": "pipeline,synth",
+    "evaluation": "pipeline",
     "publier": "pipeline,association",
     "verifier-publication": "pipeline,association",
 }
@@ -69,6 +74,7 @@ _HELP_IDS = [
     _("Association: check and load an archive and partners' files"),
     _("delete the study's data, write a deletion record"),
     _("time every stage of the main job at several scales"),
+    _("precision and recall of the crossing against a file of true pairs"),
     _("Association: the study's checked tables, charts and report"),
     _("Department: re-check a publication package before its release"),
     _("build the French site for the committee and the DPO from a run record"),

@@ -1,24 +1,24 @@
-"""scripts/evaluate_linkage.py on tiny hand-made cases: the precision/recall arithmetic, and the
-reading of the ground truth and of the crossing tables (file names, ASE rows behind a key)."""
+"""pipase evaluation (pipase.linkage.evaluation; scripts/evaluate_linkage.py runs it) on tiny
+hand-made cases: the precision/recall arithmetic; the true-pairs file, read strictly (file, line,
+column, rule; never a value); the synthetic ground truth converted into that file; the reading
+of the crossing tables (file names, the Iodas-ASE ids behind a key)."""
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipase import cli
+from pipase.errors import PipaseError
+from pipase.linkage import evaluation as evaluate_linkage
+
 REPO = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location(
-    "evaluate_linkage", REPO / "scripts" / "evaluate_linkage.py"
-)
-evaluate_linkage = importlib.util.module_from_spec(_spec)
-sys.modules["evaluate_linkage"] = evaluate_linkage  # dataclasses look the module up
-_spec.loader.exec_module(evaluate_linkage)
 RowOutcome = evaluate_linkage.RowOutcome
 
 
@@ -230,8 +230,8 @@ def _build_case(tmp_path: Path) -> tuple[Path, Path]:
     con.execute("create schema identifying; create schema crossing")
     con.execute(
         "create table identifying.int_keys__iodas_ase__individus as select * from (values"
-        f" ('individus.csv', 2, '{k1}'), ('individus.csv', 3, '{k2}'))"
-        " as t(_fichier, _ligne, cle_hachage)"
+        f" ('individus.csv', 2, 'I1', '{k1}'), ('individus.csv', 3, 'I2', '{k2}'))"
+        " as t(_fichier, _ligne, id_individu, cle_hachage)"
     )
     con.execute(
         "create table crossing.int_cohort__jeunes_ase as select * from (values"
@@ -260,45 +260,144 @@ def _build_case(tmp_path: Path) -> tuple[Path, Path]:
     return extraction, database
 
 
+def _truth(extraction: Path) -> dict:
+    rows = evaluate_linkage.true_pairs_from_ground_truth(extraction)
+    path = evaluate_linkage.write_true_pairs(rows, extraction.parent / "vrais_couples.csv")
+    return evaluate_linkage.read_true_pairs(path)
+
+
+def test_the_synthetic_truth_gives_one_line_per_crossed_row(tmp_path):
+    extraction, _database = _build_case(tmp_path)
+    rows = evaluate_linkage.true_pairs_from_ground_truth(extraction)
+    assert rows == [
+        {"base_source": "webrsa", "fichier": "personnes.csv", "ligne": "2",
+         "id_individu": "I1", "classe_erreur": ""},
+        {"base_source": "webrsa", "fichier": "personnes.csv", "ligne": "3",
+         "id_individu": "", "classe_erreur": "lookalike_secondary_key"},
+        {"base_source": "webrsa", "fichier": "personnes.csv", "ligne": "4",
+         "id_individu": "I2", "classe_erreur": "birth_name_empty;first_name_typo_added"},
+    ]  # fmt: skip
+
+
 def test_ground_truth_and_crossing_tables_are_joined_by_file_name_and_line(tmp_path):
     extraction, database = _build_case(tmp_path)
     outcomes = sorted(
-        evaluate_linkage.read_outcomes(extraction, database), key=lambda r: r.true_person
+        evaluate_linkage.read_outcomes(_truth(extraction), database), key=lambda r: r.true_person
     )
     assert [(r.true_person, r.true_in_cohort, r.correct) for r in outcomes] == [
-        ("U1", True, True),
-        ("U2", True, False),
-        ("U3", False, False),
+        ("", False, False),
+        ("I1", True, True),
+        ("I2", True, False),
     ]
-    assert outcomes[1].key_in_common == "cle_secondaire"
-    assert outcomes[1].difficulties == ("first_name_typo_added", "birth_name_empty")
-    assert [r.method for r in outcomes] == ["cle_primaire", "", "cle_secondaire_jour_proche"]
+    assert outcomes[2].key_in_common == "cle_secondaire"
+    assert outcomes[2].difficulties == ("birth_name_empty", "first_name_typo_added")
+    assert [r.method for r in outcomes] == ["cle_secondaire_jour_proche", "cle_primaire", ""]
     result = evaluate_linkage.score(outcomes)["webrsa"]
     assert result["precision"] == pytest.approx(0.5)
     assert result["recall"] == pytest.approx(0.5)
 
 
+def test_a_person_with_two_iodas_ids_is_found_by_either(tmp_path):
+    """A cohort member recorded twice in Iodas-ASE: a link to the key of either record is right."""
+    extraction, database = _build_case(tmp_path)
+    pairs = tmp_path / "vrais.csv"
+    pairs.write_text(
+        "base_source,fichier,ligne,id_individu\nwebrsa,personnes.csv,3,I9;I2\n", encoding="utf-8"
+    )
+    outcomes = evaluate_linkage.read_outcomes(evaluate_linkage.read_true_pairs(pairs), database)
+    row3 = next(r for r in outcomes if r.method == "cle_secondaire_jour_proche")
+    assert row3.correct and row3.true_in_cohort
+    # rows absent from the file are no cohort member's: the link on line 2 is now wrong
+    row2 = next(r for r in outcomes if r.method == "cle_primaire")
+    assert not row2.true_in_cohort and not row2.correct
+
+
 def test_command_prints_counts_only_and_writes_json(tmp_path, capsys):
     extraction, database = _build_case(tmp_path)
-    out = tmp_path / "linkage.json"
-    code = evaluate_linkage.main(
-        ["--extraction", str(extraction), "--database", str(database), "--json", str(out)]
-    )
+    out, pairs = tmp_path / "linkage.json", tmp_path / "vrais.csv"
+    code = cli.main(
+        ["evaluation", "--extraction", str(extraction), "--database", str(database),
+         "--json", str(out), "--ecrire-vrais-couples", str(pairs)]
+    )  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0
-    assert "50.00 %" in printed
-    for person_id in ("U1", "U2", "U3"):
+    assert "50,00 %" in printed and "précision" in printed
+    for person_id in ("U1", "U2", "U3", "I1", "I2"):
         assert person_id not in printed
-    assert json.loads(out.read_text())["overall"]["matches"] == 2
+    first = json.loads(out.read_text())
+    assert first["overall"]["matches"] == 2
+    # the file it wrote gives the same result
+    again = tmp_path / "again.json"
+    args = ["--vrais-couples", str(pairs), "--database", str(database), "--json", str(again)]
+    assert cli.main(["evaluation", *args]) == 0
+    assert json.loads(again.read_text()) == first
 
 
-def test_missing_crossing_tables_are_reported_with_exit_code_2(tmp_path, capsys):
+def test_the_script_runs_the_package_command(tmp_path):
+    extraction, database = _build_case(tmp_path)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "evaluate_linkage.py"),
+         "--extraction", str(extraction), "--database", str(database)],
+        capture_output=True, text=True, cwd=REPO,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "précision" in result.stdout
+
+
+def test_missing_crossing_tables_are_refused_with_the_rule(tmp_path, capsys):
     extraction, _ = _build_case(tmp_path)
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
-    code = evaluate_linkage.main(["--extraction", str(extraction), "--database", str(empty)])
-    assert code == 2
-    assert "run dbt build first" in capsys.readouterr().err
+    code = cli.main(["evaluation", "--extraction", str(extraction), "--database", str(empty)])
+    assert code == 1
+    assert "evaluation_sans_build" in capsys.readouterr().err
+
+
+GOOD_HEADER = "base_source,fichier,ligne,id_individu,classe_erreur\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "line", "column"),
+    [
+        ("base_source,fichier,id_individu\n", "vrais_couples_entete", 1, "ligne"),
+        (GOOD_HEADER + "webrsa,p.csv,2,DUPONT-SECRET\n", "vrais_couples_champs", 2, None),
+        (GOOD_HEADER + "SECRET,p.csv,2,I1,\n", "vrais_couples_source", 2, "base_source"),
+        (GOOD_HEADER + "webrsa,,2,I1,\n", "vrais_couples_fichier", 2, "fichier"),
+        (GOOD_HEADER + "webrsa,p.csv,SECRET,I1,\n", "vrais_couples_ligne", 2, "ligne"),
+        (GOOD_HEADER + "webrsa,p.csv,1,I1,\n", "vrais_couples_ligne", 2, "ligne"),
+        (GOOD_HEADER + "webrsa,p.csv,2,I1,\n\nwebrsa,dir/p.csv,2,I2,\n", "vrais_couples_doublon",
+         4, None),
+    ],
+)  # fmt: skip
+def test_a_bad_true_pairs_file_is_refused_with_its_place_never_a_value(
+    tmp_path, capsys, text, rule, line, column
+):
+    path = tmp_path / "vrais.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PipaseError) as refused:
+        evaluate_linkage.read_true_pairs(path)
+    error = refused.value
+    assert (error.rule, error.file, error.line, error.column) == (rule, str(path), line, column)
+    assert "SECRET" not in str(error)
+
+
+def test_a_missing_or_non_utf8_true_pairs_file_is_refused(tmp_path):
+    with pytest.raises(PipaseError) as refused:
+        evaluate_linkage.read_true_pairs(tmp_path / "absent.csv")
+    assert refused.value.rule == "vrais_couples_absent"
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes((GOOD_HEADER + "webrsa,p.csv,2,I1,énième\n").encode("latin-1"))
+    with pytest.raises(PipaseError) as refused:
+        evaluate_linkage.read_true_pairs(latin)
+    assert refused.value.rule == "vrais_couples_encodage"
+
+
+def test_the_optional_class_column_may_be_absent_and_ids_are_sorted(tmp_path):
+    path = tmp_path / "vrais.csv"
+    path.write_text("ligne,fichier,base_source,id_individu\n3,p.csv,nova_dpas, I2 ;I1\n")
+    assert evaluate_linkage.read_true_pairs(path) == {
+        ("nova_dpas", "p.csv", 3): evaluate_linkage.TruePair("I1;I2", ())
+    }
 
 
 def test_recall_and_precision_are_given_per_planted_error_class():
@@ -346,3 +445,24 @@ def test_threshold_curve_moves_only_the_rows_the_threshold_decides():
     assert points[2.0]["precision"] == 3 / 4 and points[2.0]["rappel"] == 3 / 4
     assert (points[7.0]["precision"], points[7.0]["rappel"]) == (1.0, 2 / 4)
     assert (points[10.0]["liens_probabilistes"], points[10.0]["rappel"]) == (0, 1 / 4)
+
+
+def test_an_agent_s_review_decision_does_not_move_with_the_threshold(tmp_path):
+    extraction, database = _build_case(tmp_path)
+    con = duckdb.connect(str(database))
+    con.execute(
+        "update crossing.int_crossing__appariements set statut_appariement = 'probabiliste',"
+        f" methode_appariement = 'revue_agent', cle_hachage = '{'2' * 64}' where _ligne = 4"
+    )
+    con.execute(
+        "create table identifying.int_keys__liens_probabilistes as select * from (values"
+        f" ('webrsa', 'personnes.csv', 4, 9.0, '{'2' * 64}'),"
+        f" ('webrsa', 'personnes.csv', 3, 9.0, '{'2' * 64}'))"
+        " as t(base_source, _fichier, _ligne, poids_correspondance, cle_hachage)"
+    )
+    con.close()
+    outcomes = evaluate_linkage.read_outcomes(_truth(extraction), database)
+    by_method = {r.method: r for r in outcomes}
+    assert by_method["revue_agent"].correct
+    assert not by_method["revue_agent"].threshold_decides
+    assert evaluate_linkage.score(outcomes)["overall"]["by_method"]["revue_agent"]["matches"] == 1

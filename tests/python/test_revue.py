@@ -1,5 +1,7 @@
-"""`pipase revue`: the pairs sent to review, identities side by
-side, in a local HTML page readable by its owner only, values escaped; nothing else listed."""
+"""`pipase revue`: the pairs sent to review, identities side by side, in a local HTML page or
+XLSX workbook readable by its owner only (values escaped, a name that looks like a formula stays
+text, a closed list for the decision); the filled workbook read back strictly, all or nothing,
+into the decisions table whose DDL is the build's own (macro create_revue_decisions)."""
 
 from __future__ import annotations
 
@@ -7,16 +9,38 @@ import datetime as dt
 import stat
 
 import duckdb
+import openpyxl
 import pytest
+from conftest import REPO
 
 from pipase import cli
 from pipase.errors import PipaseError
 from pipase.linkage import revue
 
 KEY = "ab" * 32
+PRINT_2, PRINT_3 = "12" * 32, "34" * 32
+DECISION_COLUMN = revue.HEADER.index("decision") + 1
+MACRO = REPO / "macros" / "revue" / "create_revue_decisions.sql"
 
 
-def _database(path):
+def _decisions_ddl(database: str) -> str:
+    """The build's own DDL of the decisions table: the macro, rendered for `database`."""
+    from types import SimpleNamespace
+
+    import jinja2
+
+    macro = MACRO.read_text(encoding="utf-8")
+    return (
+        jinja2.Environment()  # noqa: S701 (SQL, not HTML)
+        .from_string(macro + "{{ create_revue_decisions() }}")
+        .render(
+            adapter=SimpleNamespace(quote=lambda name: f'"{name}"'),
+            target=SimpleNamespace(database=database),
+        )
+    )
+
+
+def _database(path, decisions_table=True):
     con = duckdb.connect(str(path))
     con.execute("create schema crossing; create schema identifying")
     con.execute(
@@ -38,7 +62,7 @@ def _database(path):
     con.executemany(
         "insert into identifying.int_keys__identites values (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            ("webrsa", "p.csv", 2, None, "DUPONT<SCRIPT>", "JEAN", dt.date(2001, 3, 4), "M"),
+            ("webrsa", "p.csv", 2, None, "=DUPONT<SCRIPT>", "JEAN", dt.date(2001, 3, 4), "M"),
             ("webrsa", "p.csv", 3, None, "LIENEXACT", "PAUL", dt.date(2001, 3, 4), "M"),
             ("iodas_ase", "i.csv", 2, "IND1", "DUPONT", "JEAN", dt.date(2001, 3, 25), "M"),
         ],
@@ -47,6 +71,14 @@ def _database(path):
         "create table identifying.int_keys__iodas_ase__cohorte as select 'IND1' as id_individu,"
         f" '{KEY}' as cle_hachage, true as est_dans_cohorte"
     )
+    con.execute(
+        "create table identifying.int_keys__decisions_revue as select * from (values"
+        f" ('webrsa', 'p.csv', 2, '{KEY}', '{PRINT_2}', null::varchar),"
+        f" ('webrsa', 'p.csv', 3, '{KEY}', '{PRINT_3}', null::varchar))"
+        " as t (base_source, _fichier, _ligne, cle_hachage, empreinte_ligne, decision)"
+    )
+    if decisions_table:
+        con.execute(_decisions_ddl(path.stem))
     con.close()
 
 
@@ -55,9 +87,9 @@ def test_review_page_lists_only_the_review_pairs_escaped_and_private(tmp_path, c
     _database(database)
     assert cli.main(["revue", "--database", str(database), "--out", str(page)]) == 0
     text = page.read_text(encoding="utf-8")
-    assert "DUPONT&lt;SCRIPT&gt; JEAN, 2001-03-04, M" in text
+    assert "=DUPONT&lt;SCRIPT&gt; JEAN, 2001-03-04, M" in text
     assert "DUPONT JEAN, 2001-03-25, M" in text  # the member's Iodas-ASE identity beside it
-    assert "même mois et année, jours éloignés" in text
+    assert "ambiguës : en revue (jour différent)" in text  # the seed's label
     assert KEY in text
     assert "LIENEXACT" not in text  # a linked row is no review
     assert "<script" not in text.lower().replace("&lt;script&gt;", "")
@@ -72,3 +104,194 @@ def test_review_needs_a_built_database(tmp_path):
     with pytest.raises(PipaseError) as refused:
         revue.write_review(database, tmp_path / "revue.html")
     assert refused.value.rule == "revue_sans_build"
+
+
+# --------------------------------------------------------------------------- the workbook
+def _workbook(tmp_path, capsys=None):
+    database, book = tmp_path / "p.duckdb", tmp_path / "revue.xlsx"
+    _database(database)
+    assert cli.main(["revue", "--database", str(database), "--out", str(book)]) == 0
+    return database, book
+
+
+def test_the_workbook_lists_the_review_pairs_with_a_closed_decision_list(tmp_path):
+    _database_path, book = _workbook(tmp_path)
+    assert stat.S_IMODE(book.stat().st_mode) == 0o600
+    sheet = openpyxl.load_workbook(book)[revue.SHEET]
+    assert [c.value for c in sheet[1]] == revue.HEADER
+    assert sheet.max_row == 2  # the linked row (line 3) is no review pair
+    row = {name: sheet.cell(row=2, column=i).value for i, name in enumerate(revue.HEADER, 1)}
+    assert row["nom (ligne)"] == "=DUPONT<SCRIPT>"
+    assert sheet.cell(row=2, column=5).data_type == "s"  # text, not a formula
+    assert row["jeune candidat (lignes Iodas-ASE)"] == "DUPONT JEAN, 2001-03-25, M"
+    assert (row["empreinte_ligne"], row["cle_hachage"], row["decision"]) == (PRINT_2, KEY, None)
+    assert row["motif"] == "ambiguës : en revue (jour différent)"
+    (validation,) = sheet.data_validations.dataValidation
+    assert validation.type == "list" and validation.formula1 == '"lier,rejeter"'
+    assert str(validation.sqref) == "L2"  # the decision cell of the one pair
+    for column in ("M", "N"):
+        assert sheet.column_dimensions[column].hidden
+
+
+def test_a_formula_looking_name_becomes_a_formula_without_the_protection(tmp_path, monkeypatch):
+    def plain(cell, value):
+        cell.value = value
+
+    monkeypatch.setattr(revue, "_text_cell", plain)
+    _database_path, book = _workbook(tmp_path)
+    assert openpyxl.load_workbook(book)[revue.SHEET].cell(row=2, column=5).data_type == "f"
+
+
+def _fill(book, decisions: dict[int, object], edit=None):
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook[revue.SHEET]
+    for line, value in decisions.items():
+        if line > sheet.max_row:  # a second row for the same pair
+            for column in range(1, len(revue.HEADER) + 1):
+                sheet.cell(row=line, column=column, value=sheet.cell(row=2, column=column).value)
+        sheet.cell(row=line, column=DECISION_COLUMN, value=value)
+    if edit:
+        edit(sheet)
+    workbook.save(book)
+
+
+def _stored(database):
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(
+            "select empreinte_ligne, cle_hachage, base_source, decision from pipase_revue.decisions"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_the_filled_workbook_is_stored_and_a_new_decision_replaces_the_old(tmp_path, capsys):
+    database, book = _workbook(tmp_path)
+    _fill(book, {2: "lier"})
+    assert cli.main(["revue", "--database", str(database), "--decisions", str(book)]) == 0
+    assert _stored(database) == [(PRINT_2, KEY, "webrsa", "lier")]
+    assert "1 paire(s) à lier et 0 à rejeter" in capsys.readouterr().out
+    _fill(book, {2: " rejeter "})
+    revue.store_decisions(database, book)
+    assert _stored(database) == [(PRINT_2, KEY, "webrsa", "rejeter")]
+    con = duckdb.connect(str(database), read_only=True)
+    assert revue.stored_counts(con) == {"lier": 0, "rejeter": 1}
+    con.close()
+
+
+def test_an_empty_decision_is_no_decision(tmp_path):
+    database, book = _workbook(tmp_path)
+    assert revue.store_decisions(database, book) == {}
+    assert _stored(database) == []
+
+
+def _key_changed(sheet):
+    sheet.cell(row=2, column=revue.HEADER.index("cle_hachage") + 1, value="AB" * 32)
+
+
+def _header_removed(sheet):
+    sheet.cell(row=1, column=revue.HEADER.index("empreinte_ligne") + 1, value="empreinte")
+
+
+def _unknown_pair(sheet):
+    sheet.cell(row=2, column=revue.HEADER.index("empreinte_ligne") + 1, value="56" * 32)
+
+
+@pytest.mark.parametrize(
+    ("decisions", "edit", "rule", "line", "column"),
+    [
+        ({2: "Lier-SECRET"}, None, "revue_decision_inconnue", 2, "decision"),
+        ({2: 1}, None, "revue_decision_inconnue", 2, "decision"),
+        ({2: "lier"}, _key_changed, "revue_cle_invalide", 2, "cle_hachage"),
+        ({2: "lier"}, _header_removed, "revue_entete", 1, "empreinte_ligne"),
+        ({2: "lier"}, _unknown_pair, "revue_paire_inconnue", 2, None),
+        ({2: "lier", 3: "rejeter"}, None, "revue_decision_contradictoire", 3, "decision"),
+    ],
+)
+def test_a_bad_workbook_is_refused_whole_with_its_place_and_never_a_value(
+    tmp_path, capsys, decisions, edit, rule, line, column
+):
+    database, book = _workbook(tmp_path)
+    _fill(book, decisions, edit)
+    with pytest.raises(PipaseError) as refused:
+        revue.store_decisions(database, book)
+    error = refused.value
+    assert (error.rule, error.file, error.line, error.column) == (rule, str(book), line, column)
+    assert _stored(database) == []  # all or nothing
+    assert cli.main(["revue", "--database", str(database), "--decisions", str(book)]) == 1
+    err = capsys.readouterr().err
+    assert rule in err and "SECRET" not in err and "DUPONT" not in err
+
+
+def test_the_same_decision_twice_for_one_pair_is_one_decision(tmp_path):
+    database, book = _workbook(tmp_path)
+    _fill(book, {2: "lier", 3: "lier"})
+    assert revue.store_decisions(database, book) == {"lier": 1}
+
+
+def test_a_missing_file_a_non_workbook_and_a_missing_sheet_are_refused(tmp_path):
+    database, book = _workbook(tmp_path)
+    cases = [(tmp_path / "absent.xlsx", "revue_fichier_absent")]
+    text = tmp_path / "faux.xlsx"
+    text.write_text("nom;prenom\n", encoding="utf-8")
+    cases.append((text, "revue_fichier_illisible"))
+    other = openpyxl.Workbook()
+    other.active.title = "autre"
+    other.save(tmp_path / "autre.xlsx")
+    cases.append((tmp_path / "autre.xlsx", "revue_feuille_absente"))
+    for path, rule in cases:
+        with pytest.raises(PipaseError) as refused:
+            revue.store_decisions(database, path)
+        assert refused.value.rule == rule
+
+
+def test_decisions_need_the_build_s_decisions_table(tmp_path):
+    database, book = tmp_path / "p.duckdb", tmp_path / "revue.xlsx"
+    _database(database, decisions_table=False)
+    revue.write_review(database, book)
+    _fill(book, {2: "lier"})
+    with pytest.raises(PipaseError) as refused:
+        revue.store_decisions(database, book)
+    assert refused.value.rule == "revue_sans_build"
+
+
+def test_the_decisions_table_refuses_a_value_outside_the_list(tmp_path):
+    database = tmp_path / "p.duckdb"
+    _database(database)
+    con = duckdb.connect(str(database))
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(
+            "insert into pipase_revue.decisions values (?, ?, 'webrsa', 'peut-etre', now())",
+            [PRINT_2, KEY],
+        )
+    con.close()
+
+
+def test_the_review_file_must_be_html_or_xlsx(tmp_path):
+    database = tmp_path / "p.duckdb"
+    _database(database)
+    with pytest.raises(PipaseError) as refused:
+        revue.write_review(database, tmp_path / "revue.csv")
+    assert refused.value.rule == "revue_format"
+
+
+def test_the_run_record_gives_the_stored_and_applied_decisions(tmp_path):
+    from pipase.run import record
+
+    database = tmp_path / "vide.duckdb"
+    duckdb.connect(str(database)).close()
+    con = duckdb.connect(str(database))
+    assert revue.stored_counts(con) is None  # no table: no section
+    con.close()
+    rows = [
+        {"base_source": "webrsa", "matched_agent_review": 3, "unmatched_agent_rejected": 1},
+        {"base_source": "nova_dpas", "matched_agent_review": 1, "unmatched_agent_rejected": 0},
+    ]
+    text = record.render_markdown(
+        {
+            "revue": {"lier": 5, "rejeter": 2},
+            "rapports": {"appariement": {"rpt_linkage__by_source": {"lignes": rows}}},
+        }
+    )
+    assert "5 à lier, 2 à rejeter ; appliquées par cette construction : 4 liées, 1 rejetées" in text
+    assert "Revue des paires" not in record.render_markdown({})

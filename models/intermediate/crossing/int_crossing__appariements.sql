@@ -20,6 +20,10 @@
 --      do not disagree and the best is not one of two same-day twins told apart by a first name
 --      that is not exact; a row above the review threshold (var pipase_seuil_revue_probabiliste)
 --      that fails one of these goes to review (statut ambigu, motif revue_*), never a link.
+--   5. an agent's decision on a pair sent to review (pipase revue --decisions, read through
+--      int_keys__decisions_revue): 'lier' links the row to that member (methode revue_agent),
+--      'rejeter' leaves it non_croise (motif rejete_revue_agent); a decision on another member
+--      than the one under review now does not apply.
 -- Every other row is dropped and counted with its reason (rpt_linkage__by_source).
 with
 
@@ -41,6 +45,11 @@ comparaisons as (
 
 liens_probabilistes as (
     select * from {{ ref('int_keys__liens_probabilistes') }}
+),
+
+decisions_revue as (
+    select * from {{ ref('int_keys__decisions_revue') }}
+    where decision is not null
 ),
 
 ase_rows as (
@@ -468,6 +477,42 @@ final as (
             by_keys.base_source = probabilistic.base_source
             and by_keys._fichier = probabilistic._fichier
             and by_keys._ligne = probabilistic._ligne
+),
+
+---------- step 5: the agents' review decisions
+
+reviewed as (
+    select
+        final.base_source,
+        final._fichier,
+        final._ligne,
+        final.motif_sans_cle,
+        final.poids_correspondance,
+        case
+            when decisions_revue.decision = 'lier' then 'probabiliste'
+            when decisions_revue.decision = 'rejeter' then 'non_croise'
+            else final.statut_appariement
+        end as statut_appariement,
+        case
+            when decisions_revue.decision = 'lier' then 'revue_agent'
+            else final.methode_appariement
+        end as methode_appariement,
+        case
+            when decisions_revue.decision = 'lier' then null
+            when decisions_revue.decision = 'rejeter' then 'rejete_revue_agent'
+            else final.motif_non_appariement
+        end as motif_non_appariement,
+        case
+            when decisions_revue.decision = 'lier' then decisions_revue.cle_hachage
+            else final.cle_hachage
+        end as cle_hachage
+    from final
+    left join decisions_revue
+        on
+            final.base_source = decisions_revue.base_source
+            and final._fichier = decisions_revue._fichier
+            and final._ligne = decisions_revue._ligne
+            and final.motif_non_appariement like 'revue_%'
 )
 
-select * from final
+select * from reviewed

@@ -1,9 +1,24 @@
 -- Linkage of each source with the ASE cohort, counts only: what came in, what was matched
--- and how (one column per method of int_crossing__appariements, the probabilistic pass
--- included), what was dropped and why
--- (article 4.1 "suppression des données non croisées").
+-- and how, what was dropped and why (article 4.1 "suppression des données non croisées").
+-- One column per row of the seed ref_linkage__methodes that names a report column
+-- (colonne_rapport): it counts the rows whose statut_appariement, methode_appariement or
+-- motif_non_appariement (by the row's nature) is that code. The columns come from the seed at
+-- compile time (macro linkage_report_outcomes), so a new method or reason is one row there.
+-- The statuses whose column starts with matched_ add up to matched_total, the others to dropped.
 -- rows_in is counted from the keys doors, the rest from the matching decisions, so that the
--- reconciliation rows_in = matched + dropped checks that no row is lost or counted twice.
+-- reconciliation rows_in = matched_total + dropped checks that no row is lost or counted twice.
+-- depends_on: {{ ref('ref_linkage__methodes') }}
+{%- set outcomes = linkage_report_outcomes() %}
+{%- set column_of = {
+    'statut': 'statut_appariement',
+    'methode': 'methode_appariement',
+    'motif': 'motif_non_appariement',
+} %}
+{%- set matched = [] %}
+{%- set dropped = [] %}
+{%- for outcome in outcomes if outcome[0] == 'statut' %}
+    {%- do (matched if outcome[2].startswith('matched_') else dropped).append(outcome[2]) %}
+{%- endfor %}
 with
 
 lignes as (
@@ -26,7 +41,6 @@ decisions as (
     select
         appariements.base_source,
         count(*) filter (where appariements.motif_sans_cle is not null) as rows_without_primary_key,
-        count(*) filter (where appariements.statut_appariement = 'sans_cle') as rows_without_key,
         count(*) filter (
             where appariements.statut_appariement = 'sans_cle' and appariements.motif_sans_cle = 'nom_vide'
         ) as without_key_empty_surname,
@@ -39,64 +53,14 @@ decisions as (
             and appariements.motif_sans_cle is distinct from 'nom_vide'
             and appariements.motif_sans_cle is distinct from 'date_naissance_absente'
         ) as without_key_other_reason,
-        count(*) filter (where appariements.statut_appariement = 'cle_primaire') as matched_primary,
-        count(*) filter (where appariements.statut_appariement = 'cle_interne') as matched_internal,
-        count(*) filter (where appariements.statut_appariement = 'cle_secondaire') as matched_secondary,
-        count(*) filter (where appariements.statut_appariement = 'probabiliste') as matched_probabilistic,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_nom_usage'
-        ) as matched_usage_name,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_nom_compose'
-        ) as matched_compound_surname,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_jour_mois_inverses'
-        ) as matched_day_month_swapped,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_prenom2'
-        ) as matched_first_names_swapped,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_annee_naissance'
-        ) as matched_birth_year,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_prenom_date'
-        ) as matched_first_name_and_date,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_secondaire_prenom_proche'
-        ) as matched_secondary_first_name_close,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_secondaire_prenom2'
-        ) as matched_secondary_second_first_name,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_secondaire_sans_prenom'
-        ) as matched_secondary_no_first_name,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_secondaire_jour_incertain'
-        ) as matched_secondary_day_uncertain,
-        count(*) filter (
-            where appariements.methode_appariement = 'cle_secondaire_jour_proche'
-        ) as matched_secondary_day_close,
-        count(*) filter (where appariements.statut_appariement = 'ambigu') as ambiguous,
-        count(*) filter (
-            where appariements.motif_non_appariement = 'plusieurs_membres_cohorte'
-        ) as ambiguous_several_cohort_members,
-        count(*) filter (
-            where appariements.motif_non_appariement = 'plusieurs_personnes_source'
-        ) as ambiguous_several_source_persons,
-        count(*) filter (where appariements.motif_non_appariement = 'genre_discordant') as ambiguous_sex_disagrees,
-        count(*) filter (
-            where appariements.motif_non_appariement = 'identite_recurrente'
-        ) as ambiguous_recurring_identity,
-        count(*) filter (
-            where appariements.motif_non_appariement = 'prenom_date_hors_nom_marital'
-        ) as ambiguous_first_name_date_not_women,
+        {%- for nature, code, colonne in outcomes %}
+            count(*) filter (
+                where appariements.{{ column_of[nature] }} = '{{ code }}'
+            ) as {{ colonne }},
+        {%- endfor %}
         count(*) filter (
             where appariements.motif_non_appariement like 'revue_%'
         ) as ambiguous_probabilistic_review,
-        count(*) filter (where appariements.statut_appariement = 'non_croise') as unmatched,
-        count(*) filter (
-            where appariements.motif_non_appariement = 'cle_secondaire_non_confirmee'
-        ) as unmatched_secondary_not_confirmed,
         count(distinct appariements.cle_hachage) as cohort_members_matched
     from appariements
     group by appariements.base_source
@@ -107,38 +71,21 @@ final as (
         rows_in.base_source,
         rows_in.rows_in,
         coalesce(decisions.rows_without_primary_key, 0) as rows_without_primary_key,
-        coalesce(decisions.rows_without_key, 0) as rows_without_key,
         coalesce(decisions.without_key_empty_surname, 0) as without_key_empty_surname,
         coalesce(decisions.without_key_no_birth_date, 0) as without_key_no_birth_date,
         coalesce(decisions.without_key_other_reason, 0) as without_key_other_reason,
-        coalesce(decisions.matched_primary, 0) as matched_primary,
-        coalesce(decisions.matched_internal, 0) as matched_internal,
-        coalesce(decisions.matched_secondary, 0) as matched_secondary,
-        coalesce(decisions.matched_probabilistic, 0) as matched_probabilistic,
-        coalesce(decisions.matched_primary, 0) + coalesce(decisions.matched_internal, 0)
-        + coalesce(decisions.matched_secondary, 0) + coalesce(decisions.matched_probabilistic, 0) as matched_total,
-        coalesce(decisions.matched_usage_name, 0) as matched_usage_name,
-        coalesce(decisions.matched_compound_surname, 0) as matched_compound_surname,
-        coalesce(decisions.matched_day_month_swapped, 0) as matched_day_month_swapped,
-        coalesce(decisions.matched_first_names_swapped, 0) as matched_first_names_swapped,
-        coalesce(decisions.matched_birth_year, 0) as matched_birth_year,
-        coalesce(decisions.matched_first_name_and_date, 0) as matched_first_name_and_date,
-        coalesce(decisions.matched_secondary_first_name_close, 0) as matched_secondary_first_name_close,
-        coalesce(decisions.matched_secondary_second_first_name, 0) as matched_secondary_second_first_name,
-        coalesce(decisions.matched_secondary_no_first_name, 0) as matched_secondary_no_first_name,
-        coalesce(decisions.matched_secondary_day_uncertain, 0) as matched_secondary_day_uncertain,
-        coalesce(decisions.matched_secondary_day_close, 0) as matched_secondary_day_close,
-        coalesce(decisions.ambiguous, 0) as ambiguous,
-        coalesce(decisions.ambiguous_several_cohort_members, 0) as ambiguous_several_cohort_members,
-        coalesce(decisions.ambiguous_several_source_persons, 0) as ambiguous_several_source_persons,
-        coalesce(decisions.ambiguous_sex_disagrees, 0) as ambiguous_sex_disagrees,
-        coalesce(decisions.ambiguous_recurring_identity, 0) as ambiguous_recurring_identity,
-        coalesce(decisions.ambiguous_first_name_date_not_women, 0) as ambiguous_first_name_date_not_women,
+        {%- for nature, code, colonne in outcomes %}
+            coalesce(decisions.{{ colonne }}, 0) as {{ colonne }},
+        {%- endfor %}
+        0
+        {%- for colonne in matched %}
+            + coalesce(decisions.{{ colonne }}, 0)
+        {%- endfor %} as matched_total,
         coalesce(decisions.ambiguous_probabilistic_review, 0) as ambiguous_probabilistic_review,
-        coalesce(decisions.unmatched, 0) as unmatched,
-        coalesce(decisions.unmatched_secondary_not_confirmed, 0) as unmatched_secondary_not_confirmed,
-        coalesce(decisions.ambiguous, 0) + coalesce(decisions.unmatched, 0)
-        + coalesce(decisions.rows_without_key, 0) as dropped,
+        0
+        {%- for colonne in dropped %}
+            + coalesce(decisions.{{ colonne }}, 0)
+        {%- endfor %} as dropped,
         coalesce(decisions.cohort_members_matched, 0) as cohort_members_matched
     from rows_in
     left join decisions

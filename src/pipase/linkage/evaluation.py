@@ -1,25 +1,34 @@
-"""Measure the precision and recall of the crossing against the synthetic ground truth
-(pipase.linkage.evaluation; scripts/evaluate_linkage.py calls it).
+"""`pipase evaluation`: the precision and recall of the crossing against a file of true pairs.
 
-`pipase synth` writes, beside the five extractions, `ground_truth/source_rows.csv` (the true
-person of every data row, with the difficulties planted on it) and `ground_truth/persons.csv`
-(who is a cohort member). This script reads the matching decisions of the pipeline
-(crossing.int_crossing__appariements) from the identifying-zone DuckDB database, finds out which
-person each matched cohort key stands for (the Iodas-ASE rows that carry that key, through
-identifying.int_keys__iodas_ase__individus), and compares:
+Works on any extraction whose truth is known, not only the generator's: the pipeline's matching
+decisions (crossing.int_crossing__appariements, in the identifying-zone DuckDB database) are
+compared with a CSV file of true pairs (``--vrais-couples``), in this format (UTF-8, comma
+separated, one header line, one line per source row whose truth is known):
 
-  precision = correct matches / matches made
-  recall    = correct matches / loaded source rows whose person is a cohort member
+  base_source   webrsa, nova_dpas, iodas_dpas or iodas_mdph
+  fichier       the file of the row, as loaded (its name, e.g. personnes.csv; a path is cut to
+                its name)
+  ligne         the row's line in that file (header = line 1), as loaded
+  id_individu   the Iodas-ASE individual id (id_individu) of the cohort member the row is
+                truly about; several ids of the same person separated by ``;``; EMPTY when the
+                row's person is no cohort member (then any link of the row is wrong)
+  classe_erreur optional: the error classes planted on or known of the row, separated by ``;``
 
-per source and overall. A match is correct when the row's true person is the person behind the
-cohort key it was given. It prints counts only: never a name, a birth date or a person id; the
-misses and the wrong matches are counted by planted difficulty and by matching outcome.
+A source row absent from the file is no cohort member's. The cohort key each matched row was
+given is traced back to the Iodas-ASE ids that carry it (identifying.int_keys__iodas_ase__individus)
+and
 
-Usage:
-  python scripts/evaluate_linkage.py --extraction data/demo/extraction \
-      [--database data/demo/pipase.duckdb] [--json linkage.json]
-Run `dbt build` first (the crossing tables must exist). Exit code 0, or 2 when a file or table
-is missing.
+  precision = correct links / links made
+  recall    = correct links / rows of the file with an id_individu
+
+overall, per source, per method (in the order of ref_linkage__methodes) and per error class,
+with the misses and the wrong links counted by outcome; ``--graphiques`` draws precision and
+recall against the probabilistic threshold and the match-weight histogram. Counts only: never a
+name, a birth date or an id.
+
+The synthetic generator's truth is one producer of that file: ``--extraction DIR`` converts
+``DIR/ground_truth`` (source_rows.csv, persons.csv of `pipase synth`) into true pairs
+(``--ecrire-vrais-couples`` saves them). scripts/evaluate_linkage.py calls this command.
 """
 
 from __future__ import annotations
@@ -33,6 +42,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipase.errors import PipaseError
+from pipase.i18n import _
 from pipase.linkage.methods import codes
 
 # The keys door of each source: the raw table whose rows are crossed (ground truth "table").
@@ -258,14 +269,161 @@ def _count_difficulties(rows: list[RowOutcome]) -> dict[str, int]:
 # Reading the ground truth and the database
 
 
+TRUE_PAIRS_COLUMNS = ("base_source", "fichier", "ligne", "id_individu", "classe_erreur")
+TRUE_PAIRS_REQUIRED = TRUE_PAIRS_COLUMNS[:4]
+
+
+@dataclass(frozen=True)
+class TruePair:
+    """One line of the true-pairs file: the row's true cohort member (its Iodas-ASE ids, the
+    person token `;`-joined; "" when the row's person is no cohort member) and its classes."""
+
+    person: str
+    classes: tuple[str, ...] = ()
+
+    @property
+    def in_cohort(self) -> bool:
+        return self.person != ""
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
 def _file_name(path: str) -> str:
-    """The loader records the file name only (`_fichier`); the ground truth has the path."""
+    """The loader records the file name only (`_fichier`); a truth may give the path."""
     return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(sorted({part.strip() for part in (text or "").split(";") if part.strip()}))
+
+
+def read_true_pairs(path: Path) -> dict[tuple[str, str, int], TruePair]:
+    """(base_source, file name, line) -> its TruePair; checked strictly (file, line, column and
+    rule in every message, never a cell's value)."""
+    if not path.is_file():
+        raise PipaseError(
+            _("the true pairs file does not exist"), rule="vrais_couples_absent", file=str(path)
+        )
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+        with handle:
+            reader = csv.reader(handle)
+            header = [h.strip() for h in next(reader, [])]
+            for name in TRUE_PAIRS_REQUIRED:
+                if header.count(name) != 1:
+                    raise PipaseError(
+                        _("the header must have the column {name} exactly once").format(name=name),
+                        rule="vrais_couples_entete",
+                        file=str(path),
+                        line=1,
+                        column=name,
+                    )
+            where = {name: header.index(name) for name in TRUE_PAIRS_COLUMNS if name in header}
+            pairs: dict[tuple[str, str, int], TruePair] = {}
+            for line, cells in enumerate(reader, start=2):
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(cells) != len(header):
+                    raise PipaseError(
+                        _("the line does not have as many fields as the header"),
+                        rule="vrais_couples_champs",
+                        file=str(path),
+                        line=line,
+                    )
+                row = {name: cells[i].strip() for name, i in where.items()}
+                if row["base_source"] not in DOOR_TABLES:
+                    raise PipaseError(
+                        _("unknown source: {sources} expected").format(
+                            sources=", ".join(DOOR_TABLES)
+                        ),
+                        rule="vrais_couples_source",
+                        file=str(path),
+                        line=line,
+                        column="base_source",
+                    )
+                if not row["fichier"]:
+                    raise PipaseError(
+                        _("the file of the row is empty"),
+                        rule="vrais_couples_fichier",
+                        file=str(path),
+                        line=line,
+                        column="fichier",
+                    )
+                if not row["ligne"].isdigit() or int(row["ligne"]) < 2:
+                    raise PipaseError(
+                        _("the line must be a whole number from 2 up (the header is line 1)"),
+                        rule="vrais_couples_ligne",
+                        file=str(path),
+                        line=line,
+                        column="ligne",
+                    )
+                key = (row["base_source"], _file_name(row["fichier"]), int(row["ligne"]))
+                if key in pairs:
+                    raise PipaseError(
+                        _("the same source row is listed twice"),
+                        rule="vrais_couples_doublon",
+                        file=str(path),
+                        line=line,
+                    )
+                pairs[key] = TruePair(
+                    ";".join(_split(row["id_individu"])), _split(row.get("classe_erreur"))
+                )
+    except UnicodeDecodeError:
+        raise PipaseError(
+            _("the true pairs file is not UTF-8 text"),
+            rule="vrais_couples_encodage",
+            file=str(path),
+        ) from None
+    return pairs
+
+
+def true_pairs_from_ground_truth(extraction: Path) -> list[dict[str, str]]:
+    """The true-pairs file of a synthetic extraction (`pipase synth`'s ground_truth/): one line
+    per row of the four crossed tables, the Iodas-ASE ids of its person when a cohort member."""
+    truth_dir = extraction / "ground_truth"
+    for name in ("source_rows.csv", "persons.csv"):
+        if not (truth_dir / name).is_file():
+            raise PipaseError(
+                _("no synthetic ground truth in this folder"),
+                rule="verite_synthetique_absente",
+                file=str(truth_dir / name),
+            )
+    in_cohort = {
+        p["person_uid"]: p["in_cohort"] in ("1", "true", "True")
+        for p in _read_csv(truth_dir / "persons.csv")
+    }
+    rows = _read_csv(truth_dir / "source_rows.csv")
+    ids_of: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if row["source"] == ASE_SOURCE and row["table"] == ASE_TABLE:
+            ids_of[row["person_uid"]].add(row["record_id"])
+    out = []
+    for row in rows:
+        if DOOR_TABLES.get(row["source"]) != row["table"]:
+            continue
+        person = row["person_uid"]
+        out.append(
+            {
+                "base_source": row["source"],
+                "fichier": _file_name(row["file"]),
+                "ligne": row["line"],
+                "id_individu": ";".join(sorted(ids_of[person])) if in_cohort.get(person) else "",
+                "classe_erreur": ";".join(_split(row["difficulties"])),
+            }
+        )
+    return out
+
+
+def write_true_pairs(rows: list[dict[str, str]], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(TRUE_PAIRS_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 _PASS_COLUMNS = {
@@ -280,33 +438,31 @@ _PASS_JOIN = {
 }
 
 
-def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
+def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -> list[RowOutcome]:
+    """Every crossed source row of the database with its truth (a row absent from `truth` is
+    no cohort member's)."""
     import duckdb
 
-    truth_dir = extraction / "ground_truth"
-    persons = _read_csv(truth_dir / "persons.csv")
-    in_cohort = {p["person_uid"]: p["in_cohort"] in ("1", "true", "True") for p in persons}
-    truth: dict[tuple[str, str, int], tuple[str, tuple[str, ...]]] = {}
-    ase_rows: dict[tuple[str, int], str] = {}
-    for row in _read_csv(truth_dir / "source_rows.csv"):
-        key_file, line = _file_name(row["file"]), int(row["line"])
-        if row["source"] == ASE_SOURCE and row["table"] == ASE_TABLE:
-            ase_rows[(key_file, line)] = row["person_uid"]
-        elif DOOR_TABLES.get(row["source"]) == row["table"]:
-            kinds = tuple(k for k in row["difficulties"].split(";") if k)
-            truth[(row["source"], key_file, line)] = (row["person_uid"], kinds)
+    from pipase.transmission import encryption
 
-    con = duckdb.connect(str(database), read_only=True)
+    # an Iodas-ASE id -> the person token of the true pairs that name it
+    token_of = {i: pair.person for pair in truth.values() for i in pair.person.split(";") if i}
+    try:
+        con = encryption.connect(database, read_only=True)
+    except (encryption.EncryptionError, duckdb.Error) as error:
+        raise PipaseError(
+            _("the database cannot be opened ({error})").format(error=type(error).__name__),
+            rule="evaluation_base",
+            file=str(database),
+        ) from None
     try:
         # cohort key -> the persons whose Iodas-ASE rows carry it
         persons_by_key: dict[str, set[str]] = defaultdict(set)
-        for fichier, ligne, key in con.execute(
-            "select _fichier, _ligne, cle_hachage from identifying.int_keys__iodas_ase__individus"
+        for id_individu, key in con.execute(
+            "select id_individu, cle_hachage from identifying.int_keys__iodas_ase__individus"
             " where cle_hachage is not null"
         ).fetchall():
-            person = ase_rows.get((fichier, int(ligne)))
-            if person:
-                persons_by_key[key].add(person)
+            persons_by_key[key].add(token_of.get(str(id_individu), str(id_individu)))
         secondary_by_key = dict(
             con.execute(
                 "select cle_hachage, cle_hachage_secondaire from crossing.int_cohort__jeunes_ase"
@@ -331,6 +487,12 @@ def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
             " and decisions._fichier = lignes._fichier and decisions._ligne = lignes._ligne"
             + _PASS_JOIN[has_pass]
         ).fetchall()
+    except duckdb.CatalogException:
+        raise PipaseError(
+            _("the crossing tables are missing: run the build first"),
+            rule="evaluation_sans_build",
+            file=str(database),
+        ) from None
     finally:
         con.close()
 
@@ -344,7 +506,8 @@ def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
     outcomes = []
     for (source, fichier, ligne, status, method, reason, key, row_key, row_secondary, weight,
          candidate) in decisions:  # fmt: skip
-        person, kinds = truth.get((source, fichier, int(ligne)), ("", ()))
+        pair = truth.get((source, fichier, int(ligne)), TruePair(""))
+        person = pair.person
         matched = None if key is None else frozenset(persons_by_key.get(key, set()))
         true_keys = cohort_keys_of.get(person, set())
         if row_key is not None and row_key in true_keys:
@@ -359,18 +522,21 @@ def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
             RowOutcome(
                 source=source,
                 true_person=person,
-                true_in_cohort=in_cohort.get(person, False),
+                true_in_cohort=pair.in_cohort,
                 status=status,
                 reason=reason if key is None else "",
                 matched_persons=matched,
-                difficulties=kinds,
+                difficulties=pair.classes,
                 key_in_common=in_common,
                 method=method if key is not None else "",
                 weight=weight,
                 candidate_persons=(
                     None if candidate is None else frozenset(persons_by_key.get(candidate, set()))
                 ),
+                # an agent's decision on a reviewed pair does not move with the threshold
                 threshold_decides=weight is not None
+                and method != "revue_agent"
+                and reason != "rejete_revue_agent"
                 and (
                     status in ("probabiliste", "non_croise", "sans_cle")
                     or reason == "revue_poids_intermediaire"
@@ -385,13 +551,17 @@ def read_outcomes(extraction: Path, database: Path) -> list[RowOutcome]:
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.2f} %"
+    return "-" if value is None else f"{100 * value:.2f} %".replace(".", ",")
 
 
 def format_report(result: dict) -> str:
-    header = (
-        f"{'source':<12}{'rows':>8}{'cohort rows':>13}{'matches':>9}{'correct':>9}"
-        f"{'wrong':>7}{'missed':>8}{'precision':>11}{'recall':>10}"
+    names = (
+        _("source"), _("rows"), _("cohort rows"), _("links"), _("correct"), _("wrong"),
+        _("missed"), _("precision"), _("recall"),
+    )  # fmt: skip
+    widths = (12, 8, 13, 9, 9, 7, 8, 11, 10)
+    header = f"{names[0]:<12}" + "".join(
+        f"{n:>{w}}" for n, w in zip(names[1:], widths[1:], strict=True)
     )
     lines = [header, "-" * len(header)]
     for source, r in result.items():
@@ -402,23 +572,38 @@ def format_report(result: dict) -> str:
         )
     overall = result.get("overall")
     if overall:
-        lines.append("")
+        lines += ["", _("by method (all sources):")]
         for method, m in overall["by_method"].items():
             lines.append(
-                f"{method:<32}{m['matches']:>6} matches, {m['correct']:>6} correct, "
-                f"precision {_pct(m['precision'])}"
+                "  "
+                + _("{method}: {links} links, {correct} correct, precision {precision}").format(
+                    method=f"{method:<32}",
+                    links=f"{m['matches']:>6}",
+                    correct=f"{m['correct']:>6}",
+                    precision=_pct(m["precision"]),
+                )
             )
         lines.append(
-            "recall of cohort rows sharing a key with their cohort entry: "
-            + _pct(overall["recall_of_rows_sharing_a_key"])
+            _("recall of the cohort rows sharing a key with their cohort entry: {recall}").format(
+                recall=_pct(overall["recall_of_rows_sharing_a_key"])
+            )
         )
-        lines.append("")
-        lines.append("recall and precision by planted error class (all sources):")
+        lines += ["", _("recall and precision by error class (all sources):")]
         for kind, k in overall.get("by_difficulty", {}).items():
             lines.append(
-                f"  {kind:<40}{k['found']:>6}/{k['rows_of_cohort_members']:<6} recall "
-                f"{_pct(k['recall']):>9}   {k['wrong_matches']:>4} wrong of {k['matches']:<6}"
-                f" precision {_pct(k['precision'])}"
+                "  "
+                + _(
+                    "{kind} {found}/{rows} recall {recall}, {wrong} wrong of {links} links, "
+                    "precision {precision}"
+                ).format(
+                    kind=f"{kind:<40}",
+                    found=f"{k['found']:>6}",
+                    rows=f"{k['rows_of_cohort_members']:<6}",
+                    recall=f"{_pct(k['recall']):>9}",
+                    wrong=f"{k['wrong_matches']:>4}",
+                    links=f"{k['matches']:<6}",
+                    precision=_pct(k["precision"]),
+                )
             )
         lines.append("")
         lines.append("outcome of the cohort members' rows of each class not fully found:")
@@ -427,75 +612,121 @@ def format_report(result: dict) -> str:
                 outcomes = ", ".join(f"{status} {n}" for status, n in k["outcomes"].items())
                 lines.append(f"  {kind:<40}{outcomes}")
         for title, key in (
-            ("missed rows by key in common with the true cohort entry", "missed_by_key_in_common"),
-            ("missed rows by outcome", "missed_by_outcome"),
-            ("missed rows by planted difficulty", "missed_by_difficulty"),
-            ("wrong matches by method", "wrong_by_method"),
-            ("wrong matches by planted difficulty", "wrong_by_difficulty"),
+            (
+                _("missed rows by key in common with the true cohort entry"),
+                "missed_by_key_in_common",
+            ),
+            (_("missed rows by outcome"), "missed_by_outcome"),
+            (_("missed rows by error class"), "missed_by_difficulty"),
+            (_("wrong links by method"), "wrong_by_method"),
+            (_("wrong links by error class"), "wrong_by_difficulty"),
         ):
-            lines.append("")
-            lines.append(f"{title} (all sources):")
+            lines += ["", _("{title} (all sources):").format(title=title)]
             counts = overall[key]
             if not counts:
-                lines.append("  none")
+                lines.append("  " + _("no row"))
             for kind, n in counts.items():
                 lines.append(f"  {kind:<45}{n:>6}")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--extraction", type=Path, required=True, help="synthetic extraction folder"
+def description() -> str:
+    return _(
+        "Precision and recall of the crossing against a file of true pairs (CSV, UTF-8, "
+        "header base_source,fichier,ligne,id_individu[,classe_erreur]: one line per source "
+        "row whose truth is known; id_individu is the Iodas-ASE id of the cohort member the row "
+        "is about, several separated by ';', empty when none; classe_erreur the row's error "
+        "classes separated by ';'), overall, per source, per method and per error class. "
+        "--extraction takes the truth of a synthetic extraction instead."
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
         type=Path,
         default=None,
-        help="identifying-zone DuckDB file (default: pipase.paths.database_path())",
+        metavar=_("PATH"),
+        help=_("DuckDB database of the identifying zone (default: PIPASE_DUCKDB_PATH)"),
     )
-    parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
-    parser.add_argument(
-        "--charts",
+    truth = parser.add_mutually_exclusive_group(required=True)
+    truth.add_argument(
+        "--vrais-couples", type=Path, metavar=_("FILE"), help=_("the true pairs file (CSV)")
+    )
+    truth.add_argument(
+        "--extraction",
         type=Path,
-        default=None,
-        help="folder for the charts (precision and recall against the threshold, weights)",
+        metavar=_("FOLDER"),
+        help=_("a synthetic extraction: its ground_truth/ gives the true pairs"),
     )
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--ecrire-vrais-couples",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("with --extraction: also write the true pairs file it gives"),
+    )
+    parser.add_argument(
+        "--json", type=Path, metavar=_("FILE"), help=_("also write the results as JSON")
+    )
+    parser.add_argument(
+        "--graphiques",
+        "--charts",
+        dest="charts",
+        type=Path,
+        metavar=_("FOLDER"),
+        help=_("folder for the charts: precision and recall against the threshold, weights"),
+    )
 
+
+def evaluate(truth: dict, database: Path) -> tuple[dict, list[RowOutcome]]:
+    outcomes = read_outcomes(truth, database)
+    result = score(outcomes)
+    if "overall" in result:
+        result["overall"]["threshold_curve"] = threshold_curve(
+            outcomes, [x / 2 for x in range(0, 41)]
+        )
+    return result, outcomes
+
+
+def run(args: argparse.Namespace) -> int:
     database = args.database
     if database is None:
         from pipase.paths import database_path
 
         database = database_path()
-    for path in (
-        args.extraction / "ground_truth" / "source_rows.csv",
-        args.extraction / "ground_truth" / "persons.csv",
-        database,
-    ):
-        if not path.exists():
-            print(f"evaluate_linkage: {path} not found", file=sys.stderr)
-            return 2
-    try:
-        outcomes = read_outcomes(args.extraction, database)
-    except Exception as error:  # a missing crossing table: say which, then stop
-        if type(error).__name__ != "CatalogException":
-            raise
-        print(
-            f"evaluate_linkage: {error.args[0].splitlines()[0]} (run dbt build first)",
-            file=sys.stderr,
+    if args.ecrire_vrais_couples and not args.extraction:
+        raise PipaseError(
+            _("--ecrire-vrais-couples needs --extraction"), rule="evaluation_arguments"
         )
-        return 2
-    result = score(outcomes)
-    result["overall"]["threshold_curve"] = threshold_curve(outcomes, [x / 2 for x in range(0, 41)])
+    if args.extraction:
+        rows = true_pairs_from_ground_truth(args.extraction)
+        path = args.ecrire_vrais_couples or None
+        if path is None:
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as folder:
+                truth = read_true_pairs(write_true_pairs(rows, Path(folder) / "vrais.csv"))
+        else:
+            truth = read_true_pairs(write_true_pairs(rows, path))
+            print(_("true pairs written to {path}").format(path=path))
+    else:
+        truth = read_true_pairs(args.vrais_couples)
+    result, outcomes = evaluate(truth, database)
     print(format_report(result))
     if args.charts:
         for path in charts(outcomes, args.charts):
-            print(f"chart: {path}")
+            print(_("chart: {path}").format(path=path))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command `pipase evaluation` (scripts/evaluate_linkage.py)."""
+    from pipase import cli
+
+    return cli.main(["evaluation", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -634,6 +634,10 @@ def build_record(result: RunResult, password: str | None, build_since: float | N
             reports, masked, warnings = record.read_reports(con, built)
             out["rapports"], out["masquages"] = reports, masked
             out["avertissements"] += warnings
+            from pipase.linkage import revue
+
+            # the agents' review decisions kept in the database (applied ones: the reports)
+            out["revue"] = revue.stored_counts(con)
         finally:
             con.close()
     return out

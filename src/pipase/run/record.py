@@ -511,6 +511,24 @@ def render_markdown(record: dict) -> str:
             "",
         ]
 
+    review = record.get("revue")
+    if review is not None:
+        sections = (record.get("rapports") or {}).get("appariement") or {}
+        rows = (sections.get("rpt_linkage__by_source") or {}).get("lignes") or []
+        applied = {
+            column: sum(int(row.get(column) or 0) for row in rows)
+            for column in ("matched_agent_review", "unmatched_agent_rejected")
+        }
+        out += [
+            "## Revue des paires par un agent",
+            "",
+            f"Décisions gardées dans la base (`pipase revue --decisions`) : "
+            f"{_n(review.get('lier'))} à lier, {_n(review.get('rejeter'))} à rejeter ; "
+            f"appliquées par cette construction : {_n(applied.get('matched_agent_review'))} "
+            f"liées, {_n(applied.get('unmatched_agent_rejected'))} rejetées.",
+            "",
+        ]
+
     durations = record.get("durees") or {}
     if durations:
         out += ["## Durées", ""]
