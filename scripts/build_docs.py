@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import math
 import os
 import re
 import shutil
@@ -48,6 +47,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipase.docsite.numbers import fr_int, fr_num
 from pipase.errors import PipaseError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -283,31 +283,18 @@ def check_synthetic(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchone()[0]
 
 
-def _superscript(number: int) -> str:
-    return str(number).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-
-
 def fr_number(value, decimals: int = 1) -> str:
-    """A number written the French way: 1 234 ; 12,5 ; 5,6 × 10¹³."""
-    if value is None:
-        return "—"
+    """A number written the French way: 1 234 ; 12,5 ; 5,6 × 10¹³ (whole numbers in full)."""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u202f")
+        return fr_int(value)
     if isinstance(value, (float, Decimal)):
         number = float(value)
-        if math.isnan(number):
-            return "—"
         if number.is_integer() and abs(number) < 1e15:
-            return fr_number(int(number))
-        if abs(number) >= 1e7:
-            exponent = math.floor(math.log10(abs(number)))
-            mantissa = f"{number / 10**exponent:.1f}".replace(".", ",")
-            return f"{mantissa} × 10{_superscript(exponent)}"
-        text = f"{number:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-        return text
-    return str(value)
+            return fr_int(number)
+        return fr_num(number, decimals, scientific_from=1e7)
+    return "—" if value is None else str(value)
 
 
 def fr_share(value) -> str:

@@ -15,13 +15,14 @@ def fr_int(value) -> str:
     return f"{int(value):,}".replace(",", "\u202f")
 
 
-def fr_num(value, decimals: int = 1) -> str:
+def fr_num(value, decimals: int = 1, scientific_from: float = 1e9) -> str:
+    """`decimals` after the comma; from `scientific_from` on, a mantissa and a power of ten."""
     if value is None:
         return "—"
     number = float(value)
     if math.isnan(number):
         return "—"
-    if abs(number) >= 1e9:
+    if abs(number) >= scientific_from:
         exponent = math.floor(math.log10(abs(number)))
         mantissa = f"{number / 10**exponent:.1f}".replace(".", ",")
         digits = str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
