@@ -6,7 +6,9 @@
 --      (usage name, compound surname cut, day and month swapped, first names swapped, a date
 --      known only to the year, a married name without birth name); matched when the row's
 --      variants designate exactly one cohort member and the sexes do not disagree (year key:
---      the row's identity does not recur; first name + date key: both women);
+--      the row's identity does not recur; first name + date key: a woman (the row F or of unknown
+--      sex), and no other member
+--      bears the row's own surname and birth date);
 --   3. secondary key (annex 1, "une coquille dans le prénom de l'individu ou dans son jour de
 --      naissance") confirmed by the comparison made in the identifying zone
 --      (int_keys__comparaisons_candidats): matched when exactly one candidate is confirmed and
@@ -159,7 +161,8 @@ internal_hits as (
 -- the two internal keys that drop a part of the identity need more:
 --   cle_annee_naissance (no day nor month): the row's full identity must not recur on another
 --     row (a namesake recorded with a stable full date is a person; see identity_rows);
---   cle_prenom_date (no surname in common): a married name, so both sexes are F
+--   cle_prenom_date (no surname in common): a married name, so the member is F and the row F or
+--     of unknown sex (its first name is the member's)
 internal_hits_judged as (
     select
         internal_hits.*,
@@ -170,8 +173,17 @@ internal_hits_judged as (
                 then 'identite_recurrente'
             when
                 internal_hits.methode_appariement = 'cle_prenom_date'
-                and (lignes.genre is distinct from 'F' or cohorte.genre is distinct from 'F')
+                and (coalesce(lignes.genre <> 'F', false) or cohorte.genre is distinct from 'F')
                 then 'prenom_date_hors_nom_marital'
+            -- another member bears the row's own surname and birth date: the row's surname is
+            -- no married name, and the first name + date member is a namesake (step 4 weighs)
+            when
+                internal_hits.methode_appariement = 'cle_prenom_date'
+                and (
+                    same_surname_and_date.premier_membre <> internal_hits.cle_hachage
+                    or same_surname_and_date.dernier_membre <> internal_hits.cle_hachage
+                )
+                then 'prenom_date_nom_contredit'
             when lignes.genre <> cohorte.genre then 'genre_discordant'
         end as motif_refus
     from internal_hits
@@ -184,6 +196,22 @@ internal_hits_judged as (
         on internal_hits.cle_hachage = cohorte.cle_hachage
     left join identity_rows
         on lignes.cle_hachage = identity_rows.cle_hachage
+    -- the members with the row's surname and birth date (secondary-key candidates, same day)
+    left join (
+        select
+            base_source,
+            _fichier,
+            _ligne,
+            min(cle_hachage) as premier_membre,
+            max(cle_hachage) as dernier_membre
+        from comparaisons
+        where jour_identique
+        group by base_source, _fichier, _ligne
+    ) as same_surname_and_date
+        on
+            internal_hits.base_source = same_surname_and_date.base_source
+            and internal_hits._fichier = same_surname_and_date._fichier
+            and internal_hits._ligne = same_surname_and_date._ligne
 ),
 
 matched_internal as (
@@ -318,6 +346,8 @@ probabilistic as (
                 then 'revue_identite_recurrente'
             -- same month and year, days more than 3 apart: a namesake as likely as a typo
             when liens_probabilistes.jour_different then 'revue_jour_different'
+            -- the dates differ in two fields or more: a namesake as likely as two typos
+            when liens_probabilistes.date_eloignee then 'revue_date_eloignee'
             when liens_probabilistes.jumeau_incertain then 'revue_jumeaux'
             when
                 liens_probabilistes.poids_correspondance - liens_probabilistes.poids_second_candidat
@@ -423,8 +453,9 @@ by_keys as (
     from decided_keys
 ),
 
--- step 4 on what the keys left free (non_croise, sans_cle, or refused only because a first
--- name + date key is not two women): a link, a review or nothing
+-- step 4 on what the keys left free (non_croise, sans_cle, or a first name + date key refused
+-- because it is not two women or because another member bears the row's surname and date): a
+-- link, a review or nothing
 final as (
     select
         by_keys.base_source,
@@ -460,7 +491,8 @@ final as (
         select
             *,
             statut_appariement in ('non_croise', 'sans_cle')
-            or coalesce(motif_non_appariement = 'prenom_date_hors_nom_marital', false) as est_libre
+            or coalesce(motif_non_appariement in ('prenom_date_hors_nom_marital', 'prenom_date_nom_contredit'), false)
+                as est_libre
         from by_keys
     ) as by_keys
     left join probabilistic
