@@ -478,9 +478,11 @@ def load_model(path: Path) -> dict[str, Any]:
 
 
 def is_trained(model: dict[str, Any]) -> bool:
-    """Every comparison has estimated u probabilities (the untrained settings have none)."""
+    """Some comparison has estimated u probabilities (the untrained settings have none). Not
+    every one: a field empty on every row (no sex in FEBRL) has only its null level, and no
+    u to estimate."""
     comparisons = model.get("comparisons") or []
-    return bool(comparisons) and all(
+    return bool(comparisons) and any(
         any("u_probability" in level for level in c.get("comparison_levels", []))
         for c in comparisons
     )
