@@ -366,7 +366,9 @@ def test_phonetic_forms_bring_transliterated_names_together():
     con.execute(probabilistic.PHONETIC_MACROS)
 
     def forms(name):
-        return con.execute("select pipase_phonetique(?), pipase_squelette(?)", [name, name]).fetchone()
+        return con.execute(
+            "select pipase_phonetique(?), pipase_squelette(?)", [name, name]
+        ).fetchone()
 
     assert forms("MOHAMMED")[0] == forms("MOHAMED")[0] == "MOHAMED"
     assert forms("MUHAMMAD")[1] == forms("MOHAMED")[1] == "MHMD"

@@ -158,6 +158,20 @@ internal_hits as (
     group by all
 ),
 
+-- the members bearing a row's own surname and birth date (secondary-key candidates born the
+-- same day): the first and the last key, enough to tell whether one differs from a given member
+same_surname_and_date as (
+    select
+        base_source,
+        _fichier,
+        _ligne,
+        min(cle_hachage) as premier_membre,
+        max(cle_hachage) as dernier_membre
+    from comparaisons
+    where jour_identique
+    group by base_source, _fichier, _ligne
+),
+
 -- the two internal keys that drop a part of the identity need more:
 --   cle_annee_naissance (no day nor month): the row's full identity must not recur on another
 --     row (a namesake recorded with a stable full date is a person; see identity_rows);
@@ -196,18 +210,7 @@ internal_hits_judged as (
         on internal_hits.cle_hachage = cohorte.cle_hachage
     left join identity_rows
         on lignes.cle_hachage = identity_rows.cle_hachage
-    -- the members with the row's surname and birth date (secondary-key candidates, same day)
-    left join (
-        select
-            base_source,
-            _fichier,
-            _ligne,
-            min(cle_hachage) as premier_membre,
-            max(cle_hachage) as dernier_membre
-        from comparaisons
-        where jour_identique
-        group by base_source, _fichier, _ligne
-    ) as same_surname_and_date
+    left join same_surname_and_date
         on
             internal_hits.base_source = same_surname_and_date.base_source
             and internal_hits._fichier = same_surname_and_date._fichier
