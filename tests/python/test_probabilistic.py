@@ -121,6 +121,22 @@ def make_inputs():
     # a member's exact identity with the other sex
     nom, prenom, birth, genre = members[0]
     identities.append(_row("webrsa", 5001, nom, prenom, birth, "F" if genre == "M" else "M"))
+    # dates: a member's names with a birth date two fields off (another month and day: a
+    # namesake as likely) and with one field off (the month only: a typo)
+    nom, prenom, birth, genre = members[1]
+    other = birth.replace(day=min(birth.day, 28) % 28 + 1, month=birth.month % 12 + 1)
+    identities.append(_row("webrsa", 5002, nom, prenom, other, genre))
+    identities.append(
+        _row("webrsa", 5003, nom, prenom, birth.replace(day=min(birth.day, 28), month=other.month),
+             genre)
+    )  # fmt: skip
+    truth[5003] = f"{1:064x}"
+    # a transliterated surname (PHAM written FAM: two letters apart, the same sound)
+    day = dt.date(1996, 3, 14)
+    identities.append(_row("iodas_ase", 910, "PHAM", "LAURINE", day, "F", "PHAM"))
+    cohort.append({"id_individu": "PHAM", "cle_hachage": f"{910:064x}", "est_dans_cohorte": True})
+    identities.append(_row("webrsa", 5004, "FAM", "LAURINE", day, "F"))
+    truth[5004] = f"{910:064x}"
     return pa.Table.from_pylist(identities), pa.Table.from_pylist(cohort), truth, members
 
 
@@ -313,3 +329,80 @@ def test_too_few_rows_to_train_link_nothing_and_such_a_model_is_not_reused(
     with pytest.raises(PipaseError) as refused:
         probabilistic.load_model(saved)
     assert refused.value.rule == "modele_non_entraine"
+
+
+def test_a_birth_date_two_fields_off_is_flagged_and_one_field_off_is_not(inputs, trained):
+    """date_eloignee sends a link to review (int_crossing__appariements): set when the dates
+    differ in two fields (line 5002), not for one typo (line 5003, the month), and on the true
+    members' rows exactly when their dates differ in two fields (a month typo that also moved
+    a day 29-31 to 28)."""
+    identities, cohort, truth, _members = inputs
+    links = {
+        row["_ligne"]: row
+        for row in probabilistic.links_table(
+            identities, cohort, trained["modele_json"][0].as_py()
+        ).to_pylist()
+    }
+    assert links[5002]["date_eloignee"] is True
+    assert links[5003]["date_eloignee"] is False
+    rows = identities.to_pylist()
+    birth = {r["_ligne"]: r["date_naissance"] for r in rows if r["base_source"] == "webrsa"}
+    member_birth = {f"{r['_ligne'] - 2:064x}": r["date_naissance"] for r in rows
+                    if r["base_source"] == "iodas_ase"}  # fmt: skip
+
+    def fields_apart(line, key):
+        a, b = birth[line], member_birth[key]
+        return (a.year != b.year) + (a.month != b.month) + (a.day != b.day)
+
+    correct = {line: r for line, r in links.items() if truth.get(line) == r["cle_hachage"]}
+    assert len(correct) > 250
+    for line, r in correct.items():
+        if line < 5000:
+            assert r["date_eloignee"] is (fields_apart(line, r["cle_hachage"]) >= 2), line
+
+
+def test_phonetic_forms_bring_transliterated_names_together():
+    con = probabilistic.duckdb.connect()
+    con.execute(probabilistic.PHONETIC_MACROS)
+
+    def forms(name):
+        return con.execute(
+            "select pipase_phonetique(?), pipase_squelette(?)", [name, name]
+        ).fetchone()
+
+    assert forms("MOHAMMED")[0] == forms("MOHAMED")[0] == "MOHAMED"
+    assert forms("MUHAMMAD")[1] == forms("MOHAMED")[1] == "MHMD"
+    assert forms("PHAM")[0] == forms("FAM")[0]
+    assert forms("NDOYE")[0] == forms("NDOIE")[0]
+    assert forms("DOUCOURE")[0] == forms("DUCOURE")[0]
+    assert forms("MARTIN")[0] != forms("MARTINEZ")[0]
+
+
+def test_the_phonetic_level_links_a_transliterated_surname(inputs, trained, monkeypatch):
+    """FAM for PHAM: the phonetic level gives the true member a link weight; mutation: without
+    the phonetic levels (the comparisons as before them), the same row weighs far less."""
+    identities, cohort, _truth, _members = inputs
+    member = f"{910:064x}"
+
+    def weight_of(model_json):
+        links = probabilistic.links_table(identities, cohort, model_json).to_pylist()
+        row = next(r for r in links if r["_ligne"] == 5004)
+        return row["poids_correspondance"] if row["cle_hachage"] == member else None
+
+    with_phonetic = weight_of(trained["modele_json"][0].as_py())
+    assert with_phonetic is not None and with_phonetic >= 5
+    original = probabilistic._comparisons
+
+    def without_phonetic():
+        comparisons = original()
+        for comparison in comparisons:
+            comparison._comparison_levels = [
+                level for level in comparison._comparison_levels
+                if "phonetique" not in str(level.get("sql_condition", ""))
+                and "squelette" not in str(level.get("sql_condition", ""))
+            ]  # fmt: skip
+        return comparisons
+
+    monkeypatch.setattr(probabilistic, "_comparisons", without_phonetic)
+    without = weight_of(probabilistic.model_table(identities, cohort)["modele_json"][0].as_py())
+    assert without is None or without < with_phonetic - 3

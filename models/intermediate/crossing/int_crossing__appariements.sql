@@ -6,7 +6,9 @@
 --      (usage name, compound surname cut, day and month swapped, first names swapped, a date
 --      known only to the year, a married name without birth name); matched when the row's
 --      variants designate exactly one cohort member and the sexes do not disagree (year key:
---      the row's identity does not recur; first name + date key: both women);
+--      the row's identity does not recur; first name + date key: a woman (the row F or of unknown
+--      sex), and no other member
+--      bears the row's own surname and birth date);
 --   3. secondary key (annex 1, "une coquille dans le prénom de l'individu ou dans son jour de
 --      naissance") confirmed by the comparison made in the identifying zone
 --      (int_keys__comparaisons_candidats): matched when exactly one candidate is confirmed and
@@ -165,10 +167,25 @@ internal_hits as (
     group by all
 ),
 
+-- the members bearing a row's own surname and birth date (secondary-key candidates born the
+-- same day): the first and the last key, enough to tell whether one differs from a given member
+same_surname_and_date as (
+    select
+        base_source,
+        _fichier,
+        _ligne,
+        min(cle_hachage) as premier_membre,
+        max(cle_hachage) as dernier_membre
+    from comparaisons
+    where jour_identique
+    group by base_source, _fichier, _ligne
+),
+
 -- the two internal keys that drop a part of the identity need more:
 --   cle_annee_naissance (no day nor month): the row's full identity must not recur on another
 --     row (a namesake recorded with a stable full date is a person; see identity_rows);
---   cle_prenom_date (no surname in common): a married name, so both sexes are F
+--   cle_prenom_date (no surname in common): a married name, so the member is F and the row F or
+--     of unknown sex (its first name is the member's)
 internal_hits_judged as (
     select
         internal_hits.*,
@@ -179,8 +196,17 @@ internal_hits_judged as (
                 then 'identite_recurrente'
             when
                 internal_hits.methode_appariement = 'cle_prenom_date'
-                and (lignes.genre is distinct from 'F' or cohorte.genre is distinct from 'F')
+                and (coalesce(lignes.genre <> 'F', false) or cohorte.genre is distinct from 'F')
                 then 'prenom_date_hors_nom_marital'
+            -- another member bears the row's own surname and birth date: the row's surname is
+            -- no married name, and the first name + date member is a namesake (step 4 weighs)
+            when
+                internal_hits.methode_appariement = 'cle_prenom_date'
+                and (
+                    same_surname_and_date.premier_membre <> internal_hits.cle_hachage
+                    or same_surname_and_date.dernier_membre <> internal_hits.cle_hachage
+                )
+                then 'prenom_date_nom_contredit'
             when lignes.genre <> cohorte.genre then 'genre_discordant'
         end as motif_refus
     from internal_hits
@@ -193,6 +219,11 @@ internal_hits_judged as (
         on internal_hits.cle_hachage = cohorte.cle_hachage
     left join identity_rows
         on lignes.cle_hachage = identity_rows.cle_hachage
+    left join same_surname_and_date
+        on
+            internal_hits.base_source = same_surname_and_date.base_source
+            and internal_hits._fichier = same_surname_and_date._fichier
+            and internal_hits._ligne = same_surname_and_date._ligne
 ),
 
 matched_internal as (
@@ -327,6 +358,8 @@ probabilistic as (
                 then 'revue_identite_recurrente'
             -- same month and year, days more than 3 apart: a namesake as likely as a typo
             when liens_probabilistes.jour_different then 'revue_jour_different'
+            -- the dates differ in two fields or more: a namesake as likely as two typos
+            when liens_probabilistes.date_eloignee then 'revue_date_eloignee'
             when liens_probabilistes.jumeau_incertain then 'revue_jumeaux'
             when
                 liens_probabilistes.poids_correspondance - liens_probabilistes.poids_second_candidat
@@ -432,8 +465,9 @@ by_keys as (
     from decided_keys
 ),
 
--- step 4 on what the keys left free (non_croise, sans_cle, or refused only because a first
--- name + date key is not two women): a link, a review or nothing
+-- step 4 on what the keys left free (non_croise, sans_cle, or a first name + date key refused
+-- because it is not two women or because another member bears the row's surname and date): a
+-- link, a review or nothing
 final as (
     select
         by_keys.base_source,
@@ -469,7 +503,8 @@ final as (
         select
             *,
             statut_appariement in ('non_croise', 'sans_cle')
-            or coalesce(motif_non_appariement = 'prenom_date_hors_nom_marital', false) as est_libre
+            or coalesce(motif_non_appariement in ('prenom_date_hors_nom_marital', 'prenom_date_nom_contredit'), false)
+                as est_libre
         from by_keys
     ) as by_keys
     left join probabilistic

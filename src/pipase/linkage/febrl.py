@@ -109,7 +109,8 @@ def pipase_scores(a, b) -> list[tuple[str, str, float, bool]]:
             r["poids_correspondance"] - r["poids_second_candidat"] >= GAP
         )
         out.append((r["_fichier"], r["cle_hachage"], r["poids_correspondance"],
-                    gap_ok and not r["jour_different"] and not r["jumeau_incertain"]))  # fmt: skip
+                    gap_ok and not r["jour_different"] and not r["date_eloignee"]
+                    and not r["jumeau_incertain"]))  # fmt: skip
     return out
 
 

@@ -5,10 +5,11 @@ hashes), the rows of the four crossed sources are compared with the Iodas-ASE co
 identities by a Fellegi-Sunter model (Splink 5, DuckDB backend):
 
 - comparisons (``comparisons()``): surname (protocol surname, other surname, compound parts,
-  particle-less surname, first and last name swapped), first name (second first name,
-  compound first-name parts, swapped), birth date (day/month swapped, one field wrong, month or
-  day unknown), sex. Term-frequency adjustments on the surname and the first name: a shared
-  rare name weighs more than a shared frequent one;
+  particle-less surname, first and last name swapped, the same phonetic form or consonant
+  skeleton, one letter apart), first name (second first name, compound first-name parts,
+  swapped, phonetic form, one letter apart), birth date (day/month swapped, one field wrong,
+  month or day unknown), sex. Term-frequency adjustments on the surname, the first name and
+  the exact birth date: a shared rare value weighs more than a shared frequent one;
 - m and u are estimated without labels: u by random sampling with a fixed seed, m by
   expectation maximisation on two blockings (birth date; surname + first name), the prior from
   a near-certain deterministic rule. EM is deterministic given its pairs and the sampling is
@@ -79,8 +80,11 @@ PREDICTION_BLOCKING_RULES = (
 # them; a level never seen in the training pairs keeps its starting value.
 STARTING_M = {
     "nom identique": 0.88, "autre nom ou partie commune": 0.04, "nom et prénom inversés": 0.005,
-    "nom très proche": 0.03, "nom proche": 0.01, "nom différent": 0.035,
-    "prénom identique": 0.85, "autre prénom commun": 0.04, "prénom très proche": 0.04,
+    "même nom phonétique": 0.02, "nom à une lettre près": 0.02,
+    "même squelette de consonnes": 0.005,
+    "nom très proche": 0.01, "nom proche": 0.005, "nom différent": 0.035,
+    "prénom identique": 0.85, "autre prénom commun": 0.04, "même prénom phonétique": 0.01,
+    "prénom à une lettre près": 0.03, "prénom très proche": 0.01,
     "prénom abrégé": 0.01,
     "prénom proche": 0.02, "prénom différent": 0.045,
     "date identique": 0.88, "jour et mois inversés": 0.005, "jour proche": 0.01,
@@ -111,6 +115,12 @@ def _comparisons() -> list[Any]:
             level(
                 "nom_l = prenom_r and prenom_l = nom_r", "nom et prénom inversés",
             ),
+            level("nom_phonetique_l = nom_phonetique_r", "même nom phonétique"),
+            level("damerau_levenshtein(nom_l, nom_r) <= 1", "nom à une lettre près"),
+            level(
+                "length(nom_squelette_l) >= 3 and nom_squelette_l = nom_squelette_r",
+                "même squelette de consonnes",
+            ),
             level("jaro_winkler_similarity(nom_l, nom_r) >= 0.92", "nom très proche"),
             level("jaro_winkler_similarity(nom_l, nom_r) >= 0.85", "nom proche"),
             level("ELSE", "nom différent"),
@@ -127,6 +137,8 @@ def _comparisons() -> list[Any]:
             ),
             level("len(list_intersect(prenoms_l, prenoms_r)) > 0", "autre prénom commun"),
             level("prenom_l = nom_r and nom_l = prenom_r", "nom et prénom inversés"),
+            level("prenom_phonetique_l = prenom_phonetique_r", "même prénom phonétique"),
+            level("damerau_levenshtein(prenom_l, prenom_r) <= 1", "prénom à une lettre près"),
             level("jaro_winkler_similarity(prenom_l, prenom_r) >= 0.92", "prénom très proche"),
             level(
                 "least(length(prenom_l), length(prenom_r)) >= 3 and (starts_with(prenom_l,"
@@ -143,7 +155,11 @@ def _comparisons() -> list[Any]:
         comparison_levels=[
             level("annee_l is null or annee_r is null", "date absente", is_null_level=True),
             level(
-                "annee_l = annee_r and mois_l = mois_r and jour_l = jour_r", "date identique"
+                # the same as annee, mois and jour equal (date_naissance is known to the day
+                # exactly when jour is): on date_naissance for its term frequency (a date many
+                # share, like an estimated 01/01, weighs less)
+                "date_naissance_l = date_naissance_r", "date identique",
+                tf_adjustment_column="date_naissance", tf_adjustment_weight=1.0,
             ),
             level(
                 "annee_l = annee_r and mois_l = jour_r and jour_l = mois_r",
@@ -245,6 +261,35 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
             genre
         from {identites}
     """)  # noqa: S608
+    # phonetic forms, once per distinct name: the spellings that sound alike in French and in
+    # transliterations (PH/F, TH/T, KH/K, DJ/J, OU/U, Y/I, EE/I, CK/K, QU/K, doubled letters:
+    # MOHAMMED/MOHAMED, PHAM/FAM, NDOYE/NDOIE, DOUCOURE/DUCOURE), and their consonant skeleton
+    # (the first letter, then the consonants: MOHAMED/MUHAMMAD, MHMD)
+    con.execute(PHONETIC_MACROS)
+    con.execute("""
+        create or replace temp table pipase_formes_phonetiques as
+        select
+            valeur,
+            pipase_phonetique(valeur) as phonetique,
+            pipase_squelette(valeur) as squelette
+        from (
+            select nom as valeur from pipase_identites_preparees
+            union
+            select prenom as valeur from pipase_identites_preparees
+        )
+        where valeur is not null
+    """)
+    con.execute("""
+        create or replace temp table pipase_identites_preparees as
+        select
+            prepared.*,
+            surname.phonetique as nom_phonetique,
+            surname.squelette as nom_squelette,
+            first_name.phonetique as prenom_phonetique
+        from pipase_identites_preparees as prepared
+        left join pipase_formes_phonetiques as surname on prepared.nom = surname.valeur
+        left join pipase_formes_phonetiques as first_name on prepared.prenom = first_name.valeur
+    """)
     con.execute(f"""
         create or replace temp table {COHORT} as
         select
@@ -252,7 +297,8 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
             members.cle_hachage as cle_membre,
             prepared.nom, prepared.prenom, prepared.nom_sans_particule,
             prepared.noms, prepared.prenoms, prepared.jour, prepared.mois, prepared.annee,
-            prepared.date_naissance, prepared.genre
+            prepared.date_naissance, prepared.genre,
+            prepared.nom_phonetique, prepared.nom_squelette, prepared.prenom_phonetique
         from pipase_identites_preparees as prepared
         inner join (
             select distinct id_individu, cle_hachage from {cohorte} where est_dans_cohorte
@@ -268,6 +314,7 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
             prepared.nom, prepared.prenom, prepared.nom_sans_particule,
             prepared.noms, prepared.prenoms, prepared.jour, prepared.mois, prepared.annee,
             prepared.date_naissance, prepared.genre,
+            prepared.nom_phonetique, prepared.nom_squelette, prepared.prenom_phonetique,
             member_keys.cle_hachage is null as a_comparer
         from pipase_identites_preparees as prepared
         left join (
@@ -280,8 +327,24 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
 
 _MODEL_COLUMNS = (
     "unique_id, nom, prenom, nom_sans_particule, noms, prenoms, jour, mois, annee,"
-    " date_naissance, genre"
+    " date_naissance, genre, nom_phonetique, nom_squelette, prenom_phonetique"
 )
+
+# the phonetic form of a normalised name (upper-case ASCII letters) and its consonant skeleton
+PHONETIC_MACROS = """
+    create or replace temp macro pipase_phonetique_brute(x) as
+        replace(replace(replace(replace(replace(replace(replace(replace(replace(
+            x, 'PH', 'F'), 'TH', 'T'), 'KH', 'K'), 'DJ', 'J'), 'OU', 'U'), 'Y', 'I'), 'EE', 'I'),
+            'CK', 'K'), 'QU', 'K');
+    create or replace temp macro pipase_phonetique(x) as
+        array_to_string(list_filter(
+            str_split(pipase_phonetique_brute(x), ''),
+            (letter, i) -> i = 1 or letter <> str_split(pipase_phonetique_brute(x), '')[i - 1]
+        ), '');
+    create or replace temp macro pipase_squelette(x) as
+        left(pipase_phonetique(x), 1)
+        || regexp_replace(substr(pipase_phonetique(x), 2), '[AEIOU]', '', 'g');
+"""
 
 
 def _linker(con: duckdb.DuckDBPyConnection, model: Any, source_filter: str) -> Any:
@@ -333,11 +396,14 @@ def train(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def _rounded(model: dict[str, Any]) -> dict[str, Any]:
-    """The probabilities to 12 significant digits: DuckDB's parallel sums differ in the last
-    bits from one run to the next (measured: 1e-14), and two runs must save the same model."""
+    """The probabilities to 8 significant digits: DuckDB's parallel sums differ in the last
+    bits from one run to the next, and the EM iterations carry that on (measured: 1e-14 on a
+    sum, 1.5e-12 relative on an estimated m at 3,000 youths, so 12 digits were not enough);
+    two runs must save the same model. A value falling on a rounding boundary could still
+    differ in its eighth digit: the weights move by less than 1e-7 then."""
 
     def r(value: Any) -> Any:
-        return float(f"{value:.12g}") if isinstance(value, float) else value
+        return float(f"{value:.8g}") if isinstance(value, float) else value
 
     model["probability_two_random_records_match"] = r(
         model.get("probability_two_random_records_match")
@@ -419,9 +485,11 @@ def load_model(path: Path) -> dict[str, Any]:
 
 
 def is_trained(model: dict[str, Any]) -> bool:
-    """Every comparison has estimated u probabilities (the untrained settings have none)."""
+    """Some comparison has estimated u probabilities (the untrained settings have none). Not
+    every one: a field empty on every row (no sex in FEBRL) has only its null level, and no
+    u to estimate."""
     comparisons = model.get("comparisons") or []
-    return bool(comparisons) and all(
+    return bool(comparisons) and any(
         any("u_probability" in level for level in c.get("comparison_levels", []))
         for c in comparisons
     )
@@ -517,6 +585,18 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
                 sources.annee = best_row.annee and sources.mois = best_row.mois
                 and abs(sources.jour - best_row.jour) > 3, false
             ) as jour_different,
+            -- both years known and the dates differ in two fields or more (not one typo:
+            -- neither the same year and month, nor the same year and day, nor the same day and
+            -- month, nor day and month swapped; a date known only to the year and another
+            -- year): a namesake born another day is as likely
+            coalesce(sources.annee is not null and best_row.annee is not null and not coalesce(
+                (sources.annee = best_row.annee and (sources.mois is null or best_row.mois is null))
+                or (sources.annee = best_row.annee and sources.mois = best_row.mois)
+                or (sources.annee = best_row.annee and sources.jour = best_row.jour)
+                or (sources.annee = best_row.annee and sources.mois = best_row.jour
+                    and sources.jour = best_row.mois)
+                or (sources.mois = best_row.mois and sources.jour = best_row.jour), false
+            ), false) as date_eloignee,
             -- the second candidate is born the same day with the same surname (twins): only
             -- an exact first name tells them apart
             coalesce(
