@@ -58,6 +58,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations().ngettext(singular, plural, n)
 
 
+def number(value, digits: int = 0) -> str:
+    """A number in the user's language: French (narrow no-break space between thousands,
+    decimal comma) unless the locale asks for English (1,234.5)."""
+    if value is None:
+        return "-"
+    if language() == "fr":
+        from pipase.docsite.numbers import fr_num
+
+        return fr_num(value, digits)
+    return f"{value:,.{digits}f}"
+
+
 def install_argparse() -> None:
     """argparse's own words ("usage:", "the following arguments are required"...) in the same
     language: argparse looks its ``_`` and ``ngettext`` up in its module at call time."""

@@ -10,8 +10,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from pipase.docsite.numbers import fr_num
-from pipase.i18n import _, language
+from pipase.i18n import _, number
 
 # The targets (on 2 cores): reported, never asserted.
 DEPARTMENT_YOUTHS = 100_000
@@ -348,13 +347,6 @@ def _english_number(value, digits: int = 0) -> str:
     if value is None:
         return "-"
     return f"{value:,.{digits}f}"
-
-
-def number(value, digits: int = 0) -> str:
-    """A number as printed: French (narrow no-break space, decimal comma) unless LANG=en."""
-    if value is None:
-        return "-"
-    return fr_num(value, digits) if language() == "fr" else _english_number(value, digits)
 
 
 def _times(ratio, digits: int = 1) -> str:

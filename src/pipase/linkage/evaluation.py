@@ -187,6 +187,11 @@ def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
     return out
 
 
+# the thresholds the curve and its chart read: every half bit from -5 (below the review
+# threshold, dbt var pipase_seuil_revue_probabiliste) to 20
+CURVE_THRESHOLDS = tuple(x / 2 for x in range(-10, 41))
+
+
 def threshold_curve(outcomes: Iterable[RowOutcome], thresholds: Iterable[float]) -> list[dict]:
     """Overall precision and recall if the probabilistic link threshold were each of
     `thresholds`, the rest of the decision unchanged: the rows the threshold alone decides are
@@ -225,7 +230,7 @@ def charts(outcomes: list[RowOutcome], out_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    thresholds = [x / 2 for x in range(0, 41)]
+    thresholds = list(CURVE_THRESHOLDS)
     points = threshold_curve(outcomes, thresholds)
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(thresholds, [p["precision"] for p in points], label="précision")
@@ -682,9 +687,7 @@ def evaluate(truth: dict, database: Path) -> tuple[dict, list[RowOutcome]]:
     outcomes = read_outcomes(truth, database)
     result = score(outcomes)
     if "overall" in result:
-        result["overall"]["threshold_curve"] = threshold_curve(
-            outcomes, [x / 2 for x in range(0, 41)]
-        )
+        result["overall"]["threshold_curve"] = threshold_curve(outcomes, CURVE_THRESHOLDS)
     return result, outcomes
 
 

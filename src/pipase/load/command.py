@@ -11,7 +11,7 @@ from pathlib import Path
 from pipase import paths
 from pipase.cli_types import DATE_METAVAR
 from pipase.errors import EXIT_OK, EXIT_REFUSED, PipaseError
-from pipase.i18n import _
+from pipase.i18n import _, number
 from pipase.load.loader import LoadResult, load_extraction, report_rows
 
 EXIT_LOAD_FAILED = EXIT_REFUSED  # the load changed nothing: a whole-file problem, a failure
@@ -98,7 +98,7 @@ def format_table(rows: list[dict[str, object]]) -> str:
         if value is None:
             return "-"
         if isinstance(value, int):
-            return f"{value:,}"
+            return number(value)
         return str(value)
 
     body = [[cell(r[h]) for h in headers] for r in rows]
@@ -122,13 +122,13 @@ def summary(result: LoadResult) -> str:
     text = text.format(
         load_id=result.load_id,
         status=result.status,
-        read=f"{read:,}",
-        loaded=f"{loaded:,}",
-        rejected=f"{result.rows_rejected:,}",
+        read=number(read),
+        loaded=number(loaded),
+        rejected=number(result.rows_rejected),
     )
     if result.rows_with_warnings:
         text += _("; {n} loaded with a birth date left empty (reason in its motif_ column)").format(
-            n=f"{result.rows_with_warnings:,}"
+            n=number(result.rows_with_warnings)
         )
     if result.absent:
         text += _("; declared absent: {sources}").format(sources=", ".join(result.absent))

@@ -48,7 +48,7 @@ import duckdb
 
 from pipase import paths
 from pipase.connection_secrets import MEMORY_LIMIT_ENV, apply_memory_limit, memory_limit_from_env
-from pipase.i18n import _
+from pipase.i18n import _, number
 from pipase.load.contract import Contract, FileSpec, read_contracts
 from pipase.load.csv_source import StagedFile, stage_csv
 from pipase.load.errors import LoadError, os_reason, unreadable_file
@@ -541,7 +541,7 @@ class _Loader:
             report.seconds = time.perf_counter() - started
             self.progress.end_file(
                 report.rows_read,
-                _("{n} rejected").format(n=f"{report.rows_rejected:,}"),
+                _("{n} rejected").format(n=number(report.rows_rejected)),
             )
         self.current = None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-from pipase.i18n import _
+from pipase.i18n import _, number
 
 BAR_BYTES = 100 * 1024 * 1024
 BAR_ROWS = 1_000_000
@@ -81,6 +81,6 @@ class Progress:
             return
         rate = rows / seconds if seconds > 0 else 0.0
         counts = _("{rows} rows in {seconds} s ({rate} rows/s)").format(
-            rows=f"{rows:,}", seconds=f"{seconds:.1f}", rate=f"{rate:,.0f}"
+            rows=number(rows), seconds=number(seconds, 1), rate=number(rate)
         )
         self._write(f"  {self.name}: {counts}, {status}\n")
