@@ -3,9 +3,9 @@ and 93, with and without the harder errors) computed once and written here, and 
 workbooks byte-identical from one run to the next.
 
 The digest reads every file of the extraction: text files (CSV, ground truth, README) byte for
-byte; a workbook by its sheet names and every cell's value and Python type as openpyxl reads
-them back (so the digest does not depend on how the zip package is laid out); manifest.json
-without the workbooks' bytes and SHA-256 (the same reason). A change to any planted rate, to the
+byte; a workbook by its sheet names and every cell's type and value as openpyxl reads them
+back, a number as a double (so the digest does not depend on how the package is laid out);
+manifest.json without the workbooks' bytes and SHA-256 (the same reason). A change to any planted rate, to the
 order of the random draws or to a writer changes a digest. The generator also reads the
 project's reference seeds (communes, circonscriptions, ROME codes: seeds/reference/), so a change
 there changes the digests too: recompute them then, from the generator before any other change."""
@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -23,18 +25,26 @@ pytest.importorskip("faker")
 pytest.importorskip("numpy")
 openpyxl = pytest.importorskip("openpyxl")
 
-from pipase.synth import generate  # noqa: E402
+from pipase.synth import generate, workbook  # noqa: E402
 
 EXTRACTION_DATE = dt.date(2026, 6, 30)
 YOUTHS = 150
 
 # (seed, hard errors) -> digest of the extraction
 EXPECTED = {
-    (7, False): "a6d5144ddf9f592deaec00366c269ce6c498ccd2a1ea866d15c2c58eed45d7b5",
-    (93, False): "488f2cb11de7d7d59c56e182e07679f59c241081153d54ec904bb3e027e011b3",
-    (7, True): "ac6972a80d00b36d79cf6af7d1bfd5d991bc2e1602ae0c962fe8673ed3e8565f",
-    (93, True): "8cb7770c8ce07a51af21955858c9364b08503b6db9170726e6836a5d07af1656",
+    (7, False): "860b1c4a44160c707ed267ab4b174f6c034dd28cc89ab2ed7fa680a5740fab71",
+    (93, False): "e467f0053c55ab1b814951d00a14cba94bdad5c64fb9ab7e375271ad63f5d162",
+    (7, True): "4d8fbf6d3df6ac93997cc3e112286d5f30369382b669aa49b579f438485d4105",
+    (93, True): "25bbb0a22f296d78a34e0a5ec0c945077481cb82a1c5f0bb9b06762dc9a540f4",
 }
+
+
+def _cell(value) -> tuple[str, object]:
+    """A cell's type and value as Excel holds them: a number is a double, whether the file
+    writes it "0" or "0.0" (which openpyxl reads back as an int or a float)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return ("number", float(value))
+    return (type(value).__name__, value)
 
 
 def _workbook_cells(path: Path) -> bytes:
@@ -44,7 +54,7 @@ def _workbook_cells(path: Path) -> bytes:
         for sheet in workbook.worksheets:
             parts.append(f"sheet {sheet.title!r}")
             for row in sheet.iter_rows(values_only=True):
-                parts.append(repr([(type(v).__name__, v) for v in row]))
+                parts.append(repr([_cell(v) for v in row]))
     finally:
         workbook.close()
     return "\n".join(parts).encode()
@@ -78,3 +88,40 @@ def extraction_digest(root: Path) -> str:
 def test_extraction_digest_is_unchanged(tmp_path, seed, hard) -> None:
     generate(tmp_path, youths=YOUTHS, seed=seed, extraction_date=EXTRACTION_DATE, hard_errors=hard)
     assert extraction_digest(tmp_path) == EXPECTED[(seed, hard)]
+
+
+def _stamps(path: Path) -> tuple[set, str, str]:
+    """The zip members' timestamps and the document's created and modified dates."""
+    with zipfile.ZipFile(path) as archive:
+        times = {info.date_time for info in archive.infolist()}
+        core = archive.read("docProps/core.xml").decode()
+    created, modified = (
+        re.search(rf"<dcterms:{tag}[^>]*>([^<]+)<", core).group(1)
+        for tag in ("created", "modified")
+    )
+    return times, created, modified
+
+
+def _two_workbooks(tmp_path: Path) -> tuple[Path, Path]:
+    paths = []
+    for run in ("first", "second"):
+        generate(tmp_path / run, youths=60, seed=7, extraction_date=EXTRACTION_DATE)
+        paths.append(tmp_path / run / "iodas_dpas" / "aides_financieres.xlsx")
+    return paths[0], paths[1]
+
+
+def test_workbooks_are_byte_identical_from_run_to_run(tmp_path) -> None:
+    first, second = _two_workbooks(tmp_path)
+    assert first.read_bytes() == second.read_bytes()
+    times, created, modified = _stamps(first)
+    assert times == {workbook.FIXED_ZIP_TIME}
+    assert created == modified == workbook.FIXED_DOC_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_openpyxl_plain_save_would_stamp_the_time_of_writing(tmp_path, monkeypatch) -> None:
+    """Mutation: without the fixed dates, openpyxl stamps the time of saving."""
+    monkeypatch.setattr(workbook, "save_deterministic", lambda book, path: book.save(path))
+    first, _second = _two_workbooks(tmp_path)
+    times, _created, modified = _stamps(first)
+    assert times != {workbook.FIXED_ZIP_TIME}
+    assert modified != workbook.FIXED_DOC_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -33,8 +33,8 @@ from pipase.synth.population import (
 )
 from pipase.synth.util import day, rng_for
 from pipase.synth.webrsa import build_webrsa
+from pipase.synth.workbook import EXCEL_MAX_ROWS, ExcelRowLimitError
 from pipase.synth.writer import TableSink, open_sink, write_table
-from pipase.synth.xlsx import EXCEL_MAX_ROWS, ExcelRowLimitError
 
 MIN_YOUTHS = 50
 # Youths generated at once: the generator holds about 20 KB per youth of the chunk in memory.

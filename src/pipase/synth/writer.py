@@ -612,7 +612,7 @@ class XlsxSink:
         self._sheet = self._open(1)
 
     def _open(self, number: int):
-        from pipase.synth.xlsx import SheetWriter
+        from pipase.synth.workbook import SheetWriter
 
         path = self.spec.part_display_name(number)
         return SheetWriter(
