@@ -1,0 +1,112 @@
+"""The planted rates and probabilities of the synthetic extractions, in one place.
+
+Each builder reads its own frozen object (POPULATION, ASE, WEBRSA, WRITER, IDENTITY); a rate is
+a probability per row (or per person, family, measure... as its comment says), a weight list is
+drawn with `weighted_index` (the weights need not add up to 1). Changing a value changes the
+extraction of every seed (tests/python/test_synth_stable.py says so): the digests there are the
+check that a refactoring changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PopulationParameters:
+    """Who the people are (population.py)."""
+
+    mna_share: float = 0.18  # of the youths: unaccompanied minors, one per family file
+    family_sizes: tuple[int, ...] = (1, 2, 3, 4, 5)  # youths of a family in care
+    family_size_weights: tuple[float, ...] = (0.55, 0.25, 0.12, 0.06, 0.02)
+    family_before_2000: float = 0.045  # family whose measures all ended before 2000
+    family_after_2004: float = 0.08  # (of the others) family of youths born after 2004
+    families_outside_cohort_min: int = 2  # of each kind above, whatever the scale
+    sibling_gap_days: tuple[int, int] = (420, 1700)  # between two births of a family
+    youth_male: float = 0.52
+    twin_pairs_share: float = 0.006  # of the youths: twin pairs (at least 2)
+    twins_opposite_sex: float = 0.4
+    mna_entry_years: tuple[int, int] = (2008, 2026)  # arrival years, weighted below
+    mna_entry_year_weights: tuple[float, ...] = (
+        0.3, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.6, 2.0, 2.4,
+        2.6, 2.4, 1.4, 1.8, 2.2, 2.4, 2.4, 2.2, 1.0,
+    )  # fmt: skip
+    mna_age_at_entry: tuple[float, float] = (14.5, 17.95)  # years
+    mna_birth_estimated: float = 0.65  # the ASE records 1 January of the estimated year
+    mna_male: float = 0.92
+    half_siblings: float = 0.12  # younger sibling with another surname (not twins)
+    youth_french_in_fr_group: float = 0.99  # French nationality, FR name group (not MNA)
+    youth_french_other_group: float = 0.7
+    youth_home_outside_93: float = 0.14  # per family
+    other_children_share: float = 0.35  # of the people outside the ASE: born after 2004
+    other_female_adult: float = 0.56
+    other_female_child: float = 0.5
+    other_french_in_fr_group: float = 0.98
+    other_french_other_group: float = 0.6
+    other_home_outside_93: float = 0.12
+    lookalikes_share: float = 0.02  # of the youths: adults born the same month (at least 4)
+    lookalike_same_sex: float = 0.7  # look-alikes with the first name differing
+    lookalike_same_first_name_every: int = 4  # every 4th look-alike shares the first name too
+    second_first_name: float = 0.4
+    married_age: float = 23.0  # years: usage names from this age on
+    married_woman_youth: float = 0.22  # uses a spouse's name
+    married_woman_other: float = 0.3
+    married_man: float = 0.01  # uses a double name
+    double_usage_name: float = 0.25  # of married women: "BIRTH-SPOUSE"
+
+
+@dataclass(frozen=True)
+class AseParameters:
+    """Care trajectories and the seven Iodas-ASE tables (ase.py)."""
+
+    entry_level_weights: tuple[float, ...] = (0.40, 0.25, 0.25, 0.10)  # AED, AEMO, OPP, placement
+    entry_age_weights: tuple[float, ...] = (0.2, 0.35, 0.45)  # baby, child, teenager
+    entry_age_bounds: tuple[tuple[float, float], ...] = ((0.0, 3.0), (3.0, 11.0), (11.0, 17.7))
+    main_measures_weights: tuple[float, ...] = (0.18, 0.24, 0.24, 0.20, 0.14)  # 1 to 5
+    level_step_weights: tuple[float, ...] = (0.10, 0.35, 0.45, 0.10)  # -1, 0, +1, +2
+    measure_follows_at_once: float = 0.65  # else a gap of 30 to 720 days
+    gap_days: tuple[int, int] = (30, 720)
+    cjm_after_placement: float = 0.45  # contrat jeune majeur, placed until 18
+    cjm_after_placement_mna: float = 0.72
+    decision_lead_days: int = 21  # the decision precedes the start by 0 to 20 days
+    decision_missing: float = 0.05  # per measure
+    placements_per_year: float = 0.4  # Poisson rate of placement changes within a measure
+    placements_per_measure_max: int = 4
+    placements_per_youth_max: int = 8
+    relative_outside_93: float = 0.3  # tiers digne de confiance living outside the 93
+    hors_placement_first: float = 0.22  # per placement of 20 days or more
+    hors_placement_second: float = 0.25  # of those with a first one
+    hors_placement_mna_kind_3: float = 0.3  # MNA periods of the fourth kind (runaway)
+    hors_placement_without_placement_id: float = 0.05
+    cjm_monthly: float = 0.45  # CJM with a monthly allowance (at most 24 months)
+    cjm_monthly_max_months: int = 24
+    cjm_one_off_per_cjm: float = 0.8  # Poisson mean of one-off aids
+    cjm_installation: float = 0.2
+    cjm_training: float = 0.1
+    cjm_aid_nature_missing: float = 0.03
+    ips_per_youth_weights: tuple[float, ...] = (0.25, 0.38, 0.2, 0.1, 0.05, 0.02)  # 0 to 5
+    ip_mna: float = 0.8  # an MNA has one IP (the referral), or none
+    ip_during_care: float = 0.15  # a later IP while a measure runs
+    circonscription_missing: float = 0.01
+    sex_unknown: float = 0.002
+    nationality_missing: float = 0.03
+    mna_holder_department: float = 0.65  # else "nobody knows"
+    holder_missing: float = 0.04
+    holder_missing_mna: float = 0.15
+    holder_commune_as_name: float = 0.55  # else the INSEE code
+    end_before_start: float = 0.0008  # per closed placement / period (at least one)
+
+
+@dataclass(frozen=True)
+class WriterParameters:
+    """What every file's writer plants (writer.py)."""
+
+    reject_rate: float = 0.0015  # per row of a table with a reject plan
+    duplicate_rate: float = 0.0015  # exact duplicate rows (at least one per listed table)
+    xlsx_date_as_text: float = 0.1  # a date cell typed as dd/mm/yyyy text
+    xlsx_amount_as_text: float = 0.05  # an amount typed as text with a decimal comma
+
+
+POPULATION = PopulationParameters()
+ASE = AseParameters()
+WRITER = WriterParameters()
