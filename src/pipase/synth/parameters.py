@@ -110,3 +110,57 @@ class WriterParameters:
 POPULATION = PopulationParameters()
 ASE = AseParameters()
 WRITER = WriterParameters()
+
+
+@dataclass(frozen=True)
+class WebrsaParameters:
+    """RSA households and the eleven WebRSA tables (webrsa.py)."""
+
+    youth_applies_from_25: float = 0.38  # former youth aged 25 or more: applies for the RSA
+    youth_applies_before_25: float = 0.10  # aged 18 to 25 (single parent, young worker)
+    applicant_start_mean_days: float = 700.0  # exponential delay after becoming eligible
+    with_spouse: float = 0.2  # household of an applicant with a spouse (CJT)
+    with_children: float = 0.3  # household with 1 to 2 (youth) or 1 to 3 (other) children
+    reapplies: float = 0.15  # a youth applies again: a second dossier, a second personnes row
+    youth_as_spouse: float = 0.06  # a youth aged 20 or more is the CJT of another household
+    other_applies_from_25: float = 0.75  # else from 18 and a half
+    converted_from_rmi: float = 0.12  # eligible before June 2009: the dossier starts then
+    family_household: float = 0.15  # a family of youths appears as children of a parent
+    birth_date_imprecise: float = 0.006  # typedtnai J or O (day, or day and month, unknown)
+    imprecise_day_only: float = 0.6  # J rather than O
+    typedtnai_missing: float = 0.01
+    qual_missing: float = 0.01
+    sex_missing: float = 0.02
+    nir_missing_child: float = 0.8
+    nir_missing_adult: float = 0.1
+    dossier_closed: float = 0.28  # closed dossiers (etatdosrsa 5 or 6)
+    dossier_refused_below: float = 0.33  # refused (etatdosrsa 1): the next 5 %
+    closed_ended: float = 0.8  # etatdosrsa 5 rather than 6
+    children_count_exact: float = 0.9  # else nbenfautcha one more or less than the listed
+    api_origin: float = 0.02  # oridemrsa API
+    sitfam_missing: float = 0.01
+    previous_address: float = 0.3  # a second address row
+    second_previous_address: float = 0.1  # a third one
+    address_abroad: float = 0.01  # of the previous addresses
+    dsp: float = 0.78  # an adult with socio-professional data
+    sought_is_last_job: float = 0.5
+    has_last_job: float = 0.6
+    has_sought_job: float = 0.65
+    dsp_field_missing: float = 0.05  # each of nivetu, natlog, accoemploi
+    orientation: float = 0.5  # an adult with orientations
+    second_orientation: float = 0.4
+    third_orientation: float = 0.1
+    cer: float = 0.35  # an adult with insertion contracts
+    second_cer: float = 0.35
+    third_cer: float = 0.1
+    cer_second_subject: float = 0.45
+    cer_third_subject: float = 0.15
+    cer_subject_weights: tuple[float, ...] = (0.35, 0.2, 0.2, 0.12, 0.1, 0.03)  # subjects 1-6
+    france_travail: float = 0.4  # an adult with France Travail history
+    second_pe_event: float = 0.6
+    third_pe_event: float = 0.3
+    pe_cessation: float = 0.6  # an exit is a cessation rather than a radiation
+    pe_category_weights: tuple[float, ...] = (60, 10, 10, 6, 5, 4, 3, 2)  # categories 1-8
+
+
+WEBRSA = WebrsaParameters()
