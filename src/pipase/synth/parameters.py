@@ -9,7 +9,8 @@ check that a refactoring changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -164,3 +165,41 @@ class WebrsaParameters:
 
 
 WEBRSA = WebrsaParameters()
+
+
+@dataclass(frozen=True)
+class IdentityParameters:
+    """Difficulties planted in the identities each source writes (identity.py): share of the
+    eligible rows."""
+
+    typo: float = 0.008  # each of the three typo kinds
+    day_off: float = 0.006
+    day_month_swap: float = 0.004
+    compound: float = 0.15
+    mna_date: float = 0.25
+    first_swap: float = 0.02
+    case: float = 0.015
+    accent: float = 0.05
+    accent_added: float = 0.003
+    apostrophe: float = 0.3
+    space: float = 0.012
+    ligature: float = 0.3
+    # Harder, real-world error classes, planted only with `pipase synth --difficile`
+    # (identity.set_hard_errors), on ASE youths in the four other sources, each labelled in
+    # the ground truth.
+    hard_rates: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                "surname_typo": 0.02,  # one letter of the surname substituted, dropped or doubled
+                "surname_transliteration": 0.03,  # of the surnames with a variant: MOHAMED...
+                "first_name_replaced": 0.02,  # another given name (second first name), nickname
+                "names_swapped": 0.01,  # first and last name swapped
+                "birth_month_off": 0.01,  # month off by one (same day and year)
+                "surname_particle_dropped": 0.5,  # of the surnames with a particle: d'Xxx -> Xxx
+                "first_name_compound_cut": 0.5,  # of the compound first names: Jean-Pierre -> Jean
+            }
+        )
+    )
+
+
+IDENTITY = IdentityParameters()
