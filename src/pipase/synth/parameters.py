@@ -203,3 +203,34 @@ class IdentityParameters:
 
 
 IDENTITY = IdentityParameters()
+
+
+@dataclass(frozen=True)
+class DpasParameters:
+    """Iodas-DPAS aid requests (dpas.py). A request scheme (dispositif) is asked by a share of
+    the people; each asks 1 + Poisson(mean) times."""
+
+    youth_faj: float = 0.28  # a former youth asks the FAJ between 18 and 25
+    youth_faj_repeat: float = 0.4
+    youth_fsl: float = 0.15  # the FSL from 19 (a first home)
+    youth_fsl_repeat: float = 0.3
+    youth_fse: float = 0.08  # the FSE from 20
+    youth_fse_repeat: float = 0.2
+    youth_fag: float = 0.08  # the FAG from 18
+    youth_fag_repeat: float = 0.3
+    other_scheme_weights: tuple[tuple[str, int], ...] = (("FSL", 40), ("FSE", 25), ("FAG", 35))
+    other_repeat: float = 0.3
+    other_young_faj: float = 0.2  # of the DPAS people under 25 since 2008: also the FAJ
+    other_young_faj_repeat: float = 0.1
+    secondary_fsl: float = 0.04  # an adult of another source asks the FSL once
+    fsl_nature_weights: tuple[tuple[str, int], ...] = (
+        ("Subvention", 70), ("Prêt", 20), ("Subvention et prêt", 10),
+    )  # fmt: skip
+    partial_share: float = 0.5  # of the amount, for a partial agreement
+    zero_amount: float = 0.3  # a request not agreed, with an amount of 0 rather than none
+    resources_missing: float = 0.1
+    sex_missing: float = 0.03
+    commune_as_name: float = 0.5  # else the INSEE code
+
+
+DPAS = DpasParameters()
