@@ -234,3 +234,22 @@ class DpasParameters:
 
 
 DPAS = DpasParameters()
+
+
+@dataclass(frozen=True)
+class MdphParameters:
+    """Iodas-MDPH decisions (mdph.py)."""
+
+    youth_in_mdph: float = 0.15  # a former youth has an MDPH file (the canaries always)
+    second_session: float = 0.5  # a person comes before the commission a second time
+    third_session: float = 0.2
+    second_right: float = 0.45  # a session decides on a second right
+    third_right: float = 0.2
+    open_ended: float = 0.15  # AAH, RQTH or CMI granted since 2019 without an end date
+    heavy_80_percent: float = 0.6  # AAH, AEEH, CMI: an incapacity of 80 % or more
+    second_file: float = 0.3  # a former youth with a child file and an adult file
+    sex_missing: float = 0.02
+    commune_as_name: float = 0.4  # else the INSEE code
+
+
+MDPH = MdphParameters()
