@@ -253,3 +253,26 @@ class MdphParameters:
 
 
 MDPH = MdphParameters()
+
+
+@dataclass(frozen=True)
+class NovaParameters:
+    """Nova-DPAS households and appointments (nova.py)."""
+
+    youth_usager: float = 0.30  # a former youth of 18 or more has a household file
+    with_spouse: float = 0.15  # a youth's household with a spouse (Conjoint de)
+    with_children: float = 0.2  # with 1 or 2 children
+    with_parent: float = 0.05
+    with_other_member: float = 0.03
+    second_file: float = 0.05  # a household change: a second file, a second id
+    family_household: float = 0.18  # a family of youths appears as children of a parent
+    other_with_spouse: float = 0.2  # a household of a Nova person with a spouse
+    sex_missing: float = 0.02
+    spouse_appointments: float = 0.1  # a spouse has appointments too
+    appointments_geometric: float = 0.5  # counts: Geometric(p), at most 40
+    appointments_max: int = 40
+    heavy_follow_up: float = 0.05  # 5 to 34 more appointments
+    appointment_time_missing: float = 0.12  # date only, no time
+
+
+NOVA = NovaParameters()
