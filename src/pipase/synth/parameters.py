@@ -54,6 +54,10 @@ class PopulationParameters:
     married_woman_other: float = 0.3
     married_man: float = 0.01  # uses a double name
     double_usage_name: float = 0.25  # of married women: "BIRTH-SPOUSE"
+    # the source where each person outside the ASE appears for sure (generator._roles)
+    adult_source_weights: tuple[float, ...] = (0.30, 0.18, 0.10, 0.07, 0.35)
+    # WebRSA applicant, Nova usager, DPAS, MDPH, partner (spouse, parent) of another household
+    child_source_weights: tuple[float, ...] = (0.5, 0.35, 0.15)  # WebRSA, Nova, MDPH
 
 
 @dataclass(frozen=True)
