@@ -165,6 +165,49 @@ def _assign(t: Trajectories, rows: np.ndarray, new: Trajectories) -> None:
         getattr(t, name)[rows] = getattr(new, name)
 
 
+def _boundary_start_2000(rng, t: Trajectories, tags: Tags, pop, youth, b18) -> None:
+    """Move the start of one measure of a cohort youth to exactly 2000-01-01 (a measure that
+    starts in 2000-2002, after any earlier one ended before 2000)."""
+    cat, birth, is_mna = pop.category[youth], pop.birth[youth], pop.is_mna[youth]
+    cand = []
+    for k in range(K_MAIN + 1):
+        prev_end_ok = (
+            np.ones(youth.size, bool)
+            if k == 0
+            else (~t.valid[:, k - 1] | ((t.end[:, k - 1] != NODATE) & (t.end[:, k - 1] < Y2000)))
+        )
+        minor_ok = np.where(t.level[:, k] == 4, b18 <= Y2000, b18 > Y2000 + 1)
+        ok = (
+            (cat == COHORT)
+            & ~pop.is_canary[youth]
+            & ~is_mna
+            & t.valid[:, k]
+            & (t.start[:, k] >= Y2000)
+            & (t.start[:, k] <= day(2002, 12, 31))
+            & ((t.end[:, k] == NODATE) | (t.end[:, k] >= Y2000))
+            & prev_end_ok
+            & (birth < Y2000 - 30)
+            & minor_ok
+        )
+        cand.extend((int(i), k) for i in np.flatnonzero(ok))
+    if cand:
+        cand.sort()
+        i, k = cand[int(rng.integers(len(cand)))]
+        t.start[i, k] = Y2000
+        tags.add([i], "boundary_measure_start_2000_01_01")
+
+
+def _boundary_end_1999(rng, t: Trajectories, tags: Tags, cat: np.ndarray) -> None:
+    """The last measure of one excluded youth ends on 1999-12-31."""
+    cand_b = [i for i in np.flatnonzero(cat == BEFORE_2000) if t.valid[i].any()]
+    if cand_b:
+        i = cand_b[int(rng.integers(len(cand_b)))]
+        k = int(np.flatnonzero(t.valid[i])[-1])
+        if t.start[i, k] <= Y2000 - 1:
+            t.end[i, k] = Y2000 - 1
+            tags.add([i], "boundary_measure_end_1999_12_31")
+
+
 def build_trajectories(
     rng: np.random.Generator, pop: Population, youth: np.ndarray, extraction: int
 ) -> tuple[Trajectories, Tags]:
@@ -224,41 +267,8 @@ def build_trajectories(
     t.capped[running] = False
 
     tags = Tags(youth.size)
-    # boundary: a measure starting exactly on 2000-01-01
-    cand = []
-    for k in range(K_MAIN + 1):
-        prev_end_ok = (
-            np.ones(youth.size, bool)
-            if k == 0
-            else (~t.valid[:, k - 1] | ((t.end[:, k - 1] != NODATE) & (t.end[:, k - 1] < Y2000)))
-        )
-        minor_ok = np.where(t.level[:, k] == 4, b18 <= Y2000, b18 > Y2000 + 1)
-        ok = (
-            (cat == COHORT)
-            & ~pop.is_canary[youth]
-            & ~is_mna
-            & t.valid[:, k]
-            & (t.start[:, k] >= Y2000)
-            & (t.start[:, k] <= day(2002, 12, 31))
-            & ((t.end[:, k] == NODATE) | (t.end[:, k] >= Y2000))
-            & prev_end_ok
-            & (birth < Y2000 - 30)
-            & minor_ok
-        )
-        cand.extend((int(i), k) for i in np.flatnonzero(ok))
-    if cand:
-        cand.sort()
-        i, k = cand[int(rng.integers(len(cand)))]
-        t.start[i, k] = Y2000
-        tags.add([i], "boundary_measure_start_2000_01_01")
-    # boundary: the last measure of an excluded youth ends on 1999-12-31
-    cand_b = [i for i in np.flatnonzero(cat == BEFORE_2000) if t.valid[i].any()]
-    if cand_b:
-        i = cand_b[int(rng.integers(len(cand_b)))]
-        k = int(np.flatnonzero(t.valid[i])[-1])
-        if t.start[i, k] <= Y2000 - 1:
-            t.end[i, k] = Y2000 - 1
-            tags.add([i], "boundary_measure_end_1999_12_31")
+    _boundary_start_2000(rng, t, tags, pop, youth, b18)
+    _boundary_end_1999(rng, t, tags, cat)
     return t, tags
 
 
