@@ -44,7 +44,7 @@ from pipase.paths import CONTRACTS_DIR
 from pipase.synth import generator
 from pipase.synth.generator import chunk_sizes
 from pipase.synth.numbering import Numbering
-from pipase.synth.xlsx import ExcelRowLimitError
+from pipase.synth.workbook import ExcelRowLimitError
 
 YOUTHS = ts.YOUTHS  # the re-run checks count on it
 CHUNK = 100

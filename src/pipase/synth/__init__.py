@@ -31,7 +31,7 @@ from pipase.cli_types import DATE_METAVAR, iso_date
 from pipase.errors import PipaseError
 from pipase.i18n import _
 from pipase.synth.generator import CHUNK_YOUTHS, MIN_YOUTHS, generate
-from pipase.synth.xlsx import EXCEL_MAX_ROWS, ExcelRowLimitError
+from pipase.synth.workbook import EXCEL_MAX_ROWS, ExcelRowLimitError
 
 DEFAULT_YOUTHS = 2000
 DEFAULT_SEED = 93

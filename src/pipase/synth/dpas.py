@@ -12,11 +12,139 @@ import pandas as pd
 from pipase.synth import codes
 from pipase.synth.identity import render_identity
 from pipase.synth.numbering import Numbering
+from pipase.synth.parameters import DPAS
 from pipase.synth.places import Geo, at_date, commune_as_written
 from pipase.synth.population import Population
 from pipase.synth.util import NODATE, add_years, between, day, labels, ymd
 
 DPAS_START = day(2008, 1, 1)
+
+
+class _Requests:
+    """Requests collected scheme by scheme: (person, dispositif, decision day) of each."""
+
+    def __init__(self, rng: np.random.Generator, extraction: int) -> None:
+        self.rng, self.extraction = rng, extraction
+        self.persons: list[np.ndarray] = []
+        self.schemes: list[np.ndarray] = []
+        self.dates: list[np.ndarray] = []
+
+    def add(self, who: np.ndarray, scheme: str, lo, hi, mean_extra: float) -> None:
+        """`who` ask `scheme` between `lo` and `hi` (within the DPAS years), 1 + Poisson times."""
+        lo = np.maximum(lo, DPAS_START)
+        hi = np.minimum(hi, self.extraction - 1)
+        ok = hi > lo
+        who, lo, hi = who[ok], lo[ok], hi[ok]
+        count = 1 + self.rng.poisson(mean_extra, who.size)
+        rep = np.repeat(np.arange(who.size), count)
+        self.persons.append(who[rep])
+        self.schemes.append(np.full(rep.size, scheme, dtype=object))
+        self.dates.append(between(self.rng, lo[rep], hi[rep]))
+
+    def sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(person, dispositif, decision day), by decision day then person."""
+        person = np.concatenate(self.persons)
+        dispositif = np.concatenate(self.schemes)
+        decision_day = np.concatenate(self.dates)
+        order = np.lexsort((person, decision_day))
+        return person[order], dispositif[order], decision_day[order]
+
+
+def _requests(rng, pop: Population, roles: dict, extraction: int):
+    """Former youths (FAJ 18-25, FSL, FSE, FAG), the DPAS people, a few adults of the other
+    sources: (person, dispositif, decision day) of each request."""
+    req = _Requests(rng, extraction)
+    youth = pop.youths
+    never = np.full(youth.size, extraction)
+    for scheme, share, repeat, from_age, to_age in (
+        ("FAJ", DPAS.youth_faj, DPAS.youth_faj_repeat, 18, 25),
+        ("FSL", DPAS.youth_fsl, DPAS.youth_fsl_repeat, 19, None),
+        ("FSE", DPAS.youth_fse, DPAS.youth_fse_repeat, 20, None),
+        ("FAG", DPAS.youth_fag, DPAS.youth_fag_repeat, 18, None),
+    ):
+        sel = youth[rng.random(youth.size) < share]
+        hi = never[: sel.size] if to_age is None else add_years(pop.birth[sel], to_age)
+        req.add(sel, scheme, add_years(pop.birth[sel], from_age), hi, repeat)
+    others = roles["dpas"]
+    scheme = labels(rng, list(DPAS.other_scheme_weights), others.size)
+    for s in ("FSL", "FSE", "FAG"):
+        who = others[scheme == s]
+        req.add(
+            who, s, add_years(pop.birth[who], 18), np.full(who.size, extraction), DPAS.other_repeat
+        )
+    young = others[
+        (add_years(pop.birth[others], 25) > DPAS_START)
+        & (rng.random(others.size) < DPAS.other_young_faj)
+    ]
+    req.add(
+        young, "FAJ", add_years(pop.birth[young], 18), add_years(pop.birth[young], 25),
+        DPAS.other_young_faj_repeat,
+    )  # fmt: skip
+    secondary = np.flatnonzero(~pop.is_youth & ~pop.is_child)
+    secondary = secondary[rng.random(secondary.size) < DPAS.secondary_fsl]
+    req.add(
+        secondary, "FSL", add_years(pop.birth[secondary], 18),
+        np.full(secondary.size, extraction), 0.0,
+    )  # fmt: skip
+    return req.sorted()
+
+
+def _request_ids(dispositif, decision_day, numbering: Numbering) -> np.ndarray:
+    """FAJ-2008-000002: scheme, year and number within them (going on from earlier chunks)."""
+    year = ymd(decision_day)[0]
+    seq = pd.Series(np.ones(year.size)).groupby([dispositif, year]).cumsum().astype(int)
+    keys = [f"{d}-{y}" for d, y in zip(dispositif, year, strict=True)]
+    seq = numbering.sequence("dpas_demande", keys, seq.to_numpy())
+    return np.array(
+        [f"{d}-{y}-{s:06d}" for d, y, s in zip(dispositif, year, seq, strict=True)], dtype=object
+    )
+
+
+def _kinds(rng, dispositif: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(type_aide, nature) of each request."""
+    n = dispositif.size
+    type_aide = np.empty(n, dtype=object)
+    for s, items in codes.DPAS_TYPES.items():
+        idx = np.flatnonzero(dispositif == s)
+        type_aide[idx] = labels(rng, items, idx.size)
+    nature = np.full(n, None, dtype=object)
+    fsl = np.isin(dispositif, ["FSL", "FSE"])
+    nature[fsl] = labels(rng, list(DPAS.fsl_nature_weights), int(fsl.sum()))
+    nature[type_aide == "ASLL"] = "Accompagnement"
+    nature[~fsl] = "Aide financière"
+    return type_aide, nature
+
+
+def _decisions(rng, pop, person, dispositif, decision_day, type_aide, extraction) -> dict:
+    """Decision, refusal reason, amount granted, payment day and monthly resources."""
+    n = person.size
+    decision = labels(rng, codes.DPAS_DECISIONS, n)
+    accord = np.isin(decision, ["Accord total", "Accord partiel", "Accord sous réserve"])
+    refus = decision == "Refus"
+    motif = np.full(n, None, dtype=object)
+    motif[refus] = labels(rng, codes.DPAS_MOTIFS_REFUS, int(refus.sum()))
+    age = (decision_day - pop.birth[person]) / 365.25
+    motif[refus & (dispositif == "FAJ") & (age > 24.5)] = codes.DPAS_MOTIF_AGE
+    lo = np.array([codes.DPAS_AMOUNTS[d][0] for d in dispositif], dtype=float)
+    hi = np.array([codes.DPAS_AMOUNTS[d][1] for d in dispositif], dtype=float)
+    amount = np.round(rng.uniform(lo, hi), 2)
+    amount = np.where(
+        decision == "Accord partiel", np.round(amount * DPAS.partial_share, 2), amount
+    )
+    amount = np.where(accord & (type_aide != "ASLL"), amount, np.nan)
+    amount[~accord & (rng.random(n) < DPAS.zero_amount)] = 0.0
+    paid = decision_day + rng.integers(5, 46, n)
+    paid = np.where(accord & (type_aide != "ASLL") & (paid <= extraction - 1), paid, NODATE)
+    resources = np.round(rng.uniform(0, 1600, n), 2)
+    resources[rng.random(n) < DPAS.resources_missing] = np.nan
+    return {
+        "decision": decision,
+        "motif_refus": motif,
+        "date_decision": decision_day,
+        "date_paiement": paid,
+        "montant_accorde": amount,
+        "ressources_mensuelles": resources,
+    }
 
 
 def build_dpas(
@@ -29,99 +157,15 @@ def build_dpas(
 ) -> dict[str, pd.DataFrame]:
     """The aid requests; request numbers go on from the earlier chunks' (`numbering`)."""
     numbering = Numbering() if numbering is None else numbering
-    persons, disp, dates = [], [], []
-
-    def add(who: np.ndarray, scheme: str, lo: np.ndarray, hi: np.ndarray, mean_extra: float):
-        lo = np.maximum(lo, DPAS_START)
-        hi = np.minimum(hi, extraction - 1)
-        ok = hi > lo
-        who, lo, hi = who[ok], lo[ok], hi[ok]
-        count = 1 + rng.poisson(mean_extra, who.size)
-        rep = np.repeat(np.arange(who.size), count)
-        persons.append(who[rep])
-        disp.append(np.full(rep.size, scheme, dtype=object))
-        dates.append(between(rng, lo[rep], hi[rep]))
-
-    youth = pop.youths
-    b = pop.birth[youth]
-    sel = youth[rng.random(youth.size) < 0.28]
-    add(sel, "FAJ", add_years(pop.birth[sel], 18), add_years(pop.birth[sel], 25), 0.4)
-    sel = youth[rng.random(youth.size) < 0.15]
-    add(sel, "FSL", add_years(pop.birth[sel], 19), np.full(sel.size, extraction), 0.3)
-    sel = youth[rng.random(youth.size) < 0.08]
-    add(sel, "FSE", add_years(pop.birth[sel], 20), np.full(sel.size, extraction), 0.2)
-    sel = youth[rng.random(youth.size) < 0.08]
-    add(sel, "FAG", add_years(pop.birth[sel], 18), np.full(sel.size, extraction), 0.3)
-    del b
-
-    others = roles["dpas"]
-    scheme = labels(rng, [("FSL", 40), ("FSE", 25), ("FAG", 35)], others.size)
-    for s in ("FSL", "FSE", "FAG"):
-        who = others[scheme == s]
-        add(who, s, add_years(pop.birth[who], 18), np.full(who.size, extraction), 0.3)
-    young = others[
-        (add_years(pop.birth[others], 25) > DPAS_START) & (rng.random(others.size) < 0.2)
-    ]
-    add(young, "FAJ", add_years(pop.birth[young], 18), add_years(pop.birth[young], 25), 0.1)
-    secondary = np.flatnonzero(~pop.is_youth & ~pop.is_child)
-    secondary = secondary[rng.random(secondary.size) < 0.04]
-    add(
-        secondary,
-        "FSL",
-        add_years(pop.birth[secondary], 18),
-        np.full(secondary.size, extraction),
-        0.0,
-    )
-
-    person = np.concatenate(persons)
-    dispositif = np.concatenate(disp)
-    decision_day = np.concatenate(dates)
-    order = np.lexsort((person, decision_day))
-    person, dispositif, decision_day = person[order], dispositif[order], decision_day[order]
+    person, dispositif, decision_day = _requests(rng, pop, roles, extraction)
     n = person.size
-
-    year = ymd(decision_day)[0]
-    seq = pd.Series(np.ones(n)).groupby([dispositif, year]).cumsum().astype(int).to_numpy()
-    keys = [f"{d}-{y}" for d, y in zip(dispositif, year, strict=True)]
-    seq = numbering.sequence("dpas_demande", keys, seq)
-    id_demande = np.array(
-        [f"{d}-{y}-{s:06d}" for d, y, s in zip(dispositif, year, seq, strict=True)], dtype=object
-    )
-    type_aide = np.empty(n, dtype=object)
-    for s, items in codes.DPAS_TYPES.items():
-        idx = np.flatnonzero(dispositif == s)
-        type_aide[idx] = labels(rng, items, idx.size)
-    nature = np.full(n, None, dtype=object)
-    fsl = np.isin(dispositif, ["FSL", "FSE"])
-    nature[fsl] = labels(
-        rng, [("Subvention", 70), ("Prêt", 20), ("Subvention et prêt", 10)], int(fsl.sum())
-    )
-    nature[type_aide == "ASLL"] = "Accompagnement"
-    nature[~fsl] = "Aide financière"
-    decision = labels(rng, codes.DPAS_DECISIONS, n)
-    accord = np.isin(decision, ["Accord total", "Accord partiel", "Accord sous réserve"])
-    refus = decision == "Refus"
-    motif = np.full(n, None, dtype=object)
-    motif[refus] = labels(rng, codes.DPAS_MOTIFS_REFUS, int(refus.sum()))
-    age = (decision_day - pop.birth[person]) / 365.25
-    out_of_age = refus & (dispositif == "FAJ") & (age > 24.5)
-    motif[out_of_age] = codes.DPAS_MOTIF_AGE
-    lo = np.array([codes.DPAS_AMOUNTS[d][0] for d in dispositif], dtype=float)
-    hi = np.array([codes.DPAS_AMOUNTS[d][1] for d in dispositif], dtype=float)
-    amount = np.round(rng.uniform(lo, hi), 2)
-    amount = np.where(decision == "Accord partiel", np.round(amount * 0.5, 2), amount)
-    amount = np.where(accord & (type_aide != "ASLL"), amount, np.nan)
-    zero = ~accord & (rng.random(n) < 0.3)
-    amount[zero] = 0.0
-    paid = decision_day + rng.integers(5, 46, n)
-    paid = np.where(accord & (type_aide != "ASLL") & (paid <= extraction - 1), paid, NODATE)
-    resources = np.round(rng.uniform(0, 1600, n), 2)
-    resources[rng.random(n) < 0.1] = np.nan
-
+    id_demande = _request_ids(dispositif, decision_day, numbering)
+    type_aide, nature = _kinds(rng, dispositif)
+    decided = _decisions(rng, pop, person, dispositif, decision_day, type_aide, extraction)
     ident = render_identity(rng, pop, "iodas_dpas", person)
     home = at_date(pop.home[person].astype(object), decision_day)
     sexe = pop.sex[person].astype(object).copy()
-    sexe[(rng.random(n) < 0.03) & ~pop.is_canary[person]] = None
+    sexe[(rng.random(n) < DPAS.sex_missing) & ~pop.is_canary[person]] = None
     aides = pd.DataFrame(
         {
             "id_demande": id_demande,
@@ -132,15 +176,12 @@ def build_dpas(
             "date_naissance": ident.birth,
             "sexe": sexe,
             "adresse": pop.address[person],
-            "commune_residence": commune_as_written(rng, geo, home, name_share=0.5),
+            "commune_residence": commune_as_written(
+                rng, geo, home, name_share=DPAS.commune_as_name
+            ),
             "type_aide": type_aide,
             "nature": nature,
-            "decision": decision,
-            "motif_refus": motif,
-            "date_decision": decision_day,
-            "date_paiement": paid,
-            "montant_accorde": amount,
-            "ressources_mensuelles": resources,
+            **decided,
             "type_hebergement": labels(rng, codes.DPAS_HEBERGEMENT, n),
             "statut_occupation": labels(rng, codes.DPAS_OCCUPATION, n),
             "situation_familiale": labels(rng, codes.DPAS_FAMILLE, n),

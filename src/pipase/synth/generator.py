@@ -22,6 +22,7 @@ from pipase.synth.identity import render_identity
 from pipase.synth.mdph import build_mdph
 from pipase.synth.nova import build_nova
 from pipase.synth.numbering import Numbering
+from pipase.synth.parameters import POPULATION
 from pipase.synth.places import Geo, OrganisationPool
 from pipase.synth.population import (
     AFTER_2004,
@@ -33,8 +34,8 @@ from pipase.synth.population import (
 )
 from pipase.synth.util import day, rng_for
 from pipase.synth.webrsa import build_webrsa
+from pipase.synth.workbook import EXCEL_MAX_ROWS, ExcelRowLimitError
 from pipase.synth.writer import TableSink, open_sink, write_table
-from pipase.synth.xlsx import EXCEL_MAX_ROWS, ExcelRowLimitError
 
 MIN_YOUTHS = 50
 # Youths generated at once: the generator holds about 20 KB per youth of the chunk in memory.
@@ -48,8 +49,8 @@ def _roles(rng: np.random.Generator, pop: Population) -> dict[str, np.ndarray]:
     """The source where each person outside the ASE appears for sure (others may add more)."""
     adults = np.flatnonzero(~pop.is_youth & ~pop.is_child)
     children = np.flatnonzero(pop.is_child)
-    a = rng.choice(5, size=adults.size, p=[0.30, 0.18, 0.10, 0.07, 0.35])
-    c = rng.choice(3, size=children.size, p=[0.5, 0.35, 0.15])
+    a = rng.choice(5, size=adults.size, p=list(POPULATION.adult_source_weights))
+    c = rng.choice(3, size=children.size, p=list(POPULATION.child_source_weights))
     return {
         "partner": adults[a == 4],  # spouses, parents, other household members
         "webrsa_dem": adults[a == 0],

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipase.synth import names as nm
+from pipase.synth.parameters import IDENTITY
 from pipase.synth.population import Population
 from pipase.synth.util import Tags, from_ymd, map_unique, pick, ymd
 
@@ -49,36 +50,11 @@ STYLES = {
     "iodas_mdph": Style(_upper, _same, 0.15, True),
 }
 
-# Rates of planted difficulties (share of eligible rows).
-RATE_TYPO = 0.008  # each of the three typo kinds
-RATE_DAY_OFF = 0.006
-RATE_DAY_MONTH_SWAP = 0.004
-RATE_COMPOUND = 0.15
-RATE_MNA_DATE = 0.25
-RATE_FIRST_SWAP = 0.02
-RATE_CASE = 0.015
-RATE_ACCENT = 0.05
-RATE_ACCENT_ADDED = 0.003
-RATE_APOSTROPHE = 0.3
-RATE_SPACE = 0.012
-RATE_LIGATURE = 0.3
-
-# Harder, real-world error classes, planted only with `pipase synth
-# --difficile` (set_hard_errors), on ASE youths in the four other sources, each labelled in the
-# ground truth: share of the eligible rows.
-HARD_RATES = {
-    "surname_typo": 0.02,  # one letter of the surname substituted, dropped or doubled
-    "surname_transliteration": 0.03,  # of the surnames with a variant: MOHAMED / MOHAMMED...
-    "first_name_replaced": 0.02,  # another given name (second first name) or a nickname
-    "names_swapped": 0.01,  # first and last name swapped
-    "birth_month_off": 0.01,  # month off by one (same day and year)
-    "surname_particle_dropped": 0.5,  # of the surnames with a particle: d'Xxx -> Xxx
-    "first_name_compound_cut": 0.5,  # of the compound first names: Jean-Pierre -> Jean
-    "birth_date_missing": 0.01,  # birth date left empty
-    "birth_date_impossible": 0.01,  # birth date that is no date (31/02, 31/04...), same year
-}
-# The two birth-date classes above are written by the writer (the identity keeps the true
-# date): the loader's rule each one breaks in the birth-date column, which the contracts
+# Rates of planted difficulties (share of eligible rows): IDENTITY in synth/parameters.py.
+# Harder, real-world error classes (`pipase synth --difficile`): synth/parameters.py.
+HARD_RATES = IDENTITY.hard_rates
+# The two birth-date classes of HARD_RATES are written by the writer (the identity keeps the
+# true date): the loader's rule each one breaks in the birth-date column, which the contracts
 # declare `if_invalid: empty` (the row is loaded with the date empty and its reason).
 BIRTH_DATE_ERRORS = {"birth_date_missing": "required", "birth_date_impossible": "date_impossible"}
 _HARD = {"enabled": False}
@@ -222,7 +198,7 @@ def render_identity(
             ("first_name_typo_added", nm.typo_added),
         ):
             done = []
-            for i in take(target, RATE_TYPO):
+            for i in take(target, IDENTITY.typo):
                 new = fn(prenom[i], rng)
                 if new and _normalised(new) != _normalised(prenom[i]):
                     prenom[i] = new
@@ -231,7 +207,7 @@ def render_identity(
                     taken[i] = False
             tags.add(done, kind)
         y, m, d = ymd(birth)
-        chosen = take(target, RATE_DAY_OFF)
+        chosen = take(target, IDENTITY.day_off)
         if chosen.size:
             shift = rng.integers(1, 4, chosen.size) * np.where(rng.random(chosen.size) < 0.5, 1, -1)
             nd_ = d[chosen] + shift
@@ -242,12 +218,12 @@ def render_identity(
             birth[chosen] = from_ymd(y[chosen], m[chosen], nd_)
             tags.add(chosen, "birth_day_off")
         swappable = target[(d[target] <= 12) & (d[target] != m[target])]
-        chosen = take(swappable, RATE_DAY_MONTH_SWAP)
+        chosen = take(swappable, IDENTITY.day_month_swap)
         if chosen.size:
             birth[chosen] = from_ymd(y[chosen], d[chosen], m[chosen])
             tags.add(chosen, "birth_day_month_swapped")
         compound = _where(nom_n, target, lambda s: ("-" in s) or (" " in s))
-        chosen = take(compound, RATE_COMPOUND)
+        chosen = take(compound, IDENTITY.compound)
         done = []
         for i in chosen:
             new = nm.compound_partial(nom_n[i], rng)
@@ -260,7 +236,7 @@ def render_identity(
         mna = target[
             pop.is_mna[person[target]] & pop.birth_estimated[person[target]] & ~child_row[target]
         ]
-        chosen = take(mna, RATE_MNA_DATE)
+        chosen = take(mna, IDENTITY.mna_date)
         if chosen.size:
             yy = ymd(birth[chosen])[0]
             birth[chosen] = from_ymd(
@@ -269,7 +245,7 @@ def render_identity(
             tags.add(chosen, "mna_birth_date_differs")
         if source == "webrsa":
             has2 = target[prenom2[target] != ""]
-            chosen = take(has2, RATE_FIRST_SWAP)
+            chosen = take(has2, IDENTITY.first_swap)
             prenom[chosen], prenom2[chosen] = prenom2[chosen].copy(), prenom[chosen].copy()
             tags.add(chosen, "first_names_swapped")
         if _HARD["enabled"]:
@@ -301,26 +277,31 @@ def render_identity(
 
     rows_free = np.flatnonzero(free)
     on_first = rng.random(n) < 0.4
-    chosen = pick(rng, rows_free, RATE_CASE)
+    chosen = pick(rng, rows_free, IDENTITY.case)
     vary(chosen[on_first[chosen]], "case_variant", nm.variant_case, True)
     vary(chosen[~on_first[chosen]], "case_variant", nm.variant_case, False)
     accented_s = _where(s_nom_u, rows_free, nm.has_accent)
     accented_f = _where(s_prenom, rows_free, nm.has_accent)
-    vary(pick(rng, accented_s, RATE_ACCENT), "accent_variant", nm.variant_accent, False)
-    vary(pick(rng, accented_f, RATE_ACCENT), "accent_variant", nm.variant_accent, True)
+    vary(pick(rng, accented_s, IDENTITY.accent), "accent_variant", nm.variant_accent, False)
+    vary(pick(rng, accented_f, IDENTITY.accent), "accent_variant", nm.variant_accent, True)
     plain = np.setdiff1d(rows_free, accented_s)
-    vary(pick(rng, plain, RATE_ACCENT_ADDED, minimum=0), "accent_variant", nm.variant_accent, False)
+    vary(
+        pick(rng, plain, IDENTITY.accent_added, minimum=0),
+        "accent_variant",
+        nm.variant_accent,
+        False,
+    )
     apos = np.union1d(
         _where(s_nom_u, rows_free, nm.has_apostrophe), _where(s_nom_n, rows_free, nm.has_apostrophe)
     )
-    vary(pick(rng, apos, RATE_APOSTROPHE), "apostrophe_variant", nm.variant_apostrophe, False)
-    vary(pick(rng, rows_free, RATE_SPACE), "space_variant", nm.variant_space, False)
+    vary(pick(rng, apos, IDENTITY.apostrophe), "apostrophe_variant", nm.variant_apostrophe, False)
+    vary(pick(rng, rows_free, IDENTITY.space), "space_variant", nm.variant_space, False)
     lig = np.union1d(
         _where(s_nom_u, rows_free, nm.has_ligature), _where(s_nom_n, rows_free, nm.has_ligature)
     )
-    vary(pick(rng, lig, RATE_LIGATURE), "ligature_variant", nm.variant_ligature, False)
+    vary(pick(rng, lig, IDENTITY.ligature), "ligature_variant", nm.variant_ligature, False)
     lig_f = _where(s_prenom, rows_free, nm.has_ligature)
-    vary(pick(rng, lig_f, RATE_LIGATURE), "ligature_variant", nm.variant_ligature, True)
+    vary(pick(rng, lig_f, IDENTITY.ligature), "ligature_variant", nm.variant_ligature, True)
 
     s_nom_n[empty] = ""
     return Identity(s_nom_u, s_nom_n, s_prenom, s_prenom2, birth, tags)

@@ -13,6 +13,7 @@ import pandas as pd
 from pipase.synth import codes
 from pipase.synth.identity import render_identity
 from pipase.synth.numbering import Numbering
+from pipase.synth.parameters import NOVA
 from pipase.synth.places import Geo
 from pipase.synth.population import Population
 from pipase.synth.util import (
@@ -29,55 +30,55 @@ from pipase.synth.util import (
 NOVA_START = day(2012, 1, 1)
 
 
-def build_nova(
-    rng: np.random.Generator,
-    pop: Population,
-    roles: dict,
-    extraction: int,
-    seen_elsewhere: np.ndarray,
-    geo: Geo,
-    numbering: Numbering | None = None,
-) -> dict[str, pd.DataFrame]:
-    """Households and appointments; ids go on from the earlier chunks' (`numbering`)."""
-    numbering = Numbering() if numbering is None else numbering
-    adults = np.flatnonzero(~pop.is_youth & ~pop.is_child & (pop.lookalike_of < 0))
-    children = np.flatnonzero(pop.is_child)
-    draw_adult = Drawer(rng, roles["partner"] if roles["partner"].size else adults)
-    other_children = np.setdiff1d(children, roles["nova_child"])
-    draw_child = Drawer(rng, other_children if other_children.size else children)
-    f_usager, f_start, f_members = [], [], []  # members: list of (person, lien)
+class _Households:
+    """Household files under construction: usager, start, members [(person, lien)]."""
 
-    def household(usager: int, start: int, members: list[tuple[int, str]]) -> None:
-        f_usager.append(usager)
-        f_start.append(start)
-        f_members.append([(usager, "Usager"), *members])
+    def __init__(self, rng, pop: Population, roles: dict) -> None:
+        adults = np.flatnonzero(~pop.is_youth & ~pop.is_child & (pop.lookalike_of < 0))
+        children = np.flatnonzero(pop.is_child)
+        self.draw_adult = Drawer(rng, roles["partner"] if roles["partner"].size else adults)
+        other_children = np.setdiff1d(children, roles["nova_child"])
+        self.draw_child = Drawer(rng, other_children if other_children.size else children)
+        self.usager: list[int] = []
+        self.start: list[int] = []
+        self.members: list[list[tuple[int, str]]] = []
 
+    def add(self, usager: int, start: int, members: list[tuple[int, str]]) -> None:
+        self.usager.append(usager)
+        self.start.append(start)
+        self.members.append([(usager, "Usager"), *members])
+
+
+def _youth_households(rng, pop: Population, extraction: int, h: _Households) -> None:
+    """Former youths as the usager of their own household, some with a second file."""
     youth = pop.youths
     b18 = add_years(pop.birth[youth], 18)
-    want = (rng.random(youth.size) < 0.30) & (b18 <= extraction - 60)
+    want = (rng.random(youth.size) < NOVA.youth_usager) & (b18 <= extraction - 60)
     starts = between(rng, np.maximum(b18, NOVA_START), np.full(youth.size, extraction - 30))
     for i in np.flatnonzero(want & (starts != NODATE)):
         members = []
-        if rng.random() < 0.15:
-            members.append((draw_adult.one(), "Conjoint de"))
-        if rng.random() < 0.2:
+        if rng.random() < NOVA.with_spouse:
+            members.append((h.draw_adult.one(), "Conjoint de"))
+        if rng.random() < NOVA.with_children:
             for _ in range(int(rng.integers(1, 3))):
-                members.append((draw_child.one(), "Enfant de"))
-        if rng.random() < 0.05:
-            members.append((draw_adult.one(), "Parent de"))
-        if rng.random() < 0.03:
-            members.append((draw_adult.one(), "Autre membre"))
-        household(int(youth[i]), int(starts[i]), members)
-        if rng.random() < 0.05:  # household change: a second file, a second id
+                members.append((h.draw_child.one(), "Enfant de"))
+        if rng.random() < NOVA.with_parent:
+            members.append((h.draw_adult.one(), "Parent de"))
+        if rng.random() < NOVA.with_other_member:
+            members.append((h.draw_adult.one(), "Autre membre"))
+        h.add(int(youth[i]), int(starts[i]), members)
+        if rng.random() < NOVA.second_file:
             s2 = int(starts[i]) + int(rng.integers(200, 1500))
             if s2 <= extraction - 30:
-                household(int(youth[i]), s2, [])
+                h.add(int(youth[i]), s2, [])
 
-    # youths seen as children in their parents' household
+
+def _parent_households(rng, pop: Population, extraction: int, h: _Households) -> None:
+    """Youths seen as children in their parent's household, with their siblings."""
     for members in pop.fam_members:
         if members.size == 0 or pop.is_mna[members[0]] or pop.is_canary[members[0]]:
             continue
-        if rng.random() >= 0.18:
+        if rng.random() >= NOVA.family_household:
             continue
         births = pop.birth[members]
         lo = max(NOVA_START, int(births.min()))
@@ -87,55 +88,51 @@ def build_nova(
         s = int(between(rng, np.array([lo]), np.array([hi]))[0])
         kids = members[(births <= s) & (add_years(births, 18) > s)]
         if kids.size:
-            household(draw_adult.one(), s, [(int(k), "Enfant de") for k in kids])
+            h.add(h.draw_adult.one(), s, [(int(k), "Enfant de") for k in kids])
 
-    # other people: primary role here, then whoever appears nowhere else
+
+def _adult_start(rng, pop: Population, person: int, extraction: int) -> int:
+    lo = max(NOVA_START, int(add_years(np.array([pop.birth[person]]), 18)[0]))
+    s = int(between(rng, np.array([lo]), np.array([extraction - 30]))[0])
+    return s if s != NODATE else extraction - 30
+
+
+def _mark(present: np.ndarray, h: _Households) -> None:
+    for members in h.members:
+        for p, _ in members:
+            present[p] = True
+
+
+def _other_households(rng, pop, roles, extraction, seen_elsewhere, h: _Households) -> None:
+    """People whose primary source is Nova (their children join their households), then
+    whoever appears in no source yet: every synthetic person exists somewhere."""
     primary_kids = list(roles["nova_child"])
     rng.shuffle(primary_kids)
     present = np.zeros(pop.n, dtype=bool)
     present[seen_elsewhere] = True
-    for lst in f_members:
-        for p, _ in lst:
-            present[p] = True
-    usagers = list(roles["nova"])
-    first_new = len(f_usager)
-    for u in usagers:
-        lo = max(NOVA_START, int(add_years(np.array([pop.birth[u]]), 18)[0]))
-        s = int(between(rng, np.array([lo]), np.array([extraction - 30]))[0])
-        if s == NODATE:
-            s = extraction - 30
+    _mark(present, h)
+    first_new = len(h.usager)
+    for u in roles["nova"]:
+        s = _adult_start(rng, pop, u, extraction)
         members = []
-        if rng.random() < 0.2:
-            members.append((draw_adult.one(), "Conjoint de"))
-        household(int(u), s, members)
-        present[u] = True
-    new_range = list(range(first_new, len(f_usager)))
-    for c in primary_kids:
-        h = new_range[int(rng.integers(len(new_range)))] if new_range else None
-        if h is None:
-            break
-        f_members[h].append((int(c), "Enfant de"))
-        present[c] = True
-    for lst in f_members:
-        for p, _ in lst:
-            present[p] = True
-    missing = np.flatnonzero(~present & ~pop.is_youth)
-    for p in missing:
+        if rng.random() < NOVA.other_with_spouse:
+            members.append((h.draw_adult.one(), "Conjoint de"))
+        h.add(int(u), s, members)
+    new_range = list(range(first_new, len(h.usager)))
+    if new_range:
+        for c in primary_kids:
+            h.members[new_range[int(rng.integers(len(new_range)))]].append((int(c), "Enfant de"))
+    _mark(present, h)
+    for p in np.flatnonzero(~present & ~pop.is_youth):
         if pop.is_child[p] and new_range:
-            h = new_range[int(rng.integers(len(new_range)))]
-            f_members[h].append((int(p), "Enfant de"))
+            h.members[new_range[int(rng.integers(len(new_range)))]].append((int(p), "Enfant de"))
         else:
-            lo = max(NOVA_START, int(add_years(np.array([pop.birth[p]]), 18)[0]))
-            s = int(between(rng, np.array([lo]), np.array([extraction - 30]))[0])
-            household(int(p), s if s != NODATE else extraction - 30, [])
+            h.add(int(p), _adult_start(rng, pop, p, extraction), [])
 
-    nf = len(f_usager)
-    order = np.lexsort((np.arange(nf), np.array(f_start)))
-    f_start = np.array(f_start, dtype=np.int64)[order]
-    f_members = [f_members[i] for i in order]
-    f_off = 10000001 + numbering.offset("nova_foyer", nf)
-    foyer_ids = np.array([f"F{v:08d}" for v in f_off + np.arange(nf)], dtype=object)
 
+def _personnes(rng, pop: Population, f_start, f_members, foyer_ids, numbering):
+    """The table `personnes`, one row per member of each household, and the member arrays."""
+    nf = len(f_members)
     m_person = np.array([p for lst in f_members for p, _ in lst], dtype=np.int64)
     m_lien = np.array([lien for lst in f_members for _, lien in lst], dtype=object)
     m_foyer = np.repeat(np.arange(nf), [len(lst) for lst in f_members])
@@ -146,7 +143,7 @@ def build_nova(
     ident = render_identity(rng, pop, "nova_dpas", m_person, child_row)
     tag_multiple_ids(ident.tags, m_person, id_personne)
     sexe = pop.sex[m_person].astype(object).copy()
-    sexe[(rng.random(nm) < 0.02) & ~pop.is_canary[m_person]] = None
+    sexe[(rng.random(nm) < NOVA.sex_missing) & ~pop.is_canary[m_person]] = None
     personnes = pd.DataFrame(
         {
             "id_personne": id_personne,
@@ -161,21 +158,32 @@ def build_nova(
             "_tag": ident.tags.values,
         }
     )
+    return personnes, m_person, m_lien, m_foyer, id_personne
 
-    # ---- appointments: usagers (and a few spouses), skewed counts over 1-4 years
-    who = np.flatnonzero(
-        (m_lien == "Usager") | ((m_lien == "Conjoint de") & (rng.random(nm) < 0.1))
-    )
-    count = np.minimum(rng.geometric(0.5, who.size), 40)
-    heavy = rng.random(who.size) < 0.05
+
+def _appointment_days(rng, who, f0_of, extraction: int):
+    """(member row, day, minutes or -1) of each appointment: skewed counts over 1-4 years."""
+    count = np.minimum(rng.geometric(NOVA.appointments_geometric, who.size), NOVA.appointments_max)
+    heavy = rng.random(who.size) < NOVA.heavy_follow_up
     count[heavy] += rng.integers(5, 35, int(heavy.sum()))
-    count = np.minimum(count, 40)
+    count = np.minimum(count, NOVA.appointments_max)
     r_src = np.repeat(who, count)
-    f0 = f_start[m_foyer[r_src]]
+    f0 = f0_of[r_src]
     span = rng.integers(30, 4 * 365, who.size)[np.searchsorted(who, r_src)]
     r_day = np.minimum(f0 + (rng.random(r_src.size) * span).astype(np.int64), extraction - 1)
     minutes = (rng.integers(34, 71, r_src.size) * 15).astype(np.int64)  # 08:30 to 17:30
-    minutes[rng.random(r_src.size) < 0.12] = -1
+    minutes[rng.random(r_src.size) < NOVA.appointment_time_missing] = -1
+    return r_src, r_day, minutes
+
+
+def _rendez_vous(rng, pop, geo, m_person, m_lien, f0_of, id_personne, extraction, numbering):
+    """The table `rendez_vous`: usagers (and a few spouses), numbered within each year."""
+    nm = m_person.size
+    who = np.flatnonzero(
+        (m_lien == "Usager")
+        | ((m_lien == "Conjoint de") & (rng.random(nm) < NOVA.spouse_appointments))
+    )
+    r_src, r_day, minutes = _appointment_days(rng, who, f0_of, extraction)
     home = pop.home[m_person[r_src]]
     circ = np.array(
         [f"CSS {geo.name(c)}" if c.startswith("93") else None for c in home], dtype=object
@@ -185,7 +193,7 @@ def build_nova(
     year = ymd(r_day)[0]
     seq = pd.Series(np.ones(r_src.size)).groupby(year).cumsum().astype(int).to_numpy()
     seq = numbering.sequence("nova_rdv", year, seq)
-    rdv = pd.DataFrame(
+    return pd.DataFrame(
         {
             "id_rdv": [f"RDV{y}-{s:07d}" for y, s in zip(year, seq, strict=True)],
             "id_personne": id_personne[r_src],
@@ -196,5 +204,34 @@ def build_nova(
             "statut_rdv": labels(rng, codes.STATUT_RDV, r_src.size),
             "_person": m_person[r_src],
         }
+    )
+
+
+def build_nova(
+    rng: np.random.Generator,
+    pop: Population,
+    roles: dict,
+    extraction: int,
+    seen_elsewhere: np.ndarray,
+    geo: Geo,
+    numbering: Numbering | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Households and appointments; ids go on from the earlier chunks' (`numbering`)."""
+    numbering = Numbering() if numbering is None else numbering
+    h = _Households(rng, pop, roles)
+    _youth_households(rng, pop, extraction, h)
+    _parent_households(rng, pop, extraction, h)
+    _other_households(rng, pop, roles, extraction, seen_elsewhere, h)
+    nf = len(h.usager)
+    order = np.lexsort((np.arange(nf), np.array(h.start)))
+    f_start = np.array(h.start, dtype=np.int64)[order]
+    f_members = [h.members[i] for i in order]
+    f_off = 10000001 + numbering.offset("nova_foyer", nf)
+    foyer_ids = np.array([f"F{v:08d}" for v in f_off + np.arange(nf)], dtype=object)
+    personnes, m_person, m_lien, m_foyer, id_personne = _personnes(
+        rng, pop, f_start, f_members, foyer_ids, numbering
+    )
+    rdv = _rendez_vous(
+        rng, pop, geo, m_person, m_lien, f_start[m_foyer], id_personne, extraction, numbering
     )
     return {"personnes": personnes, "rendez_vous": rdv}

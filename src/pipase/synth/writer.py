@@ -16,10 +16,8 @@ import pandas as pd
 from pipase.load.contract import Column, FileSpec
 from pipase.synth.identity import BIRTH_DATE_ERRORS
 from pipase.synth.names import cp1252_safe
+from pipase.synth.parameters import WRITER
 from pipase.synth.util import NODATE, day, map_unique, to_date
-
-REJECT_RATE = 0.0015
-DUPLICATE_RATE = 0.0015
 
 # Column holding the record id of each table (ids of household-level tables are the household's).
 RECORD_ID = {
@@ -305,7 +303,7 @@ def xlsx_column(spec: FileSpec, col: Column, df: pd.DataFrame, rng) -> np.ndarra
     if col.type == "date":
         idx = DATES.index(values)
         out = DATES.dates()[idx].copy()
-        as_text = rng.random(n) < 0.1
+        as_text = rng.random(n) < WRITER.xlsx_date_as_text
         text = DATES.strings(col.formats[0])[idx]
         out[as_text] = text[as_text]
         out[idx == _DATE_HI - _DATE_LO + 1] = None
@@ -316,7 +314,7 @@ def xlsx_column(spec: FileSpec, col: Column, df: pd.DataFrame, rng) -> np.ndarra
         ok = ~np.isnan(arr)
         out[~ok] = None
         out[ok] = [float(v) for v in arr[ok]]
-        as_text = ok & (rng.random(n) < 0.05)
+        as_text = ok & (rng.random(n) < WRITER.xlsx_amount_as_text)
         out[as_text] = _format_decimal(arr[as_text], spec.decimal_separator)
         return out
     if col.type == "integer":
@@ -338,13 +336,133 @@ def prepare_rows(
     if (spec.source, spec.table) in DUPLICATE_TABLES and n:
         persons = df["_person"].to_numpy()
         eligible = np.flatnonzero(~np.isin(persons, protected_persons))
-        k = min(eligible.size, max(1, int(rng.binomial(n, DUPLICATE_RATE))))
+        k = min(eligible.size, max(1, int(rng.binomial(n, WRITER.duplicate_rate))))
         if k:
             dup_mask[np.sort(rng.choice(eligible, size=k, replace=False))] = True
     order = np.repeat(np.arange(n), np.where(dup_mask, 2, 1))
     out = df.iloc[order].reset_index(drop=True)
     is_dup = np.repeat(dup_mask, np.where(dup_mask, 2, 1))
     return out, is_dup
+
+
+def _tagger(tags: np.ndarray):
+    """add(rows, kind): append `kind` to the difficulties of `rows` (once)."""
+
+    def add(idx, kind):
+        idx = np.asarray(idx, dtype=np.int64)
+        tags[idx] = [
+            kind if t == "" else (t if kind in t.split(";") else f"{t};{kind}") for t in tags[idx]
+        ]
+
+    return add
+
+
+def _formatted_columns(spec: FileSpec, df: pd.DataFrame, rng, tag) -> dict[str, np.ndarray]:
+    """Every column as the file writes it (text for a CSV file, typed cells for a workbook);
+    in a Windows-1252 file, the characters it lacks transliterated (and the rows tagged)."""
+    xlsx = spec.type == "xlsx"
+    cols: dict[str, np.ndarray] = {}
+    for col in spec.columns:
+        cols[col.name] = (
+            xlsx_column(spec, col, df, rng) if xlsx else format_csv_column(spec, col, df)
+        )
+    if spec.encoding.lower() in ("cp1252", "windows-1252"):
+        changed = np.zeros(len(df), dtype=bool)
+        for col in spec.columns:
+            if col.type not in ("varchar",):
+                continue
+            vals = cols[col.name]
+            safe = map_unique(vals, lambda v: cp1252_safe(v) if v else v)
+            if col.identifying:
+                changed |= safe != vals
+            cols[col.name] = safe
+        tag(np.flatnonzero(changed), "transliterated_for_encoding")
+    return cols
+
+
+def _plant_birth_date_errors(spec: FileSpec, cols: dict[str, np.ndarray], tags, rng) -> None:
+    """The birth dates planted missing or impossible (identity.BIRTH_DATE_ERRORS, --difficile),
+    in `cols` in place, on the rows the identity tagged."""
+    for col in (c for c in spec.columns if c.keeps_row):
+        for kind, rule in BIRTH_DATE_ERRORS.items():
+            flagged = map_unique(tags, lambda t, kind=kind: kind in t.split(";")).astype(bool)
+            for row in np.flatnonzero(flagged):
+                if not cols[col.name].flags.writeable:
+                    cols[col.name] = cols[col.name].copy()
+                cols[col.name][row] = bad_value(rng, col, rule, cols[col.name][row])
+
+
+@dataclass
+class _RowContext:
+    """What a planted reject records of its row."""
+
+    files: np.ndarray
+    lines: np.ndarray
+    record_ids: np.ndarray
+    persons: np.ndarray
+    person_uid: np.ndarray
+
+
+def _plant_rejects(spec, df, cols, rng, ctx: _RowContext, protect, tag) -> list[dict]:
+    """Replace a few values by ones the loader must reject (every forced rule at least once),
+    in `cols` in place; return one ground-truth record per planted value."""
+    plan = REJECT_PLAN.get((spec.source, spec.table), [])
+    n = len(df)
+    if not plan or not n:
+        return []
+    if "_protect" in df:
+        protect = protect | df["_protect"].to_numpy(dtype=bool)
+    eligible = np.flatnonzero(~protect)
+    k = int(rng.binomial(n, WRITER.reject_rate))
+    forced = [p for p in plan if p[2]]
+    k = min(eligible.size, max(k, len(forced)))
+    rows = np.sort(rng.choice(eligible, size=k, replace=False)) if k else eligible[:0]
+    assignment = [forced[i] for i in range(min(len(forced), k))]
+    assignment += [plan[int(rng.integers(len(plan)))] for _ in range(k - len(assignment))]
+    rejects = []
+    for row, (column, rule, _forced) in zip(rows, assignment, strict=True):
+        bad = bad_value(rng, spec.column(column), rule, cols[column][row])
+        if not cols[column].flags.writeable:
+            cols[column] = cols[column].copy()
+        cols[column][row] = bad
+        tag([row], f"reject_{rule}")
+        if spec.column(column).keeps_row:  # loaded with the value empty and its reason
+            continue
+        person = ctx.persons[row]
+        rejects.append(
+            {
+                "source": spec.source,
+                "table": spec.table,
+                "file": ctx.files[row],
+                "line": int(ctx.lines[row]),
+                "column": column,
+                "rule": rule,
+                "bad_value": bad,
+                "record_id": ctx.record_ids[row],
+                "person_uid": ctx.person_uid[person] if person >= 0 else "",
+            }
+        )
+    return rejects
+
+
+def _difficulties(tags: np.ndarray, persons: np.ndarray, person_tags: np.ndarray) -> np.ndarray:
+    """Each row's difficulties: its own, then its person's."""
+    ptags = np.where(persons >= 0, person_tags[np.maximum(persons, 0)], "").astype(object)
+    row_empty = tags == ""
+    difficulties = np.where(row_empty, ptags, tags).astype(object)
+    both = np.flatnonzero(~row_empty & (ptags != ""))
+    difficulties[both] = [f"{a};{b}" for a, b in zip(tags[both], ptags[both], strict=True)]
+    return difficulties
+
+
+def _check_columns(spec: FileSpec, df: pd.DataFrame) -> None:
+    extra = [c for c in df.columns if not c.startswith("_") and c not in spec.column_names]
+    missing = [c for c in spec.column_names if c not in df.columns]
+    if extra or missing:
+        raise ValueError(
+            f"{spec.display_name}: columns differ from the contract "
+            f"(missing {missing}, unexpected {extra})"
+        )
 
 
 def write_table(
@@ -359,105 +477,24 @@ def write_table(
     """Append `df` (typed values, hidden columns starting with '_') to `sink`, the file `spec`
     declares, after the rows of the earlier chunks (line numbers go on from theirs; in a split
     export, rows beyond a full sheet go to the next part, from its line 2)."""
-    extra = [c for c in df.columns if not c.startswith("_") and c not in spec.column_names]
-    missing = [c for c in spec.column_names if c not in df.columns]
-    if extra or missing:
-        raise ValueError(
-            f"{spec.display_name}: columns differ from the contract "
-            f"(missing {missing}, unexpected {extra})"
-        )
+    _check_columns(spec, df)
     df, is_dup = prepare_rows(spec, df, rng, protected_persons)
     n = len(df)
     sink.check(n)
     files, lines = sink.locate(n)  # file and line (header = line 1) where each row will be
     persons = df["_person"].to_numpy()
     tags = df["_tag"].to_numpy(dtype=object).copy() if "_tag" in df else np.full(n, "", object)
-
-    def tag(idx, kind):
-        idx = np.asarray(idx, dtype=np.int64)
-        tags[idx] = [
-            kind if t == "" else (t if kind in t.split(";") else f"{t};{kind}") for t in tags[idx]
-        ]
-
+    tag = _tagger(tags)
     tag(np.flatnonzero(is_dup), "exact_duplicate_row")
-
-    # ---- format
-    xlsx = spec.type == "xlsx"
-    cols: dict[str, np.ndarray] = {}
-    for col in spec.columns:
-        cols[col.name] = (
-            xlsx_column(spec, col, df, rng) if xlsx else format_csv_column(spec, col, df)
-        )
-    record_col = RECORD_ID[(spec.source, spec.table)]
-    record_ids = np.asarray(cols[record_col], dtype=object)
+    cols = _formatted_columns(spec, df, rng, tag)
+    record_ids = np.asarray(cols[RECORD_ID[(spec.source, spec.table)]], dtype=object)
     if pd.api.types.infer_dtype(record_ids, skipna=False) != "string":
         record_ids = map_unique(record_ids, lambda v: "" if v is None else str(v))
-    if spec.encoding.lower() in ("cp1252", "windows-1252"):
-        changed = np.zeros(n, dtype=bool)
-        for col in spec.columns:
-            if col.type not in ("varchar",):
-                continue
-            vals = cols[col.name]
-            safe = map_unique(vals, lambda v: cp1252_safe(v) if v else v)
-            if col.identifying:
-                changed |= safe != vals
-            cols[col.name] = safe
-        tag(np.flatnonzero(changed), "transliterated_for_encoding")
-
-    # ---- birth dates planted missing or impossible (identity.BIRTH_DATE_ERRORS, --difficile)
-    for col in (c for c in spec.columns if c.keeps_row):
-        for kind, rule in BIRTH_DATE_ERRORS.items():
-            flagged = map_unique(tags, lambda t, kind=kind: kind in t.split(";")).astype(bool)
-            for row in np.flatnonzero(flagged):
-                if not cols[col.name].flags.writeable:
-                    cols[col.name] = cols[col.name].copy()
-                cols[col.name][row] = bad_value(rng, col, rule, cols[col.name][row])
-
-    # ---- planted rejects
-    rejects: list[dict] = []
-    plan = REJECT_PLAN.get((spec.source, spec.table), [])
-    if plan and n:
-        protect = np.isin(persons, protected_persons) | is_dup
-        if "_protect" in df:
-            protect |= df["_protect"].to_numpy(dtype=bool)
-        eligible = np.flatnonzero(~protect)
-        k = int(rng.binomial(n, REJECT_RATE))
-        forced = [p for p in plan if p[2]]
-        k = min(eligible.size, max(k, len(forced)))
-        rows = np.sort(rng.choice(eligible, size=k, replace=False)) if k else eligible[:0]
-        assignment = [forced[i] for i in range(min(len(forced), k))]
-        assignment += [plan[int(rng.integers(len(plan)))] for _ in range(k - len(assignment))]
-        for row, (column, rule, _forced) in zip(rows, assignment, strict=True):
-            col = spec.column(column)
-            bad = bad_value(rng, col, rule, cols[column][row])
-            if not cols[column].flags.writeable:
-                cols[column] = cols[column].copy()
-            cols[column][row] = bad
-            tag([row], f"reject_{rule}")
-            if col.keeps_row:  # loaded with the value empty and its reason: no reject
-                continue
-            rejects.append(
-                {
-                    "source": spec.source,
-                    "table": spec.table,
-                    "file": files[row],
-                    "line": int(lines[row]),
-                    "column": column,
-                    "rule": rule,
-                    "bad_value": bad,
-                    "record_id": record_ids[row],
-                    "person_uid": person_uid[persons[row]] if persons[row] >= 0 else "",
-                }
-            )
-
-    # ---- write
+    _plant_birth_date_errors(spec, cols, tags, rng)
+    ctx = _RowContext(files, lines, record_ids, persons, person_uid)
+    protect = np.isin(persons, protected_persons) | is_dup
+    rejects = _plant_rejects(spec, df, cols, rng, ctx, protect, tag)
     sink.append(cols, n)
-
-    ptags = np.where(persons >= 0, person_tags[np.maximum(persons, 0)], "").astype(object)
-    row_empty = tags == ""
-    difficulties = np.where(row_empty, ptags, tags).astype(object)
-    both = np.flatnonzero(~row_empty & (ptags != ""))
-    difficulties[both] = [f"{a};{b}" for a, b in zip(tags[both], ptags[both], strict=True)]
     ground = {
         "source": np.full(n, spec.source, dtype=object),
         "table": np.full(n, spec.table, dtype=object),
@@ -465,7 +502,7 @@ def write_table(
         "line": lines,
         "record_id": record_ids,
         "person_uid": np.where(persons >= 0, person_uid[np.maximum(persons, 0)], ""),
-        "difficulties": difficulties,
+        "difficulties": _difficulties(tags, persons, person_tags),
     }
     return Written(spec.display_name, n, ground, persons, rejects)
 
@@ -624,7 +661,7 @@ class XlsxSink:
         self._sheet = self._open(1)
 
     def _open(self, number: int):
-        from pipase.synth.xlsx import SheetWriter
+        from pipase.synth.workbook import SheetWriter
 
         path = self.spec.part_display_name(number)
         return SheetWriter(
