@@ -81,3 +81,22 @@ def test_each_commune_of_93_in_exactly_one_circonscription():
     assert set(per_commune) == communes_93
     assert set(per_commune.values()) == {1}
     assert all(re.fullmatch(r"CIRC(0[1-9]|1[0-9]|2[0-2])", r["code_circonscription"]) for r in rows)
+
+
+def test_every_seed_types_only_columns_it_has():
+    """A column type for a column the CSV lacks makes agate print a warning at every build
+    ("... does not match the name of any column"), noise the data office cannot act on."""
+    import yaml
+
+    checked = 0
+    for properties in sorted((REPO_ROOT / "seeds").rglob("*.yml")):
+        for seed in (yaml.safe_load(properties.read_text(encoding="utf-8")) or {}).get("seeds", []):
+            types = (seed.get("config") or {}).get("column_types") or {}
+            csv_path = next((REPO_ROOT / "seeds").rglob(f"{seed['name']}.csv"), None)
+            if not types or csv_path is None:
+                continue
+            with csv_path.open(encoding="utf-8", newline="") as handle:
+                header = next(csv.reader(handle))
+            assert set(types) <= set(header), (seed["name"], sorted(set(types) - set(header)))
+            checked += 1
+    assert checked > 10
