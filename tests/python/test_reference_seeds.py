@@ -88,11 +88,13 @@ def test_every_seed_types_only_columns_it_has():
     ("... does not match the name of any column"), noise the data office cannot act on."""
     import yaml
 
+    folders = [REPO_ROOT / "seeds", REPO_ROOT / "src/pipase/protocol_data"]
+    folders.append(REPO_ROOT / "tests/fixtures/protocol")
     checked = 0
-    for properties in sorted((REPO_ROOT / "seeds").rglob("*.yml")):
+    for properties in sorted(p for folder in folders for p in folder.rglob("*.yml")):
         for seed in (yaml.safe_load(properties.read_text(encoding="utf-8")) or {}).get("seeds", []):
             types = (seed.get("config") or {}).get("column_types") or {}
-            csv_path = next((REPO_ROOT / "seeds").rglob(f"{seed['name']}.csv"), None)
+            csv_path = next(properties.parent.rglob(f"{seed['name']}.csv"), None)
             if not types or csv_path is None:
                 continue
             with csv_path.open(encoding="utf-8", newline="") as handle:
