@@ -63,3 +63,11 @@ def human_size(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "o" else f"{value:.1f} {unit}".replace(".", ",")
         value /= 1024
     return f"{size} o"
+
+
+def database_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """The ``--database`` option (a DuckDB file, default from the environment or the command):
+    one spelling and one metavar for every command; `help_text` says which database."""
+    from pathlib import Path
+
+    parser.add_argument("--database", type=Path, default=None, metavar=_("PATH"), help=help_text)

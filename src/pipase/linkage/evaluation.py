@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipase.cli_types import database_argument
 from pipase.errors import PipaseError
 from pipase.i18n import _
 from pipase.linkage.methods import codes
@@ -647,12 +648,9 @@ def description() -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=None,
-        metavar=_("PATH"),
-        help=_("DuckDB database of the identifying zone (default: PIPASE_DUCKDB_PATH)"),
+    database_argument(
+        parser,
+        _("DuckDB database of the identifying zone (default: PIPASE_DUCKDB_PATH)"),
     )
     truth = parser.add_mutually_exclusive_group(required=True)
     truth.add_argument(

@@ -35,6 +35,7 @@ from pathlib import Path
 import duckdb
 
 from pipase import paths
+from pipase.cli_types import database_argument
 from pipase.errors import PipaseError
 from pipase.i18n import _
 from pipase.linkage.methods import read_outcomes
@@ -112,12 +113,9 @@ def description() -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=None,
-        metavar=_("PATH"),
-        help=_("DuckDB database of the identifying zone (default: PIPASE_DUCKDB_PATH)"),
+    database_argument(
+        parser,
+        _("DuckDB database of the identifying zone (default: PIPASE_DUCKDB_PATH)"),
     )
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument(

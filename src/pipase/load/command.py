@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 from pipase import paths
-from pipase.cli_types import DATE_METAVAR
+from pipase.cli_types import DATE_METAVAR, database_argument
 from pipase.errors import EXIT_OK, EXIT_REFUSED, PipaseError
 from pipase.i18n import _, number
 from pipase.load.loader import LoadResult, load_extraction, report_rows
@@ -47,12 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar=_("EXTRACTION_DIR"),
         help=_("folder with one sub-folder per source"),
     )
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=None,
-        metavar=_("PATH"),
-        help=_("DuckDB file (default: PIPASE_DUCKDB_PATH or data/pipase.duckdb)"),
+    database_argument(
+        parser,
+        _("DuckDB file (default: PIPASE_DUCKDB_PATH or data/pipase.duckdb)"),
     )
     parser.add_argument(
         "--source",

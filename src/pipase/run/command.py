@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 from pipase import gate, paths
-from pipase.cli_types import DATE_METAVAR, human_size, iso_date, percent, positive_int
+from pipase.cli_types import (
+    DATE_METAVAR,
+    database_argument,
+    human_size,
+    iso_date,
+    percent,
+    positive_int,
+)
 from pipase.errors import PipaseError
 from pipase.i18n import _
 
@@ -37,12 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar=DATE_METAVAR,
         help=_("date the Department extracted the files; names the package"),
     )
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=None,
-        metavar=_("PATH"),
-        help=_(
+    database_argument(
+        parser,
+        _(
             "DuckDB database of the identifying zone (default: PIPASE_DUCKDB_PATH or "
             "data/pipase.duckdb); encrypted when PIPASE_DB_KEY is set"
         ),  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pipase.cli_types import database_argument
 from pipase.i18n import _
 from pipase.study.model import MINIMUM_THRESHOLD
 
@@ -24,12 +25,9 @@ def description() -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=None,
-        metavar=_("PATH"),
-        help=_("the Association's DuckDB database (default: data/association/...duckdb)"),
+    database_argument(
+        parser,
+        _("the Association's DuckDB database (default: data/association/...duckdb)"),
     )
     parser.add_argument(
         "--dbt-target",

@@ -33,7 +33,7 @@ import duckdb
 
 import pipase
 from pipase import gate, paths
-from pipase.cli_types import DATE_METAVAR, human_size, iso_date, percent
+from pipase.cli_types import DATE_METAVAR, database_argument, human_size, iso_date, percent
 from pipase.errors import PipaseError
 from pipase.i18n import _
 from pipase.transmission import TransmissionError, archive, encryption
@@ -61,12 +61,9 @@ def description() -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=None,
-        metavar=_("PATH"),
-        help=_(
+    database_argument(
+        parser,
+        _(
             "DuckDB database holding the leaving tables (default: PIPASE_DUCKDB_PATH or "
             "data/pipase.duckdb); encrypted ones need PIPASE_DB_KEY"
         ),

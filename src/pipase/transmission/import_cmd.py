@@ -81,6 +81,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipase import paths
+from pipase.cli_types import database_argument
 from pipase.errors import PipaseError
 from pipase.i18n import _
 from pipase.transmission import TransmissionError, archive, encryption, partners
@@ -126,12 +127,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "alone)"
         ),
     )
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=None,
-        metavar=_("PATH"),
-        help=_(
+    database_argument(
+        parser,
+        _(
             "the Association's DuckDB database (default: "
             "data/association/pipase_association.duckdb); encrypted with PIPASE_DB_KEY when set"
         ),
