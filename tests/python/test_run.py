@@ -181,6 +181,7 @@ def test_the_run_makes_the_package_with_french_progress(runs):
     assert "nœuds" in done.stderr
     assert done.stderr.lstrip().startswith("[")
     assert "does not match the name of any column" not in done.stderr + done.stdout  # agate's
+    assert "WARNING:splink" not in done.stderr + done.stdout  # Splink's training notes
     # the French summary on stdout
     assert "Run terminé en" in done.stdout
     assert "Paquet :" in done.stdout and "Registre du run :" in done.stdout
