@@ -48,6 +48,7 @@ import duckdb
 import yaml
 
 from pipase.docsite.numbers import fr_int, fr_num
+from pipase.docsite.texts import SOURCE_NAMES
 from pipase.errors import PipaseError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,13 +59,6 @@ DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensio
 OUTSIDE_RESOURCE = re.compile(
     r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I
 )
-SOURCE_NAMES = {
-    "iodas_ase": "Iodas-ASE",
-    "webrsa": "WebRSA",
-    "nova_dpas": "Nova-DPAS",
-    "iodas_dpas": "Iodas-DPAS",
-    "iodas_mdph": "Iodas-MDPH",
-}
 RESOURCE_NAMES = {
     "test": "tests de données",
     "unit_test": "tests unitaires",

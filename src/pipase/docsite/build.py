@@ -29,6 +29,7 @@ from pipase.docsite import charts, texts
 from pipase.docsite.dbt_page import patch_dbt_docs
 from pipase.docsite.numbers import fr_int, fr_num
 from pipase.docsite.risk import GPU_RATE, GPU_SOURCE, Reversal, Step, reversal
+from pipase.docsite.texts import SOURCE_NAMES
 from pipase.errors import PipaseError
 from pipase.i18n import _
 from pipase.linkage.methods import read_outcomes, report_labels
@@ -36,13 +37,6 @@ from pipase.linkage.methods import read_outcomes, report_labels
 SMALL_COUNT = 11
 K_TARGET = 11  # the stated k-anonymity target: the statistical-secrecy threshold
 ASSETS = Path(__file__).with_name("assets")
-SOURCE_NAMES = {
-    "iodas_ase": "Iodas-ASE",
-    "webrsa": "WebRSA",
-    "nova_dpas": "Nova-DPAS",
-    "iodas_dpas": "Iodas-DPAS",
-    "iodas_mdph": "Iodas-MDPH",
-}
 STAGES = {
     "load": "chargement",
     "hash_rate": "mesure du hachage",

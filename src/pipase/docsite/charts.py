@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from pipase.docsite.numbers import fr_num  # noqa: E402
+from pipase.docsite.texts import SOURCE_NAMES  # noqa: E402
 
 # contrast with white: 8.6, 5.6, 5.9, 7.4, 5.7, 7.0 (all >= 4.5)
 PALETTE = ["#1f4e79", "#a5470d", "#2b6e30", "#5b2c83", "#6b5a00", "#5e5e5e"]
@@ -77,7 +78,7 @@ ZONES = [
     ("zone de croisement", "#f6e3d5"),
     ("zone sortante", "#dcefdc"),
 ]
-SOURCES = ["Iodas-ASE", "WebRSA", "Nova-DPAS", "Iodas-DPAS", "Iodas-MDPH"]
+SOURCES = list(SOURCE_NAMES.values())
 
 
 def flow(path: Path) -> Path:

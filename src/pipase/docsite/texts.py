@@ -8,6 +8,15 @@ link whose node is not in the manifest (the text stays).
 
 from __future__ import annotations
 
+# The five sources as the users name them (site, charts, the docs build).
+SOURCE_NAMES = {
+    "iodas_ase": "Iodas-ASE",
+    "webrsa": "WebRSA",
+    "nova_dpas": "Nova-DPAS",
+    "iodas_dpas": "Iodas-DPAS",
+    "iodas_mdph": "Iodas-MDPH",
+}
+
 ZONES = [
     (
         "identifiante",
