@@ -47,6 +47,11 @@ def codes(nature: str, path: Path = SEED) -> tuple[str, ...]:
     return tuple(o.code for o in read_outcomes(path) if o.nature == nature)
 
 
+def labels(nature: str, path: Path = SEED) -> dict[str, str]:
+    """code -> French label, for the codes of one nature."""
+    return {o.code: o.libelle for o in read_outcomes(path) if o.nature == nature}
+
+
 def report_labels(nature: str, path: Path = SEED) -> dict[str, str]:
     """rpt_linkage__by_source column -> French label, for the codes of one nature that have one."""
     return {

@@ -38,7 +38,7 @@ from pipase import paths
 from pipase.cli_types import database_argument
 from pipase.errors import PipaseError
 from pipase.i18n import _
-from pipase.linkage.methods import read_outcomes
+from pipase.linkage import methods
 
 DECISIONS = ("lier", "rejeter")  # the agent's closed list (and the table's check)
 DECISIONS_TABLE = "pipase_revue.decisions"
@@ -132,11 +132,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def motif_labels() -> dict[str, str]:
-    """motif code -> French label, from the one list of the crossing's outcomes."""
-    return {o.code: o.libelle for o in read_outcomes() if o.nature == "motif"}
-
-
 def _connect(database: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     from pipase.transmission import encryption
 
@@ -171,7 +166,7 @@ def _member_lines(member) -> list[str]:
 
 
 def render(pairs: list[tuple]) -> str:
-    labels = motif_labels()
+    labels = methods.labels("motif")
     rows = []
     for (source, fichier, ligne, motif, key, weight, second, nom, prenom, date, genre,
          member, _print) in pairs:  # fmt: skip
@@ -215,7 +210,7 @@ def write_workbook(pairs: list[tuple], out: Path) -> None:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    labels = motif_labels()
+    labels = methods.labels("motif")
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = SHEET
