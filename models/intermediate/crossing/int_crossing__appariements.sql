@@ -54,6 +54,28 @@ decisions_revue as (
     where decision is not null
 ),
 
+communes_identites as (
+    select * from {{ ref('int_crossing__communes_identites') }}
+),
+
+row_communes as (
+    select
+        base_source,
+        _fichier,
+        _ligne,
+        communes
+    from communes_identites
+    where base_source <> 'iodas_ase'
+),
+
+member_communes as (
+    select
+        cle_hachage,
+        communes
+    from communes_identites
+    where base_source = 'iodas_ase'
+),
+
 ase_rows as (
     select
         doors._fichier,
@@ -96,6 +118,81 @@ matched_primary as (
     from lignes
     inner join cohorte
         on lignes.cle_hachage = cohorte.cle_hachage
+),
+
+---------- the commune as evidence (steps 3 and 4), estimated on this extraction, per source
+-- m: the share of the rows matched by their primary key (the same person, certain) whose
+--    communes share one with the member's, both known (Laplace: (agree + 1) / (n + 2), never
+--    0 nor 1);
+-- u: the chance that a source row and a member drawn at random share a commune: the sum over
+--    communes of (rows with it / rows) x (members with it / members), an upper bound when a
+--    row or a member has several;
+-- weights (log2 Bayes factors, added to the pass's match weight): agreement log2(m / u),
+-- disagreement log2((1 - m) / (1 - u)); none when a side has no commune, or when m <= u (the
+-- commune then tells nothing in this source)
+commune_agreement_of_primary as (
+    select
+        matched_primary.base_source,
+        count(*) as nombre_paires,
+        count(*) filter (where list_has_any(row_communes.communes, member_communes.communes))
+            as nombre_accords
+    from matched_primary
+    inner join row_communes
+        on
+            matched_primary.base_source = row_communes.base_source
+            and matched_primary._fichier = row_communes._fichier
+            and matched_primary._ligne = row_communes._ligne
+    inner join member_communes
+        on matched_primary.cle_hachage = member_communes.cle_hachage
+    group by matched_primary.base_source
+),
+
+row_commune_shares as (
+    select
+        base_source,
+        code_insee,
+        count(*) / sum(count(*)) over (partition by base_source) as part_lignes
+    from (
+        select
+            row_communes.base_source,
+            unnest(row_communes.communes) as code_insee
+        from row_communes
+    ) as unnested
+    group by base_source, code_insee
+),
+
+member_commune_shares as (
+    select
+        code_insee,
+        count(*) / (select count(*) from member_communes) as part_membres
+    from (select unnest(communes) as code_insee from member_communes) as unnested
+    group by code_insee
+),
+
+commune_chance as (
+    select
+        row_commune_shares.base_source,
+        sum(row_commune_shares.part_lignes * member_commune_shares.part_membres) as u_commune
+    from row_commune_shares
+    inner join member_commune_shares
+        on row_commune_shares.code_insee = member_commune_shares.code_insee
+    group by row_commune_shares.base_source
+),
+
+commune_weights as (
+    select
+        agreement.base_source,
+        log2(agreement.m_commune / commune_chance.u_commune) as poids_accord,
+        log2((1 - agreement.m_commune) / (1 - commune_chance.u_commune)) as poids_desaccord
+    from (
+        select
+            base_source,
+            (nombre_accords + 1) / (nombre_paires + 2) as m_commune
+        from commune_agreement_of_primary
+    ) as agreement
+    inner join commune_chance
+        on agreement.base_source = commune_chance.base_source
+    where agreement.m_commune > commune_chance.u_commune and commune_chance.u_commune < 1
 ),
 
 ---------- step 2: internal matching keys
@@ -265,7 +362,12 @@ weighed as (
         or comparaisons.prenom_absent
         or comparaisons.distance_prenom <= 2 as est_plausible,
         coalesce(lignes.genre <> cohorte.genre, false) as genre_discordant,
-        coalesce(identity_rows.nombre_lignes, 1) > 1 as identite_recurrente
+        coalesce(identity_rows.nombre_lignes, 1) > 1 as identite_recurrente,
+        -- both sides know communes, none in common, in a source where the commune tells
+        -- (commune_weights)
+        commune_weights.base_source is not null
+        and coalesce(not list_has_any(row_communes.communes, member_communes.communes), false)
+            as commune_discordante
     from comparaisons
     inner join lignes
         on
@@ -276,6 +378,15 @@ weighed as (
         on comparaisons.cle_hachage = cohorte.cle_hachage
     left join identity_rows
         on lignes.cle_hachage = identity_rows.cle_hachage
+    left join row_communes
+        on
+            comparaisons.base_source = row_communes.base_source
+            and comparaisons._fichier = row_communes._fichier
+            and comparaisons._ligne = row_communes._ligne
+    left join member_communes
+        on comparaisons.cle_hachage = member_communes.cle_hachage
+    left join commune_weights
+        on comparaisons.base_source = commune_weights.base_source
 ),
 
 secondary_by_row as (
@@ -292,7 +403,12 @@ secondary_by_row as (
         bool_or(
             weighed.methode_appariement in ('cle_secondaire_jour_proche', 'cle_secondaire_jour_incertain')
             and weighed.identite_recurrente
-        ) as identite_recurrente
+        ) as identite_recurrente,
+        -- a day typo and a namesake born days apart the same month are told apart only by
+        -- where they live: communes known on both sides with none in common refuse the link
+        bool_or(
+            weighed.methode_appariement = 'cle_secondaire_jour_proche' and weighed.commune_discordante
+        ) as commune_discordante
     from weighed
     group by weighed.base_source, weighed._fichier, weighed._ligne
 ),
@@ -305,6 +421,7 @@ secondary_candidates as (
             when secondary_by_row.nombre_plausibles > 1 then 'plusieurs_membres_cohorte'
             when secondary_by_row.genre_discordant then 'genre_discordant'
             when secondary_by_row.identite_recurrente then 'identite_recurrente'
+            when secondary_by_row.commune_discordante then 'commune_discordante'
         end as motif_refus
     from secondary_by_row
 ),
@@ -341,39 +458,111 @@ secondary_accepted as (
 
 ---------- step 4: the probabilistic pass (its decision; applied last, in final)
 
-probabilistic as (
+-- each of the pass's two best members with the commune weighed: its match weight plus the
+-- commune's log2 Bayes factor (commune_weights; nothing when a side has no commune)
+weighed_candidates as (
     select
         liens_probabilistes.base_source,
         liens_probabilistes._fichier,
         liens_probabilistes._ligne,
-        liens_probabilistes.cle_hachage,
-        liens_probabilistes.poids_correspondance,
+        liens_probabilistes.cle_hachage as cle_premier,
+        liens_probabilistes.poids_correspondance + coalesce(
+            case
+                when row_communes.communes is null or best_communes.communes is null then 0
+                when list_has_any(row_communes.communes, best_communes.communes)
+                    then commune_weights.poids_accord
+                else commune_weights.poids_desaccord
+            end, 0
+        ) as poids_premier,
+        liens_probabilistes.cle_second_candidat as cle_second,
+        liens_probabilistes.poids_second_candidat + coalesce(
+            case
+                when row_communes.communes is null or second_communes.communes is null then 0
+                when list_has_any(row_communes.communes, second_communes.communes)
+                    then commune_weights.poids_accord
+                else commune_weights.poids_desaccord
+            end, 0
+        ) as poids_second,
+        liens_probabilistes.genre_discordant,
+        liens_probabilistes.date_identique,
+        liens_probabilistes.jour_different,
+        liens_probabilistes.date_eloignee,
+        liens_probabilistes.jumeau_incertain,
+        liens_probabilistes.genre_discordant_second,
+        liens_probabilistes.date_identique_second,
+        liens_probabilistes.jour_different_second,
+        liens_probabilistes.date_eloignee_second,
+        liens_probabilistes.jumeau_incertain_second
+    from liens_probabilistes
+    left join row_communes
+        on
+            liens_probabilistes.base_source = row_communes.base_source
+            and liens_probabilistes._fichier = row_communes._fichier
+            and liens_probabilistes._ligne = row_communes._ligne
+    left join member_communes as best_communes
+        on liens_probabilistes.cle_hachage = best_communes.cle_hachage
+    left join member_communes as second_communes
+        on liens_probabilistes.cle_second_candidat = second_communes.cle_hachage
+    left join commune_weights
+        on row_communes.base_source = commune_weights.base_source
+),
+
+-- the member retained: the better of the two once the commune is weighed (the pass's best,
+-- unless the second now weighs more), with its own evidence; the other is the competitor
+retained_candidates as (
+    select
+        base_source,
+        _fichier,
+        _ligne,
+        case when second_retenu then cle_second else cle_premier end as cle_hachage,
+        case when second_retenu then poids_second else poids_premier end as poids_correspondance,
+        case when second_retenu then poids_premier else poids_second end as poids_concurrent,
+        case when second_retenu then genre_discordant_second else genre_discordant end as genre_discordant,
+        case when second_retenu then date_identique_second else date_identique end as date_identique,
+        case when second_retenu then jour_different_second else jour_different end as jour_different,
+        case when second_retenu then date_eloignee_second else date_eloignee end as date_eloignee,
+        case when second_retenu then jumeau_incertain_second else jumeau_incertain end as jumeau_incertain
+    from (
+        select
+            *,
+            coalesce(poids_second > poids_premier, false) as second_retenu
+        from weighed_candidates
+    ) as compared
+),
+
+probabilistic as (
+    select
+        retained_candidates.base_source,
+        retained_candidates._fichier,
+        retained_candidates._ligne,
+        retained_candidates.cle_hachage,
+        retained_candidates.poids_correspondance,
         case
-            when liens_probabilistes.poids_correspondance < {{ var('pipase_seuil_revue_probabiliste') }}
+            when retained_candidates.poids_correspondance < {{ var('pipase_seuil_revue_probabiliste') }}
                 then 'sous_seuil'
-            when liens_probabilistes.genre_discordant then 'revue_genre_discordant'
+            when retained_candidates.genre_discordant then 'revue_genre_discordant'
             -- the birth date differs while the row's own identity recurs on other rows: a
             -- namesake recorded with a stable date is a person, not a typo (as in step 3)
-            when not liens_probabilistes.date_identique and coalesce(identity_rows.nombre_lignes, 1) > 1
+            when not retained_candidates.date_identique and coalesce(identity_rows.nombre_lignes, 1) > 1
                 then 'revue_identite_recurrente'
             -- same month and year, days more than 3 apart: a namesake as likely as a typo
-            when liens_probabilistes.jour_different then 'revue_jour_different'
+            when retained_candidates.jour_different then 'revue_jour_different'
             -- the dates differ in two fields or more: a namesake as likely as two typos
-            when liens_probabilistes.date_eloignee then 'revue_date_eloignee'
-            when liens_probabilistes.jumeau_incertain then 'revue_jumeaux'
+            when retained_candidates.date_eloignee then 'revue_date_eloignee'
+            when retained_candidates.jumeau_incertain then 'revue_jumeaux'
             when
-                liens_probabilistes.poids_correspondance - liens_probabilistes.poids_second_candidat
+                retained_candidates.poids_correspondance - retained_candidates.poids_concurrent
                 < {{ var('pipase_ecart_probabiliste') }}
                 then 'revue_candidats_proches'
-            when liens_probabilistes.poids_correspondance < {{ var('pipase_seuil_probabiliste') }}
+            when retained_candidates.poids_correspondance < {{ var('pipase_seuil_probabiliste') }}
                 then 'revue_poids_intermediaire'
         end as motif_probabiliste
-    from liens_probabilistes
+    from retained_candidates
     inner join lignes
         on
-            liens_probabilistes.base_source = lignes.base_source
-            and liens_probabilistes._fichier = lignes._fichier
-            and liens_probabilistes._ligne = lignes._ligne
+            retained_candidates.base_source = lignes.base_source
+            and retained_candidates._fichier = lignes._fichier
+            and retained_candidates._ligne = lignes._ligne
     left join identity_rows
         on lignes.cle_hachage = identity_rows.cle_hachage
 ),

@@ -572,8 +572,54 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
                 ) as rang
             from by_member
         ),
-        best as (select * from ranked where rang = 1),
-        second as (select * from ranked where rang = 2)
+        -- the evidence int_crossing__appariements weighs, for each of the two best members
+        -- (the crossing may prefer the second once it has weighed the commune)
+        judged as (
+            select
+                ranked.id_source,
+                ranked.rang,
+                ranked.cle_membre,
+                ranked.poids,
+                coalesce(sources.genre <> member_row.genre, false) as genre_discordant,
+                -- both dates known to the day and equal
+                coalesce(sources.date_naissance = member_row.date_naissance, false)
+                    as date_identique,
+                -- same year and month, the days more than 3 apart: a namesake born the same
+                -- month (the synthetic lookalikes) rather than a typo, whatever the names say
+                coalesce(
+                    sources.annee = member_row.annee and sources.mois = member_row.mois
+                    and abs(sources.jour - member_row.jour) > 3, false
+                ) as jour_different,
+                -- both years known and the dates differ in two fields or more (not one typo:
+                -- neither the same year and month, nor the same year and day, nor the same day
+                -- and month, nor day and month swapped; a date known only to the year and
+                -- another year): a namesake born another day is as likely
+                coalesce(sources.annee is not null and member_row.annee is not null and not coalesce(
+                    (sources.annee = member_row.annee
+                        and (sources.mois is null or member_row.mois is null))
+                    or (sources.annee = member_row.annee and sources.mois = member_row.mois)
+                    or (sources.annee = member_row.annee and sources.jour = member_row.jour)
+                    or (sources.annee = member_row.annee and sources.mois = member_row.jour
+                        and sources.jour = member_row.mois)
+                    or (sources.mois = member_row.mois and sources.jour = member_row.jour), false
+                ), false) as date_eloignee,
+                -- the other of the two best members is born the same day with the same
+                -- surname (twins): only an exact first name tells them apart
+                coalesce(
+                    other_row.date_naissance = member_row.date_naissance
+                    and other_row.nom = member_row.nom
+                    and not coalesce(sources.prenom = member_row.prenom, false), false
+                ) as jumeau_incertain
+            from ranked
+            inner join {SOURCES} as sources on ranked.id_source = sources.unique_id
+            inner join {COHORT} as member_row on ranked.id_cohorte = member_row.unique_id
+            left join ranked as other
+                on ranked.id_source = other.id_source and other.rang = 3 - ranked.rang
+            left join {COHORT} as other_row on other.id_cohorte = other_row.unique_id
+            where ranked.rang <= 2
+        ),
+        best as (select * from judged where rang = 1),
+        second as (select * from judged where rang = 2)
         select
             sources.base_source,
             sources._fichier,
@@ -581,39 +627,20 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
             best.cle_membre as cle_hachage,
             round(best.poids, 6) as poids_correspondance,
             round(second.poids, 6) as poids_second_candidat,
-            coalesce(sources.genre <> best_row.genre, false) as genre_discordant,
-            -- both dates known to the day and equal
-            coalesce(sources.date_naissance = best_row.date_naissance, false) as date_identique,
-            -- same year and month, the days more than 3 apart: a namesake born the same month
-            -- (the synthetic lookalikes) rather than a typo, whatever the names say
-            coalesce(
-                sources.annee = best_row.annee and sources.mois = best_row.mois
-                and abs(sources.jour - best_row.jour) > 3, false
-            ) as jour_different,
-            -- both years known and the dates differ in two fields or more (not one typo:
-            -- neither the same year and month, nor the same year and day, nor the same day and
-            -- month, nor day and month swapped; a date known only to the year and another
-            -- year): a namesake born another day is as likely
-            coalesce(sources.annee is not null and best_row.annee is not null and not coalesce(
-                (sources.annee = best_row.annee and (sources.mois is null or best_row.mois is null))
-                or (sources.annee = best_row.annee and sources.mois = best_row.mois)
-                or (sources.annee = best_row.annee and sources.jour = best_row.jour)
-                or (sources.annee = best_row.annee and sources.mois = best_row.jour
-                    and sources.jour = best_row.mois)
-                or (sources.mois = best_row.mois and sources.jour = best_row.jour), false
-            ), false) as date_eloignee,
-            -- the second candidate is born the same day with the same surname (twins): only
-            -- an exact first name tells them apart
-            coalesce(
-                second_row.date_naissance = best_row.date_naissance
-                and second_row.nom = best_row.nom
-                and not coalesce(sources.prenom = best_row.prenom, false), false
-            ) as jumeau_incertain
+            best.genre_discordant,
+            best.date_identique,
+            best.jour_different,
+            best.date_eloignee,
+            best.jumeau_incertain,
+            second.cle_membre as cle_second_candidat,
+            second.genre_discordant as genre_discordant_second,
+            second.date_identique as date_identique_second,
+            second.jour_different as jour_different_second,
+            second.date_eloignee as date_eloignee_second,
+            second.jumeau_incertain as jumeau_incertain_second
         from best
         inner join {SOURCES} as sources on best.id_source = sources.unique_id
-        inner join {COHORT} as best_row on best.id_cohorte = best_row.unique_id
         left join second on best.id_source = second.id_source
-        left join {COHORT} as second_row on second.id_cohorte = second_row.unique_id
         order by sources.base_source, sources._fichier, sources._ligne
     """)  # noqa: S608
 
