@@ -120,22 +120,22 @@ matched_primary as (
         on lignes.cle_hachage = cohorte.cle_hachage
 ),
 
----------- the commune as evidence (steps 3 and 4), estimated on this extraction, per source
--- m: the share of the rows matched by their primary key (the same person, certain) whose
---    communes share one with the member's, both known (Laplace: (agree + 1) / (n + 2), never
---    0 nor 1);
--- u: the chance that a source row and a member drawn at random share a commune: the sum over
---    communes of (rows with it / rows) x (members with it / members), an upper bound when a
---    row or a member has several;
+---------- the commune as evidence (steps 3 and 4), estimated on this extraction
+-- m, per source: the share of the rows matched by their primary key (the same person, certain)
+--    whose communes share one with the member's, both known (Laplace: (agree + 1) / (n + 2),
+--    never 0 nor 1);
+-- u, per source row: the chance that a member drawn at random shares one of the row's
+--    communes, the sum of their shares among the members' (a term-frequency adjustment:
+--    sharing a large commune, Paris or Saint-Denis, weighs less than sharing a small one);
 -- weights (log2 Bayes factors, added to the pass's match weight): agreement log2(m / u),
 -- disagreement log2((1 - m) / (1 - u)); none when a side has no commune, or when m <= u (the
--- commune then tells nothing in this source)
+-- commune then tells nothing)
 commune_agreement_of_primary as (
     select
         matched_primary.base_source,
-        count(*) as nombre_paires,
-        count(*) filter (where list_has_any(row_communes.communes, member_communes.communes))
-            as nombre_accords
+        (
+            count(*) filter (where list_has_any(row_communes.communes, member_communes.communes)) + 1
+        ) / (count(*) + 2) as m_commune
     from matched_primary
     inner join row_communes
         on
@@ -147,20 +147,6 @@ commune_agreement_of_primary as (
     group by matched_primary.base_source
 ),
 
-row_commune_shares as (
-    select
-        base_source,
-        code_insee,
-        count(*) / sum(count(*)) over (partition by base_source) as part_lignes
-    from (
-        select
-            row_communes.base_source,
-            unnest(row_communes.communes) as code_insee
-        from row_communes
-    ) as unnested
-    group by base_source, code_insee
-),
-
 member_commune_shares as (
     select
         code_insee,
@@ -169,30 +155,28 @@ member_commune_shares as (
     group by code_insee
 ),
 
-commune_chance as (
-    select
-        row_commune_shares.base_source,
-        sum(row_commune_shares.part_lignes * member_commune_shares.part_membres) as u_commune
-    from row_commune_shares
-    inner join member_commune_shares
-        on row_commune_shares.code_insee = member_commune_shares.code_insee
-    group by row_commune_shares.base_source
-),
-
 commune_weights as (
     select
-        agreement.base_source,
-        log2(agreement.m_commune / commune_chance.u_commune) as poids_accord,
-        log2((1 - agreement.m_commune) / (1 - commune_chance.u_commune)) as poids_desaccord
+        chance.base_source,
+        chance._fichier,
+        chance._ligne,
+        log2(agreement.m_commune / chance.u_commune) as poids_accord,
+        log2((1 - agreement.m_commune) / (1 - chance.u_commune)) as poids_desaccord
     from (
         select
-            base_source,
-            (nombre_accords + 1) / (nombre_paires + 2) as m_commune
-        from commune_agreement_of_primary
-    ) as agreement
-    inner join commune_chance
-        on agreement.base_source = commune_chance.base_source
-    where agreement.m_commune > commune_chance.u_commune and commune_chance.u_commune < 1
+            row_communes.base_source,
+            row_communes._fichier,
+            row_communes._ligne,
+            least(coalesce(sum(member_commune_shares.part_membres), 0), 1) as u_commune
+        from row_communes
+        cross join unnest(row_communes.communes) as row_commune (code_insee)
+        left join member_commune_shares
+            on row_commune.code_insee = member_commune_shares.code_insee
+        group by row_communes.base_source, row_communes._fichier, row_communes._ligne
+    ) as chance
+    inner join commune_agreement_of_primary as agreement
+        on chance.base_source = agreement.base_source
+    where agreement.m_commune > chance.u_commune and chance.u_commune > 0
 ),
 
 ---------- step 2: internal matching keys
@@ -386,7 +370,10 @@ weighed as (
     left join member_communes
         on comparaisons.cle_hachage = member_communes.cle_hachage
     left join commune_weights
-        on comparaisons.base_source = commune_weights.base_source
+        on
+            comparaisons.base_source = commune_weights.base_source
+            and comparaisons._fichier = commune_weights._fichier
+            and comparaisons._ligne = commune_weights._ligne
 ),
 
 secondary_by_row as (
@@ -458,14 +445,13 @@ secondary_accepted as (
 
 ---------- step 4: the probabilistic pass (its decision; applied last, in final)
 
--- each of the pass's two best members with the commune weighed: its match weight plus the
--- commune's log2 Bayes factor (commune_weights; nothing when a side has no commune)
+-- the pass's two best members with the commune weighed: the match weight plus the commune's
+-- log2 Bayes factor (commune_weights; nothing when a side has no commune or the source's
+-- commune tells nothing). The best stays the pass's best: the commune confirms or weakens a
+-- member, it does not choose between members the identities rank otherwise
 weighed_candidates as (
     select
-        liens_probabilistes.base_source,
-        liens_probabilistes._fichier,
-        liens_probabilistes._ligne,
-        liens_probabilistes.cle_hachage as cle_premier,
+        liens_probabilistes.*,
         liens_probabilistes.poids_correspondance + coalesce(
             case
                 when row_communes.communes is null or best_communes.communes is null then 0
@@ -473,8 +459,7 @@ weighed_candidates as (
                     then commune_weights.poids_accord
                 else commune_weights.poids_desaccord
             end, 0
-        ) as poids_premier,
-        liens_probabilistes.cle_second_candidat as cle_second,
+        ) as poids_avec_commune,
         liens_probabilistes.poids_second_candidat + coalesce(
             case
                 when row_communes.communes is null or second_communes.communes is null then 0
@@ -482,17 +467,7 @@ weighed_candidates as (
                     then commune_weights.poids_accord
                 else commune_weights.poids_desaccord
             end, 0
-        ) as poids_second,
-        liens_probabilistes.genre_discordant,
-        liens_probabilistes.date_identique,
-        liens_probabilistes.jour_different,
-        liens_probabilistes.date_eloignee,
-        liens_probabilistes.jumeau_incertain,
-        liens_probabilistes.genre_discordant_second,
-        liens_probabilistes.date_identique_second,
-        liens_probabilistes.jour_different_second,
-        liens_probabilistes.date_eloignee_second,
-        liens_probabilistes.jumeau_incertain_second
+        ) as poids_second_avec_commune
     from liens_probabilistes
     left join row_communes
         on
@@ -504,65 +479,50 @@ weighed_candidates as (
     left join member_communes as second_communes
         on liens_probabilistes.cle_second_candidat = second_communes.cle_hachage
     left join commune_weights
-        on row_communes.base_source = commune_weights.base_source
-),
-
--- the member retained: the better of the two once the commune is weighed (the pass's best,
--- unless the second now weighs more), with its own evidence; the other is the competitor
-retained_candidates as (
-    select
-        base_source,
-        _fichier,
-        _ligne,
-        case when second_retenu then cle_second else cle_premier end as cle_hachage,
-        case when second_retenu then poids_second else poids_premier end as poids_correspondance,
-        case when second_retenu then poids_premier else poids_second end as poids_concurrent,
-        case when second_retenu then genre_discordant_second else genre_discordant end as genre_discordant,
-        case when second_retenu then date_identique_second else date_identique end as date_identique,
-        case when second_retenu then jour_different_second else jour_different end as jour_different,
-        case when second_retenu then date_eloignee_second else date_eloignee end as date_eloignee,
-        case when second_retenu then jumeau_incertain_second else jumeau_incertain end as jumeau_incertain
-    from (
-        select
-            *,
-            coalesce(poids_second > poids_premier, false) as second_retenu
-        from weighed_candidates
-    ) as compared
+        on
+            liens_probabilistes.base_source = commune_weights.base_source
+            and liens_probabilistes._fichier = commune_weights._fichier
+            and liens_probabilistes._ligne = commune_weights._ligne
 ),
 
 probabilistic as (
     select
-        retained_candidates.base_source,
-        retained_candidates._fichier,
-        retained_candidates._ligne,
-        retained_candidates.cle_hachage,
-        retained_candidates.poids_correspondance,
+        weighed_candidates.base_source,
+        weighed_candidates._fichier,
+        weighed_candidates._ligne,
+        weighed_candidates.cle_hachage,
+        weighed_candidates.poids_avec_commune as poids_correspondance,
         case
-            when retained_candidates.poids_correspondance < {{ var('pipase_seuil_revue_probabiliste') }}
+            when weighed_candidates.poids_avec_commune < {{ var('pipase_seuil_revue_probabiliste') }}
                 then 'sous_seuil'
-            when retained_candidates.genre_discordant then 'revue_genre_discordant'
+            when weighed_candidates.genre_discordant then 'revue_genre_discordant'
             -- the birth date differs while the row's own identity recurs on other rows: a
             -- namesake recorded with a stable date is a person, not a typo (as in step 3)
-            when not retained_candidates.date_identique and coalesce(identity_rows.nombre_lignes, 1) > 1
+            when not weighed_candidates.date_identique and coalesce(identity_rows.nombre_lignes, 1) > 1
                 then 'revue_identite_recurrente'
             -- same month and year, days more than 3 apart: a namesake as likely as a typo
-            when retained_candidates.jour_different then 'revue_jour_different'
+            when weighed_candidates.jour_different then 'revue_jour_different'
             -- the dates differ in two fields or more: a namesake as likely as two typos
-            when retained_candidates.date_eloignee then 'revue_date_eloignee'
-            when retained_candidates.jumeau_incertain then 'revue_jumeaux'
+            when weighed_candidates.date_eloignee then 'revue_date_eloignee'
+            when weighed_candidates.jumeau_incertain then 'revue_jumeaux'
+            -- the second member close behind, on the identities alone or with the communes: the
+            -- commune never tells apart two members the identities cannot (namesakes without a
+            -- birth date: a third namesake outside the cohort may live in either commune)
             when
-                retained_candidates.poids_correspondance - retained_candidates.poids_concurrent
+                weighed_candidates.poids_correspondance - weighed_candidates.poids_second_candidat
+                < {{ var('pipase_ecart_probabiliste') }}
+                or weighed_candidates.poids_avec_commune - weighed_candidates.poids_second_avec_commune
                 < {{ var('pipase_ecart_probabiliste') }}
                 then 'revue_candidats_proches'
-            when retained_candidates.poids_correspondance < {{ var('pipase_seuil_probabiliste') }}
+            when weighed_candidates.poids_avec_commune < {{ var('pipase_seuil_probabiliste') }}
                 then 'revue_poids_intermediaire'
         end as motif_probabiliste
-    from retained_candidates
+    from weighed_candidates
     inner join lignes
         on
-            retained_candidates.base_source = lignes.base_source
-            and retained_candidates._fichier = lignes._fichier
-            and retained_candidates._ligne = lignes._ligne
+            weighed_candidates.base_source = lignes.base_source
+            and weighed_candidates._fichier = lignes._fichier
+            and weighed_candidates._ligne = lignes._ligne
     left join identity_rows
         on lignes.cle_hachage = identity_rows.cle_hachage
 ),

@@ -290,13 +290,20 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
         left join pipase_formes_phonetiques as surname on prepared.nom = surname.valeur
         left join pipase_formes_phonetiques as first_name on prepared.prenom = first_name.valeur
     """)
+    # a member's first names: its Iodas-ASE rows' (Iodas-ASE records no second first name),
+    # and those of the source rows that bear the member's own primary key (the same surname,
+    # first name and birth date: the same person by the protocol), second first names included
+    # (WebRSA prenom2): a row recorded under the second given name then shares a first name
     con.execute(f"""
         create or replace temp table {COHORT} as
         select
             prepared.unique_id,
             members.cle_hachage as cle_membre,
             prepared.nom, prepared.prenom, prepared.nom_sans_particule,
-            prepared.noms, prepared.prenoms, prepared.jour, prepared.mois, prepared.annee,
+            prepared.noms,
+            list_sort(list_distinct(list_concat(prepared.prenoms, coalesce(same_key.prenoms, []))))
+                as prenoms,
+            prepared.jour, prepared.mois, prepared.annee,
             prepared.date_naissance, prepared.genre,
             prepared.nom_phonetique, prepared.nom_squelette, prepared.prenom_phonetique
         from pipase_identites_preparees as prepared
@@ -304,6 +311,13 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
             select distinct id_individu, cle_hachage from {cohorte} where est_dans_cohorte
         ) as members
             on prepared.id_individu = members.id_individu
+        left join (
+            select cle_hachage, flatten(list(prenoms)) as prenoms
+            from pipase_identites_preparees
+            where base_source <> 'iodas_ase' and cle_hachage is not null
+            group by cle_hachage
+        ) as same_key
+            on members.cle_hachage = same_key.cle_hachage
         where prepared.base_source = 'iodas_ase'
     """)  # noqa: S608
     con.execute(f"""
@@ -572,8 +586,8 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
                 ) as rang
             from by_member
         ),
-        -- the evidence int_crossing__appariements weighs, for each of the two best members
-        -- (the crossing may prefer the second once it has weighed the commune)
+        -- the evidence int_crossing__appariements weighs, for the best member (its twin test
+        -- reads the second)
         judged as (
             select
                 ranked.id_source,
@@ -632,12 +646,8 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
             best.jour_different,
             best.date_eloignee,
             best.jumeau_incertain,
-            second.cle_membre as cle_second_candidat,
-            second.genre_discordant as genre_discordant_second,
-            second.date_identique as date_identique_second,
-            second.jour_different as jour_different_second,
-            second.date_eloignee as date_eloignee_second,
-            second.jumeau_incertain as jumeau_incertain_second
+            -- the crossing weighs the commune of both (int_crossing__appariements)
+            second.cle_membre as cle_second_candidat
         from best
         inner join {SOURCES} as sources on best.id_source = sources.unique_id
         left join second on best.id_source = second.id_source
