@@ -137,6 +137,18 @@ def make_inputs():
     cohort.append({"id_individu": "PHAM", "cle_hachage": f"{910:064x}", "est_dans_cohorte": True})
     identities.append(_row("webrsa", 5004, "FAM", "LAURINE", day, "F"))
     truth[5004] = f"{910:064x}"
+    # a member known elsewhere under her second given name: a row bearing the member's own
+    # primary key records it (WebRSA prenom2: SIMONE), another row is recorded under it alone
+    day = dt.date(1999, 7, 3)
+    identities.append(_row("iodas_ase", 920, "MAKOSSO", "NOELLA", day, "F", "MAKOSSO"))
+    cohort.append(
+        {"id_individu": "MAKOSSO", "cle_hachage": f"{920:064x}", "est_dans_cohorte": True}
+    )
+    same_key = _row("webrsa", 5005, "MAKOSSO", "NOELLA", day, "F", prenom2="SIMONE")
+    same_key["cle_hachage"] = f"{920:064x}"
+    identities.append(same_key)
+    identities.append(_row("webrsa", 5006, "MAKOSSO", "SIMONE", day, "F"))
+    truth[5006] = f"{920:064x}"
     return pa.Table.from_pylist(identities), pa.Table.from_pylist(cohort), truth, members
 
 
@@ -194,6 +206,11 @@ def test_twins_and_a_sex_disagreement_are_flagged_for_review(inputs, trained):
         ).to_pylist()
     }
     assert links[5000]["jumeau_incertain"] is True
+    # the crossing weighs the second member's commune too: the other twin
+    assert {links[5000]["cle_hachage"], links[5000]["cle_second_candidat"]} == {
+        f"{900:064x}",
+        f"{901:064x}",
+    }
     assert links[5001]["genre_discordant"] is True
     assert not any(r["jumeau_incertain"] for line, r in links.items() if line < 5000)
 
@@ -406,3 +423,29 @@ def test_the_phonetic_level_links_a_transliterated_surname(inputs, trained, monk
     monkeypatch.setattr(probabilistic, "_comparisons", without_phonetic)
     without = weight_of(probabilistic.model_table(identities, cohort)["modele_json"][0].as_py())
     assert without is None or without < with_phonetic - 3
+
+
+def test_a_second_given_name_seen_on_the_members_own_key_counts_as_a_first_name(inputs, trained):
+    """A row recorded under the member's second given name (SIMONE for NOELLA), which
+    Iodas-ASE does not record: a source row bearing the member's own primary key gives it
+    (WebRSA prenom2), and the row shares a first name with the member. Mutation: without that
+    row (what the pass saw before it read the same-key rows), the same row weighs far less."""
+    identities, cohort, _truth, _members = inputs
+    model = trained["modele_json"][0].as_py()
+    member = f"{920:064x}"
+
+    def row_5006(table):
+        links = probabilistic.links_table(table, cohort, model).to_pylist()
+        return next((r for r in links if r["_ligne"] == 5006), None)
+
+    seen = row_5006(identities)
+    assert seen is not None and seen["cle_hachage"] == member
+    lines = identities.column("_ligne").to_pylist()
+    sources = identities.column("base_source").to_pylist()
+    keep = [not (source == "webrsa" and line == 5005) for source, line in zip(sources, lines)]
+    unseen = row_5006(identities.filter(pa.array(keep)))
+    assert (
+        unseen is None
+        or unseen["cle_hachage"] != member
+        or unseen["poids_correspondance"] < seen["poids_correspondance"] - 3
+    )

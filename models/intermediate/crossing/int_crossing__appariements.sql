@@ -160,7 +160,8 @@ commune_weights as (
         chance.base_source,
         chance._fichier,
         chance._ligne,
-        log2(agreement.m_commune / chance.u_commune) as poids_accord,
+        -- u = 0: no member lives in the row's communes, an agreement cannot happen
+        case when chance.u_commune > 0 then log2(agreement.m_commune / chance.u_commune) end as poids_accord,
         log2((1 - agreement.m_commune) / (1 - chance.u_commune)) as poids_desaccord
     from (
         select
@@ -176,7 +177,7 @@ commune_weights as (
     ) as chance
     inner join commune_agreement_of_primary as agreement
         on chance.base_source = agreement.base_source
-    where agreement.m_commune > chance.u_commune and chance.u_commune > 0
+    where agreement.m_commune > chance.u_commune
 ),
 
 ---------- step 2: internal matching keys
