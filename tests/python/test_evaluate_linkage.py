@@ -242,12 +242,13 @@ def _build_case(tmp_path: Path) -> tuple[Path, Path]:
     con.execute(
         "create table crossing.int_crossing__appariements as select * from (values"
         f" ('webrsa', 'personnes.csv', 2, 'cle_primaire', 'cle_primaire', null::varchar,"
-        f" null::varchar, '{k1}'),"
+        f" null::varchar, '{k1}', null::double),"
         f" ('webrsa', 'personnes.csv', 3, 'cle_secondaire', 'cle_secondaire_jour_proche', null,"
-        f" null, '{k2}'),"
-        " ('webrsa', 'personnes.csv', 4, 'ambigu', null, 'plusieurs_personnes_source', null, null))"
+        f" null, '{k2}', null),"
+        " ('webrsa', 'personnes.csv', 4, 'ambigu', null, 'plusieurs_personnes_source', null, null,"
+        " null))"
         " as t(base_source, _fichier, _ligne, statut_appariement, methode_appariement,"
-        " motif_non_appariement, motif_sans_cle, cle_hachage)"
+        " motif_non_appariement, motif_sans_cle, cle_hachage, poids_correspondance)"
     )
     con.execute(
         "create table crossing.int_crossing__lignes_sources as select * from (values"
@@ -466,3 +467,26 @@ def test_an_agent_s_review_decision_does_not_move_with_the_threshold(tmp_path):
     assert by_method["revue_agent"].correct
     assert not by_method["revue_agent"].threshold_decides
     assert evaluate_linkage.score(outcomes)["overall"]["by_method"]["revue_agent"]["matches"] == 1
+
+
+def test_the_threshold_reads_the_weight_the_decision_weighed(tmp_path):
+    """The crossing adds the commune's weight to the pass's: the curve and the histogram read
+    the decision's weight (int_crossing__appariements) when it has one, the pass's otherwise.
+    Mutation: reading the pass's weight only gives 9.0 on line 4."""
+    extraction, database = _build_case(tmp_path)
+    con = duckdb.connect(str(database))
+    con.execute(
+        "update crossing.int_crossing__appariements set statut_appariement = 'non_croise',"
+        " motif_non_appariement = null, poids_correspondance = 3.5 where _ligne = 4"
+    )
+    con.execute(
+        "create table identifying.int_keys__liens_probabilistes as select * from (values"
+        f" ('webrsa', 'personnes.csv', 4, 9.0, '{'2' * 64}'),"
+        f" ('webrsa', 'personnes.csv', 3, 9.0, '{'2' * 64}'))"
+        " as t(base_source, _fichier, _ligne, poids_correspondance, cle_hachage)"
+    )
+    con.close()
+    outcomes = evaluate_linkage.read_outcomes(_truth(extraction), database)
+    weights = {r.method_label: r.weight for r in outcomes}
+    assert weights["non_croise"] == 3.5
+    assert weights["cle_secondaire_jour_proche"] == 9.0
