@@ -442,7 +442,10 @@ def test_a_second_given_name_seen_on_the_members_own_key_counts_as_a_first_name(
     assert seen is not None and seen["cle_hachage"] == member
     lines = identities.column("_ligne").to_pylist()
     sources = identities.column("base_source").to_pylist()
-    keep = [not (source == "webrsa" and line == 5005) for source, line in zip(sources, lines)]
+    keep = [
+        not (source == "webrsa" and line == 5005)
+        for source, line in zip(sources, lines, strict=True)
+    ]
     unseen = row_5006(identities.filter(pa.array(keep)))
     assert (
         unseen is None

@@ -12,13 +12,18 @@
 --   3. secondary key (annex 1, "une coquille dans le prénom de l'individu ou dans son jour de
 --      naissance") confirmed by the comparison made in the identifying zone
 --      (int_keys__comparaisons_candidats): matched when exactly one candidate is confirmed and
---      no other candidate is even plausible, the sexes do not disagree, and no other person of
---      the source is confirmed for the same member.
+--      no other candidate is even plausible, the sexes do not disagree, no other person of
+--      the source is confirmed for the same member, and, for a day 1 to 3 apart, the communes
+--      known on both sides share one (int_crossing__communes_identites; else
+--      commune_discordante: a namesake born the same month is as likely as a day typo).
 --   4. probabilistic: a row that steps 1-3 leave without a member and without an
 --      ambiguity (non_croise, sans_cle) takes the best member of the Splink pass
 --      (int_keys__liens_probabilistes) when its match weight reaches the threshold
 --      (var pipase_seuil_probabiliste, set from the synthetic truth for precision >= 99.9 %),
---      the second-best member is far enough behind (var pipase_ecart_probabiliste), the sexes
+--      the weight with the commune's log2 Bayes factor added (agreement or disagreement with
+--      the member's communes, m and u estimated on this extraction: see commune_weights),
+--      the second-best member is far enough behind on the identities and with the communes
+--      (var pipase_ecart_probabiliste), the sexes
 --      do not disagree and the best is not one of two same-day twins told apart by a first name
 --      that is not exact; a row above the review threshold (var pipase_seuil_revue_probabiliste)
 --      that fails one of these goes to review (statut ambigu, motif revue_*), never a link.

@@ -435,7 +435,8 @@ def write_true_pairs(rows: list[dict[str, str]], path: Path) -> Path:
 # the weight the decision weighed (the pass's, with the commune) when the crossing gave the row
 # one, else the pass's own
 _PASS_COLUMNS = {
-    True: ", coalesce(decisions.poids_correspondance, links.poids_correspondance), links.cle_hachage",
+    True: ", coalesce(decisions.poids_correspondance, links.poids_correspondance),"
+    " links.cle_hachage",
     False: ", null, null",
 }
 _PASS_JOIN = {

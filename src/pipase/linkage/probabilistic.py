@@ -608,7 +608,8 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
                 -- neither the same year and month, nor the same year and day, nor the same day
                 -- and month, nor day and month swapped; a date known only to the year and
                 -- another year): a namesake born another day is as likely
-                coalesce(sources.annee is not null and member_row.annee is not null and not coalesce(
+                coalesce(
+                    sources.annee is not null and member_row.annee is not null and not coalesce(
                     (sources.annee = member_row.annee
                         and (sources.mois is null or member_row.mois is null))
                     or (sources.annee = member_row.annee and sources.mois = member_row.mois)
