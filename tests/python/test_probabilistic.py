@@ -149,6 +149,12 @@ def make_inputs():
     identities.append(same_key)
     identities.append(_row("webrsa", 5006, "MAKOSSO", "SIMONE", day, "F"))
     truth[5006] = f"{920:064x}"
+    # a member's first name and year under a surname nobody bears: another birth date (nothing
+    # but the first name agrees), the member's own date (a married name)
+    nom, prenom, birth, genre = members[2]
+    other = birth.replace(day=min(birth.day, 28) % 28 + 1, month=birth.month % 12 + 1)
+    identities.append(_row("webrsa", 5007, "QUARTERMAINE", prenom, other, genre))
+    identities.append(_row("webrsa", 5008, "QUARTERMAINE", prenom, birth, genre))
     return pa.Table.from_pylist(identities), pa.Table.from_pylist(cohort), truth, members
 
 
@@ -451,4 +457,25 @@ def test_a_second_given_name_seen_on_the_members_own_key_counts_as_a_first_name(
         unseen is None
         or unseen["cle_hachage"] != member
         or unseen["poids_correspondance"] < seen["poids_correspondance"] - 3
+    )
+
+
+def test_nothing_but_the_first_name_agreeing_is_flagged(inputs, trained, monkeypatch):
+    """nom_et_date_differents: no level of the surname comparison holds and the dates do not
+    agree (the crossing sends the row to review); with the member's own date, not flagged.
+    Every pair is kept (such a row weighs little: below the floor it has no best member)."""
+    identities, cohort, _truth, _members = inputs
+    monkeypatch.setattr(probabilistic, "FLOOR_WEIGHT", -100.0)
+    links = {
+        row["_ligne"]: row
+        for row in probabilistic.links_table(
+            identities, cohort, trained["modele_json"][0].as_py()
+        ).to_pylist()
+    }
+    assert links[5007]["nom_et_date_differents"] is True
+    assert links[5008]["nom_et_date_differents"] is False
+    assert links[5008]["cle_hachage"] == f"{2:064x}"
+    # the true rows whose surname is the member's are never flagged
+    assert not any(
+        r["nom_et_date_differents"] for line, r in links.items() if line < 5000 and line in _truth
     )

@@ -511,6 +511,10 @@ probabilistic as (
             -- the dates differ in two fields or more: a namesake as likely as two typos
             when weighed_candidates.date_eloignee then 'revue_date_eloignee'
             when weighed_candidates.jumeau_incertain then 'revue_jumeaux'
+            -- nothing in the surname agrees and the birth dates do not: only the first name
+            -- (and the sex, the commune) say it is the member, a namesake on the first name
+            -- as likely as two errors at once
+            when coalesce(weighed_candidates.nom_et_date_differents, false) then 'revue_nom_et_date'
             -- the second member close behind, on the identities alone or with the communes: the
             -- commune never tells apart two members the identities cannot (namesakes without a
             -- birth date: a third namesake outside the cohort may live in either commune)

@@ -200,6 +200,21 @@ def _comparisons() -> list[Any]:
     return [surname, first_name, birth_date, sex]
 
 
+def _surname_agrees(left: str, right: str) -> str:
+    """SQL: some level of the surname comparison other than "nom différent" holds between the
+    rows aliased `left` and `right` (the comparison's own conditions, read from
+    _comparisons(): one place)."""
+    surname = next(c for c in _comparisons() if c.create_output_column_name() == "nom")
+    conditions = []
+    for level in surname._comparison_levels:
+        sql = level.get("sql_condition", "") if isinstance(level, dict) else ""
+        if not sql or sql == "ELSE" or level.get("is_null_level"):
+            continue
+        sql = re.sub(r"\b([a-z_]+)_l\b", left + r".\1", sql)
+        conditions.append("(" + re.sub(r"\b([a-z_]+)_r\b", right + r".\1", sql) + ")")
+    return " or ".join(conditions)
+
+
 def settings() -> Any:
     """The untrained model: link_only between the source rows and the cohort's rows."""
     from splink import SettingsCreator
@@ -604,6 +619,18 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
                     sources.annee = member_row.annee and sources.mois = member_row.mois
                     and abs(sources.jour - member_row.jour) > 3, false
                 ) as jour_different,
+                -- nothing in the surname says it is the same person (both known, no level of
+                -- the surname comparison but "nom différent" holds) and the birth dates do not
+                -- agree as far as both are known (a date missing on a side agrees with nothing)
+                coalesce(sources.nom is not null and member_row.nom is not null and not coalesce(
+                    {_surname_agrees("sources", "member_row")}, false
+                ), false) and not coalesce(
+                    sources.annee = member_row.annee
+                    and (sources.mois is null or member_row.mois is null
+                        or (sources.mois = member_row.mois
+                            and (sources.jour is null or member_row.jour is null
+                                or sources.jour = member_row.jour))), false
+                ) as nom_et_date_differents,
                 -- both years known and the dates differ in two fields or more (not one typo:
                 -- neither the same year and month, nor the same year and day, nor the same day
                 -- and month, nor day and month swapped; a date known only to the year and
@@ -647,6 +674,7 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
             best.jour_different,
             best.date_eloignee,
             best.jumeau_incertain,
+            best.nom_et_date_differents,
             -- the crossing weighs the commune of both (int_crossing__appariements)
             second.cle_membre as cle_second_candidat
         from best
