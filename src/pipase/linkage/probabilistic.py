@@ -51,8 +51,12 @@ from pipase.i18n import _
 MODEL_ENV = "PIPASE_MODELE_PROBABILISTE"
 SEED = 17  # the seed of the u sampling (the EM is deterministic given its pairs)
 MODEL_UID = "pipase_croisement_probabiliste"
-U_MAX_PAIRS = 5e6
-EM_MAX_PAIRS = 2e6
+# the pairs that estimate u (random pairs) and m (each EM session's blocked pairs): the
+# training's cost grows with them (at 100,000 youths, 5e6 and 2e6 took most of the training).
+# With 1e6 and 5e5 the pass's decisions at 100,000 youths did not move beyond the noise of the
+# sampling itself (docs/croisement_probabiliste.md, "Time at 100,000 youths")
+U_MAX_PAIRS = 1e6
+EM_MAX_PAIRS = 5e5
 # at most this many source rows train the model (a deterministic sample: md5 of the row id)
 TRAINING_SOURCE_ROWS = 300_000
 # pairs scored below this match weight are not kept (a link needs far more: the threshold of
