@@ -4,6 +4,7 @@ saved model reused, the evidence the crossing needs (twins, sex) computed. A few
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import random
@@ -13,6 +14,7 @@ import pytest
 
 from pipase.errors import PipaseError
 from pipase.linkage import probabilistic
+from pipase.transmission import encryption
 
 SURNAMES = [
     "MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND", "LEROY",
@@ -300,24 +302,89 @@ def test_the_benchmark_curve_counts_links_at_each_threshold():
     assert febrl.at_target(list(points.values()), 0.6)["seuil"] == 3.0
 
 
-def test_the_comparison_connection_spills_encrypted_beside_the_database(tmp_path, monkeypatch):
-    """The identities are compared in memory; what DuckDB spills goes beside the database,
-    encrypted when the database is (PIPASE_DB_KEY), within PIPASE_DUCKDB_MEMORY_LIMIT."""
-    monkeypatch.setenv("PIPASE_DUCKDB_PATH", str(tmp_path / "base.duckdb"))
-    monkeypatch.setenv("PIPASE_DUCKDB_MEMORY_LIMIT", "1GB")
-    monkeypatch.delenv("PIPASE_DB_KEY", raising=False)
-    plain = probabilistic._connection()
-    setting = "select current_setting('{}')"
-    assert plain.execute(setting.format("temp_file_encryption")).fetchone()[0] is False
-    assert plain.execute(setting.format("temp_directory")).fetchone()[0] == str(
-        tmp_path / "base.duckdb.tmp"
+def _pass_in_a_database_file(session, identities, cohort, model_json=None):
+    """What the two dbt Python models do, on `session` (a connection to a database file):
+    the inputs as tables of the file, the model and the links materialised as dbt-duckdb does
+    (create table as select from what the model returns)."""
+    session.register("identites_arrow", probabilistic._typed(identities))
+    session.register("cohorte_arrow", probabilistic._typed(cohort))
+    session.execute("create table identites as select * from identites_arrow")
+    session.execute("create table cohorte as select * from cohorte_arrow")
+    database = session.execute("select current_database()").fetchone()[0]
+    names = (f"{database}.main.identites", f"{database}.main.cohorte")
+    model = probabilistic.model_in_build(session, *names)
+    session.register("modele_arrow", model)
+    session.execute("create table modele as select * from modele_arrow")
+    links = probabilistic.links_in_build(
+        session, *names, model_json or model["modele_json"][0].as_py()
     )
-    assert plain.execute(setting.format("memory_limit")).fetchone()[0].startswith("953")
-    plain.close()
+    session.register("liens_relation", links)
+    session.execute("create table liens as select * from liens_relation")
+    return database
+
+
+def test_the_pass_runs_in_the_builds_instance_and_leaves_nothing_in_the_file(
+    inputs, trained, tmp_path, monkeypatch
+):
+    """The pass works on a cursor of the build's own DuckDB instance (the connection dbt hands
+    the Python model): its memory limit, temporary directory and temporary-file encryption
+    are the build's, and every table of Splink's or of the pass is in an in-memory database
+    attached for the pass or temporary, detached at the end: after the pass the database file
+    holds the inputs and the two models' tables only, and the same links as on Arrow."""
+    identities, cohort, _truth, _members = inputs
     monkeypatch.setenv("PIPASE_DB_KEY", "a-synthetic-test-key-0123456789")
-    encrypted = probabilistic._connection()
-    assert encrypted.execute(setting.format("temp_file_encryption")).fetchone()[0] is True
-    encrypted.close()
+    session = encryption.connect(tmp_path / "base.duckdb")
+    session.execute("set memory_limit = '1GB'")
+    before = databases(session)
+    setting = "select current_setting('{}')"
+    settings = ("memory_limit", "temp_directory", "temp_file_encryption")
+    with probabilistic._workspace(session) as cursor:
+        for name in settings:
+            assert (
+                cursor.execute(setting.format(name)).fetchone()
+                == session.execute(setting.format(name)).fetchone()
+            )
+        assert cursor.execute(
+            "select path from duckdb_databases() where database_name = current_database()"
+        ).fetchone() == (None,)
+    assert session.execute(setting.format("temp_file_encryption")).fetchone()[0] is True
+    database = _pass_in_a_database_file(session, identities, cohort)
+    tables = "select table_name from duckdb_tables() where database_name = ? order by 1"
+    assert [r[0] for r in session.execute(tables, [database]).fetchall()] == [
+        "cohorte", "identites", "liens", "modele",
+    ]  # fmt: skip
+    assert databases(session) == before  # the pass's in-memory databases are detached
+    model = trained["modele_json"][0].as_py()
+    assert session.execute("select modele_json from modele").fetchone()[0] == model
+    ordered = "select * from liens order by all"
+    expected = probabilistic.links_table(identities, cohort, model)
+    session.register("attendu", expected)
+    assert (
+        session.execute(ordered).fetchall()
+        == session.execute("select * from attendu order by all").fetchall()
+    )
+    session.close()
+    # mutation: the cursor on the file's own database instead of the attached one: Splink's
+    # tables are written to the database file
+    monkeypatch.setattr(probabilistic, "_workspace", _workspace_in_the_file)
+    mutated = encryption.connect(tmp_path / "mutated.duckdb")
+    database = _pass_in_a_database_file(mutated, identities, cohort, model)
+    names = [r[0] for r in mutated.execute(tables, [database]).fetchall()]
+    assert any(name.startswith("__splink__") for name in names)
+    mutated.close()
+
+
+def databases(session):
+    return session.execute("select database_name from duckdb_databases() order by 1").fetchall()
+
+
+@contextlib.contextmanager
+def _workspace_in_the_file(session):
+    cursor = session.cursor()
+    database = session.execute("select current_database()").fetchone()[0]
+    cursor.execute(f"use {database}")
+    yield cursor
+    cursor.close()
 
 
 def test_too_few_rows_to_train_link_nothing_and_such_a_model_is_not_reused(

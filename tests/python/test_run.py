@@ -34,6 +34,7 @@ from conftest import REPO
 
 from pipase.errors import PipaseError
 from pipase.run import RunSettings, append_to_record, dbt_build, job, progress, record
+from pipase.transmission import encryption
 
 sys.path.insert(0, str(REPO / "scripts"))
 import scan_canaries  # noqa: E402
@@ -251,6 +252,31 @@ def test_the_record_holds_the_chain_of_custody(runs):
         "## Risque de réidentification",
     ):
         assert heading in markdown, heading  # fmt: skip
+
+
+def test_the_probabilistic_pass_leaves_no_table_in_the_database(runs, monkeypatch):
+    """The pass runs in the build's own DuckDB instance (a cursor of the session dbt hands
+    the Python models), its work in an in-memory database attached for it and in temporary
+    tables: after the build the encrypted database file holds the two models' tables and no
+    table of Splink's (``__splink__...``) or of the pass (``pipase_...``), and no database is
+    left attached. (The mutation that works in the file's own database instead is in
+    test_probabilistic.py: Splink's tables are then written to the file.)"""
+    assert runs["done"].returncode == 0
+    monkeypatch.setenv("PIPASE_DB_KEY", SECRETS["PIPASE_DB_KEY"])
+    con = encryption.connect(runs["work"] / "pipase.duckdb", read_only=True)
+    try:
+        names = {
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_tables() where database_name = current_database()"
+                " union all select view_name from duckdb_views()"
+                " where database_name = current_database()"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert {"int_keys__modele_probabiliste", "int_keys__liens_probabilistes"} <= names
+    assert sorted(n for n in names if n.lower().startswith(("__splink", "pipase_"))) == []
 
 
 def test_no_secret_in_anything_the_run_wrote_or_printed(runs):

@@ -978,6 +978,30 @@ models:
 }
 
 
+def test_the_encrypted_build_spills_beside_its_database_and_encrypted(tmp_path, monkeypatch):
+    """The encrypted target's connection is in memory (the file is attached): without the
+    plugin's setting DuckDB would spill to .tmp in the working folder. What the build spills,
+    the probabilistic pass included (it works in the build's instance), goes beside the
+    database, encrypted."""
+    from types import SimpleNamespace
+
+    from pipase.transmission.dbt_encryption import Plugin
+
+    database = tmp_path / "base.duckdb"
+    creds = SimpleNamespace(
+        database="pipase", attach=[SimpleNamespace(path=str(database), alias="pipase")]
+    )
+    monkeypatch.setenv("PIPASE_DB_KEY", DB_KEY)
+    con = duckdb.connect(":memory:", config=dict(encryption.BASE_CONFIG))
+    assert con.execute("select current_setting('temp_directory')").fetchone()[0] == ".tmp"
+    Plugin("pipase_encryption", {}, creds).configure_connection(con)
+    setting = "select current_setting('{}')"
+    assert con.execute(setting.format("temp_directory")).fetchone()[0] == str(database) + ".tmp"
+    assert con.execute(setting.format("temp_file_encryption")).fetchone()[0] is True
+    assert encryption.is_encrypted(con, "pipase")
+    con.close()
+
+
 def test_dbt_builds_an_encrypted_database_and_export_reads_it(tmp_path, monkeypatch, capsys):
     project = tmp_path / "project"
     for name, text in TINY_PROJECT.items():

@@ -14,7 +14,9 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from pipase.linkage import probabilistic
 
-    identites = probabilistic.arrow_of(dbt.ref("int_keys__identites"))
-    cohorte = probabilistic.arrow_of(dbt.ref("int_keys__iodas_ase__cohorte"))
-    modele = probabilistic.arrow_of(dbt.ref("int_keys__modele_probabiliste"))
-    return probabilistic.links_table(identites, cohorte, modele["modele_json"][0].as_py())
+    # the refs are read by SQL in the build's own DuckDB instance (its memory limit, its
+    # temporary directory, encrypted spill): no copy of the identities out of it
+    identites = probabilistic.relation_sql(dbt.ref("int_keys__identites"))
+    cohorte = probabilistic.relation_sql(dbt.ref("int_keys__iodas_ase__cohorte"))
+    (modele,) = dbt.ref("int_keys__modele_probabiliste").project("modele_json").fetchone()
+    return probabilistic.links_in_build(session, identites, cohorte, modele)

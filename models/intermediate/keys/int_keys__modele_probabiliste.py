@@ -14,6 +14,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from pipase.linkage import probabilistic
 
-    identites = probabilistic.arrow_of(dbt.ref("int_keys__identites"))
-    cohorte = probabilistic.arrow_of(dbt.ref("int_keys__iodas_ase__cohorte"))
-    return probabilistic.model_table(identites, cohorte)
+    # the refs are read by SQL in the build's own DuckDB instance (its memory limit, its
+    # temporary directory, encrypted spill): no copy of the identities out of it
+    identites = probabilistic.relation_sql(dbt.ref("int_keys__identites"))
+    cohorte = probabilistic.relation_sql(dbt.ref("int_keys__iodas_ase__cohorte"))
+    return probabilistic.model_in_build(session, identites, cohorte)

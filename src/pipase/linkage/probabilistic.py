@@ -24,16 +24,22 @@ It is built by the dbt Python model ``int_keys__modele_probabiliste`` (trained o
 extraction, or read from the file named by ``PIPASE_MODELE_PROBABILISTE``: ``pipase run
 --modele``) and used by ``int_keys__liens_probabilistes``, which writes, per source row, its
 best cohort member, the match weight and the evidence ``int_crossing__appariements`` needs to
-decide (link, review, nothing). Identities are compared in an in-memory DuckDB connection of
-the build's own process and never written anywhere else.
+decide (link, review, nothing). Identities are compared in the build's own DuckDB instance
+(``_workspace``: a cursor of the session dbt hands the model, working in an in-memory database
+attached for the pass and in temporary tables), read there by SQL from the ref'd tables: the
+build's memory limit and temporary directory bound the pass, what spills is encrypted when the
+database is, and nothing of the pass is written to the database file or anywhere else.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import logging
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +51,12 @@ from pipase.i18n import _
 MODEL_ENV = "PIPASE_MODELE_PROBABILISTE"
 SEED = 17  # the seed of the u sampling (the EM is deterministic given its pairs)
 MODEL_UID = "pipase_croisement_probabiliste"
-U_MAX_PAIRS = 5e6
-EM_MAX_PAIRS = 2e6
+# the pairs that estimate u (random pairs) and m (each EM session's blocked pairs): the
+# training's cost grows with them (at 100,000 youths, 5e6 and 2e6 took most of the training).
+# With 1e6 and 5e5 the pass's decisions at 100,000 youths did not move beyond the noise of the
+# sampling itself (docs/croisement_probabiliste.md, "Time at 100,000 youths")
+U_MAX_PAIRS = 1e6
+EM_MAX_PAIRS = 5e5
 # at most this many source rows train the model (a deterministic sample: md5 of the row id)
 TRAINING_SOURCE_ROWS = 300_000
 # pairs scored below this match weight are not kept (a link needs far more: the threshold of
@@ -684,60 +694,119 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
     """)  # noqa: S608
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    """The in-memory connection the identities are compared in: DuckDB's memory limit from
-    PIPASE_DUCKDB_MEMORY_LIMIT, and what spills to disk goes beside the database, encrypted
-    when the database is (PIPASE_DB_KEY), like the build's own connection."""
-    from pipase.connection_secrets import apply_memory_limit
-    from pipase.transmission import encryption
+@contextlib.contextmanager
+def _workspace(session: Any) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of the build's own DuckDB instance whose default database is an in-memory
+    database attached for the pass, detached (and so emptied) at the end.
 
-    con = duckdb.connect(":memory:", config=dict(encryption.BASE_CONFIG))
-    apply_memory_limit(con)
-    if encryption.key_from_environment() is not None:
-        encryption.load_httpfs(con)
-        con.execute("SET temp_file_encryption = true")
-    database = os.environ.get("PIPASE_DUCKDB_PATH")
-    if database:
-        temp_dir = str(Path(database).with_name(Path(database).name + ".tmp"))
-        con.execute("SET temp_directory = '" + temp_dir.replace("'", "''") + "'")
+    ``session`` is the connection dbt-duckdb hands the Python model (or any DuckDB connection).
+    A cursor shares its database instance: the memory limit (PIPASE_DUCKDB_MEMORY_LIMIT), the
+    temporary directory and the temporary-file encryption (PIPASE_DB_KEY) are the build's, so
+    the pass is bounded by them and spills where, and as, the build spills. The tables Splink
+    creates (unqualified ``CREATE TABLE``) and the pass's own land in the attached in-memory
+    database or in the cursor's temporary tables: never in the database file.
+    """
+    cursor = session.cursor()
+    name = f"pipase_passe_probabiliste_{os.getpid()}_{next(_WORKSPACES)}"
+    try:
+        cursor.execute(f"attach ':memory:' as {name}")
+        cursor.execute(f"use {name}")
+        yield cursor
+    finally:
+        cursor.close()
+        session.execute(f"detach database if exists {name}")
+
+
+_WORKSPACES = itertools.count(1)
+
+
+def relation_sql(relation: Any) -> str:
+    """The SQL of what dbt-duckdb's ``dbt.ref()`` returns (a lazy ``select * from`` the ref'd
+    relation, fully qualified: nothing is read), as a subquery for prepare(): the identities
+    are read by SQL in the build's instance, never copied out of it."""
+    return "(" + relation.sql_query() + ")"
+
+
+def model_in_build(session: Any, identites: str, cohorte: str) -> Any:
+    """dbt Python model int_keys__modele_probabiliste: one row, the model as JSON.
+
+    ``identites`` and ``cohorte`` are SQL relations readable by ``session`` (relation_sql of
+    the refs). The returned one-row Arrow table holds no identity (assert_no_identity)."""
+    import pyarrow as pa
+
+    with _workspace(session) as con:
+        prepare(con, identites, cohorte)
+        model, origin = model_for_build(con)
+        assert_no_identity(model, con)
+    text = json.dumps(model, sort_keys=True, ensure_ascii=False)
+    return pa.table({"origine_modele": [origin], "modele_json": [text]})
+
+
+def links_in_build(session: Any, identites: str, cohorte: str, model_json: str) -> Any:
+    """dbt Python model int_keys__liens_probabilistes: best member per compared source row,
+    as a relation of ``session`` (a temporary table of its connection, which dbt-duckdb
+    materialises: no copy out of DuckDB)."""
+    result = f"pipase_liens_resultat_{os.getpid()}_{next(_WORKSPACES)}"
+    with _workspace(session) as con:
+        prepare(con, identites, cohorte)
+        predict(con, json.loads(model_json)).create("pipase_liens")
+        workspace = con.execute("select current_database()").fetchone()[0]
+        session.execute(
+            f"create or replace temp table {result} as select * from {workspace}.main.pipase_liens"
+        )  # noqa: S608
+    return session.sql(f"select * from {result}")  # noqa: S608
+
+
+def _arrow_session(identities: Any, cohort: Any) -> duckdb.DuckDBPyConnection:
+    """For callers holding Arrow tables (the FEBRL benchmark, the tests): an in-memory
+    connection holding them as the tables ``memory.main.identites`` and ``cohorte`` (qualified:
+    the pass's cursor works in its own database)."""
+    con = duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    con.register("identites_arrow", _typed(identities))
+    con.register("cohorte_arrow", _typed(cohort))
+    con.execute("create table identites as select * from identites_arrow")
+    con.execute("create table cohorte as select * from cohorte_arrow")
+    con.unregister("identites_arrow")
+    con.unregister("cohorte_arrow")
     return con
 
 
-def _table(data: Any) -> Any:
-    """An Arrow table from what dbt-duckdb's ref gives (a reader is read once only)."""
-    return data.read_all() if hasattr(data, "read_all") else data
-
-
-def arrow_of(relation: Any) -> Any:
-    """The whole of a dbt-duckdb relation as an Arrow table, read at once: a streamed result
-    of the build's connection is cut short by its next query (the next ref)."""
-    return relation.arrow().read_all()
-
-
-def model_table(identites: Any, cohorte: Any) -> Any:
-    """dbt Python model int_keys__modele_probabiliste: one row, the model as JSON."""
+def _typed(table: Any) -> Any:
+    """Columns Arrow could not type (all empty: null, list of null) as text, as in
+    int_keys__identites (a table would type them INTEGER)."""
     import pyarrow as pa
 
-    con = _connection()
+    def text(kind: Any) -> Any:
+        if pa.types.is_null(kind):
+            return pa.string()
+        if pa.types.is_list(kind):
+            return pa.list_(text(kind.value_type))
+        return kind
+
+    return table.cast(pa.schema([(f.name, text(f.type)) for f in table.schema]))
+
+
+def model_table(identities: Any, cohort: Any) -> Any:
+    """model_in_build on Arrow tables (int_keys__identites' and int_keys__iodas_ase__cohorte's
+    columns)."""
+    con = _arrow_session(identities, cohort)
     try:
-        con.register("identites_entree", _table(identites))
-        con.register("cohorte_entree", _table(cohorte))
-        prepare(con, "identites_entree", "cohorte_entree")
-        model, origin = model_for_build(con)
-        assert_no_identity(model, con)
-        text = json.dumps(model, sort_keys=True, ensure_ascii=False)
-        return pa.table({"origine_modele": [origin], "modele_json": [text]})
+        return model_in_build(con, "memory.main.identites", "memory.main.cohorte")
     finally:
         con.close()
 
 
-def links_table(identites: Any, cohorte: Any, model_json: str) -> Any:
-    """dbt Python model int_keys__liens_probabilistes: best member per compared source row."""
-    con = _connection()
+def links_table(identities: Any, cohort: Any, model_json: str) -> Any:
+    """links_in_build on Arrow tables, as an Arrow table."""
+    con = _arrow_session(identities, cohort)
     try:
-        con.register("identites_entree", _table(identites))
-        con.register("cohorte_entree", _table(cohorte))
-        prepare(con, "identites_entree", "cohorte_entree")
-        return predict(con, json.loads(model_json)).arrow().read_all()
+        return (
+            links_in_build(con, "memory.main.identites", "memory.main.cohorte", model_json)
+            .arrow()
+            .read_all()
+        )
     finally:
         con.close()

@@ -36,6 +36,8 @@ unencrypted file).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from pipase.transmission import encryption
@@ -69,6 +71,11 @@ class Plugin(BasePlugin):
         if key is not None:
             encryption.load_httpfs(conn)
             conn.execute("SET temp_file_encryption = true")
+        # what the build spills (its own queries, the probabilistic pass) goes beside the
+        # database, like a plain file's (DuckDB's default for an in-memory connection is .tmp
+        # in the working folder)
+        temp_dir = str(Path(path).with_name(Path(path).name + ".tmp"))
+        conn.execute("SET temp_directory = '" + temp_dir.replace("'", "''") + "'")
         encryption.attach(conn, path, alias, key)
         conn.execute(f"USE {alias}")
 
