@@ -157,6 +157,10 @@ def make_inputs():
     other = birth.replace(day=min(birth.day, 28) % 28 + 1, month=birth.month % 12 + 1)
     identities.append(_row("webrsa", 5007, "QUARTERMAINE", prenom, other, genre))
     identities.append(_row("webrsa", 5008, "QUARTERMAINE", prenom, birth, genre))
+    # the same recorded as a usage name alone (no birth name: a married name is possible)
+    usage_only = _row("webrsa", 5009, "QUARTERMAINE", prenom, birth, genre)
+    usage_only["nom_naissance_normalise"] = None
+    identities.append(usage_only)
     return pa.Table.from_pylist(identities), pa.Table.from_pylist(cohort), truth, members
 
 
@@ -545,4 +549,25 @@ def test_nothing_but_the_first_name_agreeing_is_flagged(inputs, trained, monkeyp
     # the true rows whose surname is the member's are never flagged
     assert not any(
         r["nom_et_date_differents"] for line, r in links.items() if line < 5000 and line in _truth
+    )
+
+
+def test_a_birth_name_contradicted_is_flagged_a_usage_name_is_not(inputs, trained, monkeypatch):
+    """nom_naissance_contredit: both rows record a birth name and no level of the surname
+    comparison holds (5008: the member's first name and birth date under another birth name;
+    the crossing sends it to review); the same name recorded as a usage name alone (5009: a
+    married name is possible) is not flagged; no true row whose surname is the member's is."""
+    identities, cohort, _truth, _members = inputs
+    monkeypatch.setattr(probabilistic, "FLOOR_WEIGHT", -100.0)
+    links = {
+        row["_ligne"]: row
+        for row in probabilistic.links_table(
+            identities, cohort, trained["modele_json"][0].as_py()
+        ).to_pylist()
+    }
+    assert links[5008]["cle_hachage"] == links[5009]["cle_hachage"] == f"{2:064x}"
+    assert links[5008]["nom_naissance_contredit"] is True
+    assert links[5009]["nom_naissance_contredit"] is False
+    assert not any(
+        r["nom_naissance_contredit"] for line, r in links.items() if line < 5000 and line in _truth
     )

@@ -515,6 +515,9 @@ probabilistic as (
             -- (and the sex, the commune) say it is the member, a namesake on the first name
             -- as likely as two errors at once
             when coalesce(weighed_candidates.nom_et_date_differents, false) then 'revue_nom_et_date'
+            -- both record a birth name and nothing in the surname agrees: no married name
+            -- explains it, a namesake on the first name and the birth date is as likely
+            when coalesce(weighed_candidates.nom_naissance_contredit, false) then 'revue_nom_contredit'
             -- the second member close behind, on the identities alone or with the communes: the
             -- commune never tells apart two members the identities cannot (namesakes without a
             -- birth date: a third namesake outside the cohort may live in either commune)

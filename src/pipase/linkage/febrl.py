@@ -110,7 +110,8 @@ def pipase_scores(a, b) -> list[tuple[str, str, float, bool]]:
         )
         out.append((r["_fichier"], r["cle_hachage"], r["poids_correspondance"],
                     gap_ok and not r["jour_different"] and not r["date_eloignee"]
-                    and not r["jumeau_incertain"] and not r["nom_et_date_differents"]))  # fmt: skip
+                    and not r["jumeau_incertain"] and not r["nom_et_date_differents"]
+                    and not r["nom_naissance_contredit"]))  # fmt: skip
     return out
 
 

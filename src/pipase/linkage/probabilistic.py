@@ -283,7 +283,9 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
             case when precision_date in ('jour', 'mois') then month(date_naissance) end as mois,
             year(date_naissance) as annee,
             case when precision_date = 'jour' then date_naissance end as date_naissance,
-            genre
+            genre,
+            -- the row records a birth name (not only a usage name or a name of unknown nature)
+            nom_naissance_normalise is not null as nom_naissance_connu
         from {identites}
     """)  # noqa: S608
     # phonetic forms, once per distinct name: the spellings that sound alike in French and in
@@ -330,7 +332,8 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
                 as prenoms,
             prepared.jour, prepared.mois, prepared.annee,
             prepared.date_naissance, prepared.genre,
-            prepared.nom_phonetique, prepared.nom_squelette, prepared.prenom_phonetique
+            prepared.nom_phonetique, prepared.nom_squelette, prepared.prenom_phonetique,
+            prepared.nom_naissance_connu
         from pipase_identites_preparees as prepared
         inner join (
             select distinct id_individu, cle_hachage from {cohorte} where est_dans_cohorte
@@ -354,6 +357,7 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
             prepared.noms, prepared.prenoms, prepared.jour, prepared.mois, prepared.annee,
             prepared.date_naissance, prepared.genre,
             prepared.nom_phonetique, prepared.nom_squelette, prepared.prenom_phonetique,
+            prepared.nom_naissance_connu,
             member_keys.cle_hachage is null as a_comparer
         from pipase_identites_preparees as prepared
         left join (
@@ -641,6 +645,16 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
                             and (sources.jour is null or member_row.jour is null
                                 or sources.jour = member_row.jour))), false
                 ) as nom_et_date_differents,
+                -- both rows record a birth name and nothing in the surname agrees (no level of
+                -- the surname comparison but "nom différent"): no married name explains it (a
+                -- married name is recorded where the birth name is not, as step 2's
+                -- cle_prenom_date reads it); a namesake on the first name and birth date (at
+                -- 100,000 youths, 176 of the pass's 200 wrong links) is as likely as a surname
+                -- replaced
+                coalesce(
+                    sources.nom_naissance_connu and member_row.nom_naissance_connu
+                    and not coalesce({_surname_agrees("sources", "member_row")}, false), false
+                ) as nom_naissance_contredit,
                 -- both years known and the dates differ in two fields or more (not one typo:
                 -- neither the same year and month, nor the same year and day, nor the same day
                 -- and month, nor day and month swapped; a date known only to the year and
@@ -685,6 +699,7 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
             best.date_eloignee,
             best.jumeau_incertain,
             best.nom_et_date_differents,
+            best.nom_naissance_contredit,
             -- the crossing weighs the commune of both (int_crossing__appariements)
             second.cle_membre as cle_second_candidat
         from best
