@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import random
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -571,3 +572,48 @@ def test_a_birth_name_contradicted_is_flagged_a_usage_name_is_not(inputs, traine
     assert not any(
         r["nom_naissance_contredit"] for line, r in links.items() if line < 5000 and line in _truth
     )
+
+
+def test_a_block_over_the_bound_is_left_out_of_its_rule(inputs, trained, monkeypatch):
+    """MAX_BLOCK_PAIRS bounds each rule of BLOCK_KEYS: a key value shared by more rows to compare
+    x cohort rows than the bound is left out of that rule (its rows' flag bloc_<key> false). The
+    fixture has no swapped names: with the bound at 0, no pair is scored and no row has a best
+    member; with the default bound, more than 250 rows have one."""
+    identities, cohort, _truth, _members = inputs
+    model = trained["modele_json"][0].as_py()
+    linked = probabilistic.links_table(identities, cohort, model).num_rows
+    assert linked > 250
+    monkeypatch.setattr(probabilistic, "MAX_BLOCK_PAIRS", 0)
+    assert probabilistic.links_table(identities, cohort, model).num_rows == 0
+    # the flags: a date shared by 2 rows to compare and 3 cohort rows makes a block of 6 pairs
+    con = duckdb.connect()
+    con.execute("""
+        create table sources as select * from (values
+            ('s1', DATE '2001-02-03', true), ('s2', DATE '2001-02-03', true),
+            ('s3', DATE '2001-02-03', false), ('s4', DATE '2002-02-03', true)
+        ) as t(unique_id, date_naissance, a_comparer)
+    """)
+    con.execute("""
+        create table cohorte as select * from (values
+            ('c1', DATE '2001-02-03'), ('c2', DATE '2001-02-03'), ('c3', DATE '2001-02-03'),
+            ('c4', DATE '2002-02-03')
+        ) as t(unique_id, date_naissance)
+    """)
+    # every other key's columns, empty: no block (flag false)
+    for table in ("sources", "cohorte"):
+        for columns in probabilistic.BLOCK_KEYS.values():
+            for column in columns:
+                con.execute(f"alter table {table} add column if not exists {column} varchar")
+    for bound, expected in ((6, True), (5, False)):
+        monkeypatch.setattr(probabilistic, "MAX_BLOCK_PAIRS", bound)
+        # _block_flags replaces the tables by temporary ones: a copy per bound
+        for table in ("sources", "cohorte"):
+            con.execute(f"create table {table}_{bound} as select * from {table}")
+        monkeypatch.setattr(probabilistic, "SOURCES", f"sources_{bound}")
+        monkeypatch.setattr(probabilistic, "COHORT", f"cohorte_{bound}")
+        probabilistic._block_flags(con)
+        flags = dict(con.execute(f"select unique_id, bloc_date from sources_{bound}").fetchall())
+        assert flags == {"s1": expected, "s2": expected, "s3": expected, "s4": True}
+        members = dict(con.execute(f"select unique_id, bloc_date from cohorte_{bound}").fetchall())
+        assert members == {"c1": expected, "c2": expected, "c3": expected, "c4": True}
+        assert not con.execute(f"select bool_or(bloc_nom_annee) from sources_{bound}").fetchone()[0]

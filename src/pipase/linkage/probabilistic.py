@@ -14,7 +14,8 @@ identities by a Fellegi-Sunter model (Splink 5, DuckDB backend):
   expectation maximisation on two blockings (birth date; surname + first name), the prior from
   a near-certain deterministic rule. EM is deterministic given its pairs and the sampling is
   seeded, so two runs on the same data give the same model and the same links (tested);
-- blocking rules for the predictions (``PREDICTION_BLOCKING_RULES``), chosen for recall: any
+- blocking rules for the predictions (``PREDICTION_BLOCKING_RULES``), chosen for recall and
+  bounded (``MAX_BLOCK_PAIRS`` per key value, so that the pairs grow with the rows): any
   of them admits a pair, so a row is missed only when every rule fails (surname and first name
   both wrong *and* the birth date wrong).
 
@@ -67,18 +68,32 @@ COHORT = "pipase_cohorte"
 SOURCES = "pipase_sources"
 
 # Prediction blocking rules (documented in docs/croisement_probabiliste.md): a pair is scored
-# when it satisfies at least one.
-PREDICTION_BLOCKING_RULES = (
+# when it satisfies at least one. Each rule names its key (the columns it joins on) in
+# BLOCK_KEYS: a key value whose block would hold more than MAX_BLOCK_PAIRS pairs (rows to compare
+# x cohort rows sharing it) is left out of that rule, so that the pairs grow with the rows, not
+# with the square of a name's or a date's frequency (at 3,000,000 youths the unbounded rules'
+# joins filled the disk). At 100,000 youths one key value is over the bound: an estimated birth
+# date (1,353,286 pairs, 71 % of the exact-date rule's); the next largest block holds 6,435 pairs.
+# A row of a block left out is still scored by every other rule.
+MAX_BLOCK_PAIRS = 10_000
+BLOCK_KEYS = {
     # surname and birth year: first name replaced, day or month wrong
-    "l.nom = r.nom and l.annee = r.annee",
+    "nom_annee": ("nom", "annee"),
     # first name and birth year: surname typo, married name, compound surname cut
-    "l.prenom = r.prenom and l.annee = r.annee",
+    "prenom_annee": ("prenom", "annee"),
     # exact date: both names changed (transliterated surname and nickname...)
-    "l.date_naissance = r.date_naissance",
+    "date": ("date_naissance",),
     # both names: birth date missing, impossible or with a wrong year
-    "l.nom = r.nom and l.prenom = r.prenom",
+    "nom_prenom": ("nom", "prenom"),
     # "d'Xxx" / "Xxx", "de la Xxx" / "Xxx"
-    "l.nom_sans_particule = r.nom_sans_particule and l.annee = r.annee",
+    "sans_particule_annee": ("nom_sans_particule", "annee"),
+}
+PREDICTION_BLOCKING_RULES = tuple(
+    " and ".join(
+        [f"l.{column} = r.{column}" for column in columns] + [f"l.bloc_{name}", f"r.bloc_{name}"]
+    )
+    for name, columns in BLOCK_KEYS.items()
+) + (
     # first and last name swapped
     "l.nom = r.prenom and l.prenom = r.nom",
 )
@@ -366,11 +381,38 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
             on prepared.cle_hachage = member_keys.cle_hachage
         where prepared.base_source <> 'iodas_ase'
     """)  # noqa: S608
+    _block_flags(con)
+
+
+def _block_flags(con: duckdb.DuckDBPyConnection) -> None:
+    """Add to COHORT and SOURCES, per key of BLOCK_KEYS, ``bloc_<key>``: the row's key value
+    makes a block of at most MAX_BLOCK_PAIRS pairs (the rows to compare sharing it x the
+    cohort rows sharing it); false when a column of the key is empty (no block)."""
+    for name, columns in BLOCK_KEYS.items():
+        key = ", ".join(columns)
+        joined = " and ".join(f"t.{c} = sizes.{c}" for c in columns)
+        con.execute(f"""
+            create or replace temp table pipase_tailles_blocs as
+            select {key}, sources.lignes * cohort.lignes <= {MAX_BLOCK_PAIRS} as admis
+            from (
+                select {key}, count(*) as lignes from {SOURCES} where a_comparer group by all
+            ) as sources
+            inner join (select {key}, count(*) as lignes from {COHORT} group by all) as cohort
+                using ({key})
+        """)  # noqa: S608
+        for table in (COHORT, SOURCES):
+            con.execute(f"""
+                create or replace temp table {table} as
+                select t.*, coalesce(sizes.admis, false) as bloc_{name}
+                from {table} as t
+                left join pipase_tailles_blocs as sizes on {joined}
+            """)  # noqa: S608
 
 
 _MODEL_COLUMNS = (
     "unique_id, nom, prenom, nom_sans_particule, noms, prenoms, jour, mois, annee,"
-    " date_naissance, genre, nom_phonetique, nom_squelette, prenom_phonetique"
+    " date_naissance, genre, nom_phonetique, nom_squelette, prenom_phonetique, "
+    + ", ".join(f"bloc_{name}" for name in BLOCK_KEYS)
 )
 
 # the phonetic form of a normalised name (upper-case ASCII letters) and its consonant skeleton
@@ -577,6 +619,14 @@ def predict(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> duckdb.Duc
         f" (select count(*) from {COHORT})"
     ).fetchone()
     if sources and cohort and is_trained(model):
+        # the blocking is not learnt: this version's bounded rules, whatever a model saved by
+        # an earlier run (--modele) says
+        model = {
+            **model,
+            "blocking_rules_to_generate_predictions": untrained()[
+                "blocking_rules_to_generate_predictions"
+            ],
+        }
         linker = _linker(con, model, "a_comparer")
         scored = linker.inference.predict(threshold_match_weight=FLOOR_WEIGHT)
         con.execute(
