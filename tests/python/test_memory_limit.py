@@ -59,3 +59,30 @@ def test_pipase_load_refuses_a_malformed_limit_and_changes_nothing(tmp_path: Pat
     assert tables.fetchone()[0] == 0
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "2GB")
     assert load_extraction(extraction, database, extraction_date=dt.date(2026, 10, 31)).ok
+
+
+def test_a_run_budget_gives_duckdb_its_share_and_leaves_the_rest():
+    """`pipase run --memory-limit` is the run's budget: DuckDB gets DUCKDB_SHARE_OF_BUDGET of
+    it (whole MiB), whatever the unit; a malformed budget is refused."""
+    from pipase.connection_secrets import DUCKDB_SHARE_OF_BUDGET, duckdb_share
+
+    assert DUCKDB_SHARE_OF_BUDGET < 1
+    assert duckdb_share("8GB") == f"{int(8e9 * DUCKDB_SHARE_OF_BUDGET // 2**20)}MiB"
+    assert duckdb_share("4096MiB") == f"{int(4096 * DUCKDB_SHARE_OF_BUDGET)}MiB"
+    assert duckdb_share(" 2 GiB ") == f"{int(2048 * DUCKDB_SHARE_OF_BUDGET)}MiB"
+    with pytest.raises(ValueError):
+        duckdb_share("lots")
+
+
+def test_the_run_environment_passes_duckdb_its_share_of_the_budget(tmp_path):
+    """The run's environment sets PIPASE_DUCKDB_MEMORY_LIMIT to DuckDB's share of
+    --memory-limit, not the budget itself (the process tree would then exceed it)."""
+    from pipase.connection_secrets import duckdb_share
+    from pipase.run import job
+
+    settings = job.RunSettings(
+        tmp_path / "extraction", dt.date(2026, 6, 30), tmp_path / "db.duckdb", None,
+        memory_limit="8GB",
+    )  # fmt: skip
+    with job._environment(settings) as values:
+        assert values[MEMORY_LIMIT_ENV] == duckdb_share("8GB") != "8GB"

@@ -27,7 +27,12 @@ import duckdb
 
 import pipase
 from pipase import gate, paths
-from pipase.connection_secrets import HASH_KEY_ENV, MEMORY_LIMIT_ENV, memory_limit_from_env
+from pipase.connection_secrets import (
+    HASH_KEY_ENV,
+    MEMORY_LIMIT_ENV,
+    duckdb_share,
+    memory_limit_from_env,
+)
 from pipase.docsite.numbers import fr_int
 from pipase.errors import PipaseError
 from pipase.i18n import _
@@ -271,7 +276,8 @@ def _environment(settings: RunSettings) -> Iterator[dict[str, str]]:
         "PIPASE_PROJECT_DIR": str(paths.project_dir()),
     }
     if settings.memory_limit is not None:
-        values[MEMORY_LIMIT_ENV] = settings.memory_limit
+        # the run's budget: DuckDB gets its share, the rest is Python's, dbt's and Splink's
+        values[MEMORY_LIMIT_ENV] = duckdb_share(settings.memory_limit)
     # the build's probabilistic model: the given one, else trained (an empty value)
     values[MODEL_ENV] = str(settings.model_path) if settings.model_path else ""
     with dbt_build.environment(values):
@@ -556,6 +562,9 @@ def build_record(result: RunResult, password: str | None, build_since: float | N
             "seuil_rejets": settings.reject_threshold,
             "threads": settings.threads,
             "limite_memoire": settings.memory_limit,
+            "limite_memoire_duckdb": (
+                duckdb_share(settings.memory_limit) if settings.memory_limit else None
+            ),
             "dbt": "en processus" if settings.dbt_in_process else "sous-processus",
             "base_chiffree": settings.encrypted,
         },
