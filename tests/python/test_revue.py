@@ -18,7 +18,7 @@ from pipase.errors import PipaseError
 from pipase.linkage import revue
 
 KEY = "ab" * 32
-PRINT_2, PRINT_3 = "12" * 32, "34" * 32
+PRINT_2, PRINT_3, PRINT_4 = "12" * 32, "34" * 32, "56" * 32
 DECISION_COLUMN = revue.HEADER.index("decision") + 1
 MACRO = REPO / "macros" / "revue" / "create_revue_decisions.sql"
 
@@ -40,13 +40,18 @@ def _decisions_ddl(database: str) -> str:
     )
 
 
-def _database(path, decisions_table=True):
+def _database(path, decisions_table=True, refused_by_step_3=False):
+    """Line 2: sent to review by the pass (its best member KEY); line 3: linked. With
+    ``refused_by_step_3``, line 4: step 3's one candidate (KEY) refused for its communes, which
+    the pass does not rank first (no weight shown)."""
     con = duckdb.connect(str(path))
     con.execute("create schema crossing; create schema identifying")
     con.execute(
         "create table crossing.int_crossing__appariements as select * from (values"
-        " ('webrsa', 'p.csv', 2, 'revue_jour_different'), ('webrsa', 'p.csv', 3, null))"
-        " as t (base_source, _fichier, _ligne, motif_non_appariement)"
+        f" ('webrsa', 'p.csv', 2, 'ambigu', 'revue_jour_different', '{KEY}'),"
+        " ('webrsa', 'p.csv', 3, 'probabiliste', null, null))"
+        " as t (base_source, _fichier, _ligne, statut_appariement, motif_non_appariement,"
+        " cle_candidat_revue)"
     )
     con.execute(
         "create table identifying.int_keys__liens_probabilistes as select * from (values"
@@ -73,10 +78,23 @@ def _database(path, decisions_table=True):
     )
     con.execute(
         "create table identifying.int_keys__decisions_revue as select * from (values"
-        f" ('webrsa', 'p.csv', 2, '{KEY}', '{PRINT_2}', null::varchar),"
-        f" ('webrsa', 'p.csv', 3, '{KEY}', '{PRINT_3}', null::varchar))"
-        " as t (base_source, _fichier, _ligne, cle_hachage, empreinte_ligne, decision)"
+        f" ('webrsa', 'p.csv', 2, '{PRINT_2}', null::varchar, null::varchar),"
+        f" ('webrsa', 'p.csv', 3, '{PRINT_3}', null::varchar, null::varchar))"
+        " as t (base_source, _fichier, _ligne, empreinte_ligne, cle_hachage, decision)"
     )
+    if refused_by_step_3:
+        con.execute(
+            "insert into crossing.int_crossing__appariements values"
+            f" ('webrsa', 'p.csv', 4, 'ambigu', 'commune_discordante', '{KEY}')"
+        )
+        con.execute(
+            "insert into identifying.int_keys__identites values"
+            " ('webrsa', 'p.csv', 4, null, 'DUPONT', 'JEAN', DATE '2001-03-23', 'M')"
+        )
+        con.execute(
+            "insert into identifying.int_keys__decisions_revue values"
+            f" ('webrsa', 'p.csv', 4, '{PRINT_4}', null, null)"
+        )
     if decisions_table:
         con.execute(_decisions_ddl(path.stem))
     con.close()
@@ -96,6 +114,29 @@ def test_review_page_lists_only_the_review_pairs_escaped_and_private(tmp_path, c
     assert stat.S_IMODE(page.stat().st_mode) == 0o600
     out = capsys.readouterr().out
     assert "1 paire(s)" in out and "DUPONT" not in out
+
+
+def test_a_pair_step_3_refused_is_offered_with_its_candidate_and_can_be_decided(tmp_path):
+    """A row step 3 refused for its communes (line 4, commune_discordante) is a review pair: its
+    one candidate beside it, no weight (the pass does not rank that member first), listed first,
+    and a decision on it is stored (the build applies it: int_crossing__appariements, step 5)."""
+    database, book = tmp_path / "p.duckdb", tmp_path / "revue.xlsx"
+    _database(database, refused_by_step_3=True)
+    assert cli.main(["revue", "--database", str(database), "--out", str(book)]) == 0
+    sheet = openpyxl.load_workbook(book)[revue.SHEET]
+    rows = [
+        {name: sheet.cell(row=r, column=i).value for i, name in enumerate(revue.HEADER, 1)}
+        for r in range(2, sheet.max_row + 1)
+    ]
+    # the motifs most often the row's person first (REVIEW_ORDER): communes apart before days
+    assert [row["empreinte_ligne"] for row in rows] == [PRINT_4, PRINT_2]
+    (step_3,) = [row for row in rows if row["empreinte_ligne"] == PRINT_4]
+    assert step_3["cle_hachage"] == KEY
+    assert step_3["jeune candidat (lignes Iodas-ASE)"] == "DUPONT JEAN, 2001-03-25, M"
+    assert step_3["poids"] is None and step_3["motif"].endswith("communes différentes")
+    _fill(book, {rows.index(step_3) + 2: "lier"})
+    assert revue.store_decisions(database, book) == {"lier": 1}
+    assert _stored(database) == [(PRINT_4, KEY, "webrsa", "lier")]
 
 
 def test_review_needs_a_built_database(tmp_path):
@@ -194,7 +235,7 @@ def _header_removed(sheet):
 
 
 def _unknown_pair(sheet):
-    sheet.cell(row=2, column=revue.HEADER.index("empreinte_ligne") + 1, value="56" * 32)
+    sheet.cell(row=2, column=revue.HEADER.index("empreinte_ligne") + 1, value="78" * 32)
 
 
 @pytest.mark.parametrize(

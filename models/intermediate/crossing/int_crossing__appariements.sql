@@ -27,10 +27,12 @@
 --      do not disagree and the best is not one of two same-day twins told apart by a first name
 --      that is not exact; a row above the review threshold (var pipase_seuil_revue_probabiliste)
 --      that fails one of these goes to review (statut ambigu, motif revue_*), never a link.
---   5. an agent's decision on a pair sent to review (pipase revue --decisions, read through
---      int_keys__decisions_revue): 'lier' links the row to that member (methode revue_agent),
---      'rejeter' leaves it non_croise (motif rejete_revue_agent); a decision on another member
---      than the one under review now does not apply.
+--   5. an agent's decision on a pair sent to review (cle_candidat_revue: the pass's best member
+--      of a revue_* row, or the one candidate step 3 refused for its communes, sexes, a
+--      recurring identity or a second person of the source; pipase revue --decisions, read
+--      through int_keys__decisions_revue): 'lier' links the row to that member (methode
+--      revue_agent), 'rejeter' leaves it non_croise (motif rejete_revue_agent); a decision on
+--      another member than the one under review now does not apply.
 -- Every other row is dropped and counted with its reason (rpt_linkage__by_source).
 with
 
@@ -560,6 +562,9 @@ decided_keys as (
             when secondary_accepted.nombre_personnes > 1 then 'plusieurs_personnes_source'
             else secondary_candidates.motif_refus
         end as motif_refus_secondaire,
+        -- the one confirmed candidate of step 3 (refused or not)
+        case when secondary_candidates.nombre_confirmes = 1 then secondary_candidates.cle_hachage end
+            as cle_candidat_secondaire,
         lignes.cle_hachage is null and lignes.cle_hachage_secondaire is null as est_sans_cle
     from lignes
     left join matched_primary
@@ -623,7 +628,19 @@ by_keys as (
             when cle_interne is not null then cle_interne
             when motif_refus_interne = 'plusieurs_membres_cohorte' then null
             else cle_secondaire
-        end as cle_hachage
+        end as cle_hachage,
+        -- step 3 refused its one confirmed candidate on evidence an agent can weigh (communes,
+        -- sexes, a recurring identity, a second person of the source): that pair goes to review
+        case
+            when
+                cle_primaire is null and cle_interne is null and motif_refus_interne is null
+                and cle_secondaire is null
+                and motif_refus_secondaire in (
+                    'commune_discordante', 'genre_discordant', 'identite_recurrente',
+                    'plusieurs_personnes_source'
+                )
+                then cle_candidat_secondaire
+        end as cle_candidat_revue
     from decided_keys
 ),
 
@@ -658,7 +675,13 @@ final as (
         end as cle_hachage,
         case
             when by_keys.est_libre then probabilistic.poids_correspondance
-        end as poids_correspondance
+        end as poids_correspondance,
+        -- the member under review: the pass's best for a revue_* motif, else step 3's candidate
+        case
+            when by_keys.est_libre and probabilistic.motif_probabiliste like 'revue_%'
+                then probabilistic.cle_hachage
+            when not by_keys.est_libre then by_keys.cle_candidat_revue
+        end as cle_candidat_revue
     from (
         -- free for step 4: no key matched and no other member competes (a refused internal
         -- key of first name + date that is not two women is no competing member)
@@ -702,14 +725,16 @@ reviewed as (
         case
             when decisions_revue.decision = 'lier' then decisions_revue.cle_hachage
             else final.cle_hachage
-        end as cle_hachage
+        end as cle_hachage,
+        final.cle_candidat_revue
     from final
+    -- an agent's decision applies to the pair under review only: the row and its member now
     left join decisions_revue
         on
             final.base_source = decisions_revue.base_source
             and final._fichier = decisions_revue._fichier
             and final._ligne = decisions_revue._ligne
-            and final.motif_non_appariement like 'revue_%'
+            and final.cle_candidat_revue = decisions_revue.cle_hachage
 )
 
 select * from reviewed

@@ -1,19 +1,24 @@
 -- Door of the identifying zone for the agents' review decisions (pipase revue --decisions).
--- One row per row of int_keys__liens_probabilistes: its best cohort member, the fingerprint of
--- the source row's identity, and the agent's decision on that pair when there is one.
+-- One row per row of the four crossed sources that no cohort member's primary key matches (the
+-- rows that can be under review) and per member an agent decided on for the row's identity: the
+-- fingerprint of the row's identity, the member's key and the decision (a row without any
+-- decision: one row, member and decision NULL). int_crossing__appariements applies a decision to
+-- the pair it sends to review now (the row and its member under review); a decision on another
+-- member does not apply.
 -- empreinte_ligne (the one place it is computed; pipase revue reads it from here): SHA-256 of a
 -- version label, the source and the row's normalised identity (birth and usage names, first
 -- and second first names, birth date, sex). It does not depend on the file or the line, so a
--- decision survives a new extraction; a decision on another member than the row's best
--- candidate of this build does not apply.
+-- decision survives a new extraction.
 with
-
-liens as (
-    select * from {{ ref('int_keys__liens_probabilistes') }}
-),
 
 identites as (
     select * from {{ ref('int_keys__identites') }}
+    where base_source <> 'iodas_ase'
+),
+
+member_keys as (
+    select distinct cle_hachage from {{ ref('int_keys__iodas_ase__cohorte') }}
+    where est_dans_cohorte
 ),
 
 decisions as (
@@ -22,10 +27,9 @@ decisions as (
 
 fingerprinted as (
     select
-        liens.base_source,
-        liens._fichier,
-        liens._ligne,
-        liens.cle_hachage,
+        identites.base_source,
+        identites._fichier,
+        identites._ligne,
         sha256(concat_ws(
             '|',
             'pipase-revue-v1',
@@ -37,12 +41,10 @@ fingerprinted as (
             coalesce(strftime(identites.date_naissance, '%Y-%m-%d'), ''),
             coalesce(identites.genre, '')
         )) as empreinte_ligne
-    from liens
-    inner join identites
-        on
-            liens.base_source = identites.base_source
-            and liens._fichier = identites._fichier
-            and liens._ligne = identites._ligne
+    from identites
+    left join member_keys
+        on identites.cle_hachage = member_keys.cle_hachage
+    where member_keys.cle_hachage is null
 ),
 
 final as (
@@ -50,14 +52,12 @@ final as (
         fingerprinted.base_source,
         fingerprinted._fichier,
         fingerprinted._ligne,
-        fingerprinted.cle_hachage,
         fingerprinted.empreinte_ligne,
+        decisions.cle_hachage,
         decisions.decision
     from fingerprinted
     left join decisions
-        on
-            fingerprinted.empreinte_ligne = decisions.empreinte_ligne
-            and fingerprinted.cle_hachage = decisions.cle_hachage
+        on fingerprinted.empreinte_ligne = decisions.empreinte_ligne
 )
 
 select * from final
