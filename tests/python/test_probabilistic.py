@@ -575,8 +575,9 @@ def test_a_birth_name_contradicted_is_flagged_a_usage_name_is_not(inputs, traine
 
 
 def test_a_block_over_the_bound_is_left_out_of_its_rule(inputs, trained, monkeypatch):
-    """MAX_BLOCK_PAIRS bounds each rule of BLOCK_KEYS: a key value shared by more rows to compare
-    x cohort rows than the bound is left out of that rule (its rows' flag bloc_<key> false). The
+    """MAX_BLOCK_PAIRS and MAX_BLOCK_MEMBERS bound each rule of BLOCK_KEYS: a key value shared by
+    more rows to compare x cohort rows than the first, or more cohort rows than the second, is
+    left out of that rule (its rows' flag bloc_<key> false). The
     fixture has no swapped names: with the bound at 0, no pair is scored and no row has a best
     member; with the default bound, more than 250 rows have one."""
     identities, cohort, _truth, _members = inputs
@@ -604,8 +605,10 @@ def test_a_block_over_the_bound_is_left_out_of_its_rule(inputs, trained, monkeyp
         for columns in probabilistic.BLOCK_KEYS.values():
             for column in columns:
                 con.execute(f"alter table {table} add column if not exists {column} varchar")
-    for bound, expected in ((6, True), (5, False)):
+    for bound, members, expected in ((6, 3, True), (5, 3, False), (6, 2, False)):
         monkeypatch.setattr(probabilistic, "MAX_BLOCK_PAIRS", bound)
+        monkeypatch.setattr(probabilistic, "MAX_BLOCK_MEMBERS", members)
+        bound = f"{bound}_{members}"
         # _block_flags replaces the tables by temporary ones: a copy per bound
         for table in ("sources", "cohorte"):
             con.execute(f"create table {table}_{bound} as select * from {table}")

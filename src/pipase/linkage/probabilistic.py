@@ -15,7 +15,8 @@ identities by a Fellegi-Sunter model (Splink 5, DuckDB backend):
   a near-certain deterministic rule. EM is deterministic given its pairs and the sampling is
   seeded, so two runs on the same data give the same model and the same links (tested);
 - blocking rules for the predictions (``PREDICTION_BLOCKING_RULES``), chosen for recall and
-  bounded (``MAX_BLOCK_PAIRS`` per key value, so that the pairs grow with the rows): any
+  bounded (``MAX_BLOCK_MEMBERS`` cohort rows and ``MAX_BLOCK_PAIRS`` pairs per key value, so
+  that the pairs grow with the rows): any
   of them admits a pair, so a row is missed only when every rule fails (surname and first name
   both wrong *and* the birth date wrong).
 
@@ -69,13 +70,18 @@ SOURCES = "pipase_sources"
 
 # Prediction blocking rules (documented in docs/croisement_probabiliste.md): a pair is scored
 # when it satisfies at least one. Each rule names its key (the columns it joins on) in
-# BLOCK_KEYS: a key value whose block would hold more than MAX_BLOCK_PAIRS pairs (rows to compare
-# x cohort rows sharing it) is left out of that rule, so that the pairs grow with the rows, not
-# with the square of a name's or a date's frequency (at 3,000,000 youths the unbounded rules'
-# joins filled the disk). At 100,000 youths one key value is over the bound: an estimated birth
-# date (1,353,286 pairs, 71 % of the exact-date rule's); the next largest block holds 6,435 pairs.
-# A row of a block left out is still scored by every other rule.
+# BLOCK_KEYS: a key value shared by more than MAX_BLOCK_MEMBERS cohort rows, or whose block would
+# hold more than MAX_BLOCK_PAIRS pairs (rows to compare x cohort rows sharing it), is left out of
+# that rule, so that the pairs grow with the rows (at most MAX_BLOCK_MEMBERS per row and rule),
+# not with the square of a name's or a date's frequency. A row of a block left out is still
+# scored by every other rule. Measured (docs: "Blocking rules"): at 100,000 youths the bounds
+# leave out an estimated birth date (1,353,286 pairs) and the values shared by more than 20
+# members, the pass loses 4 of its 150 right links and no wrong one is added; at 3,000,000
+# youths the pairs of the five bounded rules fall from 2.9 billion (unbounded) and 182 million
+# (pairs bound alone: its spill reached 34 GB) to 24 million; there every birth date is shared
+# by more than 20 members, so the exact-date rule scores nothing.
 MAX_BLOCK_PAIRS = 10_000
+MAX_BLOCK_MEMBERS = 20
 BLOCK_KEYS = {
     # surname and birth year: first name replaced, day or month wrong
     "nom_annee": ("nom", "annee"),
@@ -385,15 +391,18 @@ def prepare(con: duckdb.DuckDBPyConnection, identites: str, cohorte: str) -> Non
 
 
 def _block_flags(con: duckdb.DuckDBPyConnection) -> None:
-    """Add to COHORT and SOURCES, per key of BLOCK_KEYS, ``bloc_<key>``: the row's key value
-    makes a block of at most MAX_BLOCK_PAIRS pairs (the rows to compare sharing it x the
-    cohort rows sharing it); false when a column of the key is empty (no block)."""
+    """Add to COHORT and SOURCES, per key of BLOCK_KEYS, ``bloc_<key>``: the row's key value is
+    shared by at most MAX_BLOCK_MEMBERS cohort rows and makes a block of at most MAX_BLOCK_PAIRS
+    pairs (the rows to compare sharing it x the cohort rows sharing it); false when a column of
+    the key is empty (no block)."""
     for name, columns in BLOCK_KEYS.items():
         key = ", ".join(columns)
         joined = " and ".join(f"t.{c} = sizes.{c}" for c in columns)
         con.execute(f"""
             create or replace temp table pipase_tailles_blocs as
-            select {key}, sources.lignes * cohort.lignes <= {MAX_BLOCK_PAIRS} as admis
+            select {key},
+                sources.lignes * cohort.lignes <= {MAX_BLOCK_PAIRS}
+                and cohort.lignes <= {MAX_BLOCK_MEMBERS} as admis
             from (
                 select {key}, count(*) as lignes from {SOURCES} where a_comparer group by all
             ) as sources
