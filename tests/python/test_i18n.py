@@ -79,3 +79,15 @@ def test_plural_messages_follow_the_french_rule(monkeypatch):
     one = i18n.ngettext("expected %s argument", "expected %s arguments", 1) % 1
     many = i18n.ngettext("expected %s argument", "expected %s arguments", 3) % 3
     assert (one, many) == ("1 valeur attendue", "3 valeurs attendues")
+
+
+@pytest.mark.parametrize("lang", ["C.UTF-8", "en_US.UTF-8"])
+def test_every_command_s_help_renders_in_both_languages(lang):
+    """argparse formats each help text with %: a bare '%' in a message or its translation
+    breaks `--help` with a traceback (it did, for `pipase run --memory-limit`)."""
+    from pipase.cli import COMMANDS
+
+    for name in COMMANDS:
+        result = _pipase(name, "--help", lang=lang)
+        assert result.returncode == 0, (name, result.stderr[-300:])
+        assert "Traceback" not in result.stderr

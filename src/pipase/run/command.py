@@ -102,9 +102,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar=_("SIZE"),
         help=_(
-            "memory budget of the whole run, e.g. 8GB: DuckDB gets three quarters of it for "
-            "the load and the build (PIPASE_DUCKDB_MEMORY_LIMIT), the rest is left to Python, "
-            "dbt and Splink"
+            "memory budget of the whole run, e.g. 8GB: DuckDB gets three fifths of it for the "
+            "load and the build (PIPASE_DUCKDB_MEMORY_LIMIT), the rest is left to Python, dbt "
+            "and Splink"
         ),  # fmt: skip
     )
     parser.add_argument(
