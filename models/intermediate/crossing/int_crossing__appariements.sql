@@ -708,6 +708,7 @@ reviewed as (
         final._ligne,
         final.motif_sans_cle,
         final.poids_correspondance,
+        final.cle_candidat_revue,
         case
             when decisions_revue.decision = 'lier' then 'probabiliste'
             when decisions_revue.decision = 'rejeter' then 'non_croise'
@@ -725,8 +726,7 @@ reviewed as (
         case
             when decisions_revue.decision = 'lier' then decisions_revue.cle_hachage
             else final.cle_hachage
-        end as cle_hachage,
-        final.cle_candidat_revue
+        end as cle_hachage
     from final
     -- an agent's decision applies to the pair under review only: the row and its member now
     left join decisions_revue
