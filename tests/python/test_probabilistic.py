@@ -532,24 +532,30 @@ def test_a_second_given_name_seen_on_the_members_own_key_counts_as_a_first_name(
     )
 
 
-def test_nothing_but_the_first_name_agreeing_is_flagged(inputs, trained, monkeypatch):
-    """nom_et_date_differents: no level of the surname comparison holds and the dates do not
-    agree (the crossing sends the row to review); with the member's own date, not flagged.
-    Every pair is kept (such a row weighs little: below the floor it has no best member)."""
+def _every_pair_kept(inputs, trained, monkeypatch) -> dict:
+    """The pass's best member per source line, every pair kept (no floor weight)."""
     identities, cohort, _truth, _members = inputs
     monkeypatch.setattr(probabilistic, "FLOOR_WEIGHT", -100.0)
-    links = {
+    return {
         row["_ligne"]: row
         for row in probabilistic.links_table(
             identities, cohort, trained["modele_json"][0].as_py()
         ).to_pylist()
     }
+
+
+def test_nothing_but_the_first_name_agreeing_is_flagged(inputs, trained, monkeypatch):
+    """nom_et_date_differents: no level of the surname comparison holds and the dates do not
+    agree (the crossing sends the row to review); with the member's own date, not flagged.
+    Every pair is kept (such a row weighs little: below the floor it has no best member)."""
+    truth = inputs[2]
+    links = _every_pair_kept(inputs, trained, monkeypatch)
     assert links[5007]["nom_et_date_differents"] is True
     assert links[5008]["nom_et_date_differents"] is False
     assert links[5008]["cle_hachage"] == f"{2:064x}"
     # the true rows whose surname is the member's are never flagged
     assert not any(
-        r["nom_et_date_differents"] for line, r in links.items() if line < 5000 and line in _truth
+        r["nom_et_date_differents"] for line, r in links.items() if line < 5000 and line in truth
     )
 
 
@@ -558,19 +564,13 @@ def test_a_birth_name_contradicted_is_flagged_a_usage_name_is_not(inputs, traine
     comparison holds (5008: the member's first name and birth date under another birth name;
     the crossing sends it to review); the same name recorded as a usage name alone (5009: a
     married name is possible) is not flagged; no true row whose surname is the member's is."""
-    identities, cohort, _truth, _members = inputs
-    monkeypatch.setattr(probabilistic, "FLOOR_WEIGHT", -100.0)
-    links = {
-        row["_ligne"]: row
-        for row in probabilistic.links_table(
-            identities, cohort, trained["modele_json"][0].as_py()
-        ).to_pylist()
-    }
+    truth = inputs[2]
+    links = _every_pair_kept(inputs, trained, monkeypatch)
     assert links[5008]["cle_hachage"] == links[5009]["cle_hachage"] == f"{2:064x}"
     assert links[5008]["nom_naissance_contredit"] is True
     assert links[5009]["nom_naissance_contredit"] is False
     assert not any(
-        r["nom_naissance_contredit"] for line, r in links.items() if line < 5000 and line in _truth
+        r["nom_naissance_contredit"] for line, r in links.items() if line < 5000 and line in truth
     )
 
 
