@@ -490,3 +490,69 @@ def test_the_threshold_reads_the_weight_the_decision_weighed(tmp_path):
     weights = {r.method_label: r.weight for r in outcomes}
     assert weights["non_croise"] == 3.5
     assert weights["cle_secondaire_jour_proche"] == 9.0
+
+
+def test_the_review_queue_is_measured_by_what_an_agent_can_find():
+    """A missed row offered to an agent with its true member counts in the recall after review;
+    one offered with another person counts as a candidate to refuse, never as found. Mutation:
+    counting every row under review as found gives a recall after review of 1."""
+    rows = [
+        _row("webrsa", "P1", True, "cle_primaire", {"P1"}, kinds=("surname_typo",)),
+        RowOutcome(
+            source="webrsa", true_person="P2", true_in_cohort=True, status="ambigu",
+            reason="revue_candidats_proches", matched_persons=None,
+            difficulties=("surname_typo",), review_persons=frozenset({"P2"}),
+        ),
+        RowOutcome(
+            source="webrsa", true_person="P3", true_in_cohort=True, status="ambigu",
+            reason="revue_date_eloignee", matched_persons=None,
+            difficulties=("first_name_replaced",), review_persons=frozenset({"P9"}),
+        ),
+        RowOutcome(
+            source="webrsa", true_person="", true_in_cohort=False, status="ambigu",
+            reason="commune_discordante", matched_persons=None,
+            review_persons=frozenset({"P8"}),
+        ),
+        _row("webrsa", "P4", True, "non_croise", None),
+    ]  # fmt: skip
+    overall = evaluate_linkage.score(rows)["overall"]
+    assert (overall["review_pairs"], overall["review_pairs_true_member"]) == (3, 1)
+    assert overall["review_pairs_other_person"] == 2
+    assert overall["missed_within_review"] == 1
+    assert overall["recall"] == 1 / 4
+    assert overall["recall_after_review"] == 2 / 4
+    typo = overall["by_difficulty"]["surname_typo"]
+    assert (typo["recall"], typo["missed_within_review"], typo["recall_after_review"]) == (
+        1 / 2,
+        1,
+        1.0,
+    )
+    replaced = overall["by_difficulty"]["first_name_replaced"]
+    assert (replaced["missed_within_review"], replaced["recall_after_review"]) == (0, 0.0)
+
+
+def test_the_review_candidate_is_read_from_the_crossing(tmp_path, capsys):
+    """cle_candidat_revue of int_crossing__appariements gives the member offered for review
+    (a build without the column is still read); the report prints the queue in French."""
+    extraction, database = _build_case(tmp_path)
+    outcomes = evaluate_linkage.read_outcomes(_truth(extraction), database)
+    assert all(r.review_persons is None for r in outcomes)
+    con = duckdb.connect(str(database))
+    con.execute(
+        "alter table crossing.int_crossing__appariements add column cle_candidat_revue varchar"
+    )
+    con.execute(
+        "update crossing.int_crossing__appariements set cle_candidat_revue = "
+        f"'{'2' * 64}' where _ligne = 4"
+    )
+    con.close()
+    outcomes = evaluate_linkage.read_outcomes(_truth(extraction), database)
+    (under_review,) = [r for r in outcomes if r.review_persons is not None]
+    assert under_review.within_review and not under_review.correct
+    overall = evaluate_linkage.score(outcomes)["overall"]
+    assert overall["recall"] == 1 / 2 and overall["recall_after_review"] == 1.0
+    assert cli.main(["evaluation", "--extraction", str(extraction), "--database",
+                     str(database)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "revue, couples proposés à un agent : 1 ; avec le vrai jeune de la ligne : 1" in printed
+    assert "après revue 100,00 %" in printed

@@ -44,7 +44,7 @@ from pathlib import Path
 
 from pipase.cli_types import database_argument
 from pipase.errors import PipaseError
-from pipase.i18n import _
+from pipase.i18n import _, number
 from pipase.linkage.methods import codes
 
 # The keys door of each source: the raw table whose rows are crossed (ground truth "table").
@@ -88,6 +88,9 @@ class RowOutcome:
     # the threshold alone decided the row (linked, or weight between the review threshold
     # and the link threshold, or below it): the rows whose fate moves with the threshold
     threshold_decides: bool = False
+    # the member offered to an agent for a row sent to review (cle_candidat_revue of
+    # int_crossing__appariements): the persons behind its key; None when the row has none
+    review_persons: frozenset[str] | None = None
 
     @property
     def method_label(self) -> str:
@@ -100,6 +103,21 @@ class RowOutcome:
     @property
     def correct(self) -> bool:
         return self.matched and self.true_person != "" and self.true_person in self.matched_persons
+
+    @property
+    def within_review(self) -> bool:
+        """Not found, but offered to an agent with its true member as the candidate: an agent
+        who confirms it finds the row."""
+        return (
+            not self.correct
+            and self.true_person != ""
+            and self.true_person in (self.review_persons or ())
+        )
+
+    @property
+    def review_candidate_wrong(self) -> bool:
+        """Offered to an agent with a member who is not its person: the agent must refuse it."""
+        return self.review_persons is not None and self.true_person not in self.review_persons
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -121,6 +139,8 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
         found = [r for r in relevant if r.correct]
         missed = [r for r in relevant if not r.correct]
         wrong = [r for r in matched if not r.correct]
+        reviewed = [r for r in rows if r.review_persons is not None]
+        within_review = [r for r in relevant if r.within_review]
         by_method = {}
         for method in sorted({r.method_label for r in matched}, key=_method_order):
             made = [r for r in matched if r.method_label == method]
@@ -146,6 +166,14 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
             "missed": len(missed),
             "precision": _ratio(len(correct), len(matched)),
             "recall": _ratio(len(found), len(relevant)),
+            # the review queue: the rows offered to an agent with a candidate, those whose
+            # candidate is their true member (found if the agent confirms them), the others
+            # (to refuse), and the recall if the agent decided every pair rightly
+            "review_pairs": len(reviewed),
+            "review_pairs_true_member": sum(r.within_review for r in reviewed),
+            "review_pairs_other_person": sum(r.review_candidate_wrong for r in reviewed),
+            "missed_within_review": len(within_review),
+            "recall_after_review": _ratio(len(found) + len(within_review), len(relevant)),
             "by_status": by_status,
             "by_method": by_method,
             "correct_matches_outside_ground_truth_cohort": sum(
@@ -174,10 +202,16 @@ def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
         of_kind = [r for r in rows if kind in r.difficulties]
         relevant = [r for r in of_kind if r.true_in_cohort]
         matched = [r for r in of_kind if r.matched]
+        found = sum(r.correct for r in relevant)
+        within_review = sum(r.within_review for r in relevant)
         out[kind] = {
             "rows_of_cohort_members": len(relevant),
-            "found": sum(r.correct for r in relevant),
-            "recall": _ratio(sum(r.correct for r in relevant), len(relevant)),
+            "found": found,
+            "recall": _ratio(found, len(relevant)),
+            # missed rows offered to an agent with their true member, and the recall if the
+            # agent confirmed them
+            "missed_within_review": within_review,
+            "recall_after_review": _ratio(found + within_review, len(relevant)),
             "matches": len(matched),
             "wrong_matches": sum(not r.correct for r in matched),
             "precision": _ratio(sum(r.correct for r in matched), len(matched)),
@@ -439,6 +473,11 @@ _PASS_COLUMNS = {
     " links.cle_hachage",
     False: ", null, null",
 }
+# the member offered for review, on a build that records it (older builds do not)
+_REVIEW_COLUMN = {
+    True: ", decisions.cle_candidat_revue",
+    False: ", null",
+}
 _PASS_JOIN = {
     True: " left join identifying.int_keys__liens_probabilistes as links"
     " on decisions.base_source = links.base_source and decisions._fichier = links._fichier"
@@ -483,6 +522,13 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
                 " 'identifying' and table_name = 'int_keys__liens_probabilistes'"
             ).fetchone()[0]
         )
+        has_review_candidate = bool(
+            con.execute(
+                "select count(*) from information_schema.columns where table_schema ="
+                " 'crossing' and table_name = 'int_crossing__appariements'"
+                " and column_name = 'cle_candidat_revue'"
+            ).fetchone()[0]
+        )
         decisions = con.execute(
             "select decisions.base_source, decisions._fichier, decisions._ligne,"
             " decisions.statut_appariement, coalesce(decisions.methode_appariement, ''),"
@@ -490,6 +536,7 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
             " cast(decisions.motif_sans_cle as varchar), ''),"
             " decisions.cle_hachage, lignes.cle_hachage, lignes.cle_hachage_secondaire"
             + _PASS_COLUMNS[has_pass]
+            + _REVIEW_COLUMN[has_review_candidate]
             + " from crossing.int_crossing__appariements as decisions"
             " inner join crossing.int_crossing__lignes_sources as lignes"
             " on decisions.base_source = lignes.base_source"
@@ -514,7 +561,7 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
 
     outcomes = []
     for (source, fichier, ligne, status, method, reason, key, row_key, row_secondary, weight,
-         candidate) in decisions:  # fmt: skip
+         candidate, review_key) in decisions:  # fmt: skip
         pair = truth.get((source, fichier, int(ligne)), TruePair(""))
         person = pair.person
         matched = None if key is None else frozenset(persons_by_key.get(key, set()))
@@ -541,6 +588,9 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
                 weight=weight,
                 candidate_persons=(
                     None if candidate is None else frozenset(persons_by_key.get(candidate, set()))
+                ),
+                review_persons=(
+                    None if review_key is None else frozenset(persons_by_key.get(review_key, set()))
                 ),
                 # an agent's decision on a reviewed pair does not move with the threshold
                 threshold_decides=weight is not None
@@ -597,13 +647,25 @@ def format_report(result: dict) -> str:
                 recall=_pct(overall["recall_of_rows_sharing_a_key"])
             )
         )
+        lines.append(
+            _(
+                "review, pairs offered to an agent: {pairs}; with the row's true member: {true}; "
+                "with another person: {other}; recall if the agent decides each rightly: "
+                "{recall}"
+            ).format(
+                pairs=number(overall["review_pairs"]),
+                true=number(overall["review_pairs_true_member"]),
+                other=number(overall["review_pairs_other_person"]),
+                recall=_pct(overall["recall_after_review"]),
+            )
+        )
         lines += ["", _("recall and precision by error class (all sources):")]
         for kind, k in overall.get("by_difficulty", {}).items():
             lines.append(
                 "  "
                 + _(
                     "{kind} {found}/{rows} recall {recall}, {wrong} wrong of {links} links, "
-                    "precision {precision}"
+                    "precision {precision}, after review {after}"
                 ).format(
                     kind=f"{kind:<40}",
                     found=f"{k['found']:>6}",
@@ -612,10 +674,11 @@ def format_report(result: dict) -> str:
                     wrong=f"{k['wrong_matches']:>4}",
                     links=f"{k['matches']:<6}",
                     precision=_pct(k["precision"]),
+                    after=_pct(k["recall_after_review"]),
                 )
             )
         lines.append("")
-        lines.append("outcome of the cohort members' rows of each class not fully found:")
+        lines.append(_("outcome of the cohort members' rows of each class not fully found:"))
         for kind, k in overall.get("by_difficulty", {}).items():
             if k["found"] < k["rows_of_cohort_members"]:
                 outcomes = ", ".join(f"{status} {n}" for status, n in k["outcomes"].items())
