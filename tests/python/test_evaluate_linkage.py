@@ -556,3 +556,60 @@ def test_the_review_candidate_is_read_from_the_crossing(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "revue, couples proposés à un agent : 1 ; avec le vrai jeune de la ligne : 1" in printed
     assert "après revue 100,00 %" in printed
+
+
+def test_the_recall_of_the_decidable_rows_leaves_out_only_the_undecidable_misses():
+    """Two of four cohort rows missed, one of them undecidable (linkage.decidability): recall
+    1/2 overall, 2/3 of the decidable rows; per class too. A build without the identity tables
+    judges nothing: the figures are absent, never a zero that reads as 'all decidable'."""
+    from dataclasses import replace
+
+    found = _row("webrsa", "P1", True, "cle_primaire", {"P1"}, kinds=("twin",))
+    found2 = _row("webrsa", "P2", True, "cle_primaire", {"P2"}, kinds=("twin",))
+    missed = _row("webrsa", "P3", True, "non_croise", kinds=("twin",))
+    missed2 = _row("webrsa", "P4", True, "ambigu", kinds=("twin",))
+    judged = [found, found2, replace(missed, undecidable=True), replace(missed2, undecidable=False)]
+    overall = evaluate_linkage.score(judged)["overall"]
+    assert overall["recall"] == 1 / 2
+    assert overall["missed_undecidable"] == 1 and overall["recall_decidable"] == 2 / 3
+    assert overall["by_difficulty"]["twin"]["recall_decidable"] == 2 / 3
+    unjudged = evaluate_linkage.score([found, found2, missed, missed2])["overall"]
+    assert unjudged["missed_undecidable"] is None and unjudged["recall_decidable"] is None
+    assert unjudged["by_difficulty"]["twin"]["missed_undecidable"] is None
+    printed = evaluate_linkage.format_report({"overall": unjudged})
+    assert "recall of the decidable rows: -" in printed or "rappel des lignes décidables : -" in (
+        printed
+    )
+
+
+def test_the_missed_rows_are_judged_on_the_build_s_identities(tmp_path):
+    """read_outcomes marks the missed row whose identity two members fit alike (a namesake, no
+    date) as undecidable, from int_keys__identites and int_crossing__communes_identites."""
+    extraction, database = _build_case(tmp_path)
+    con = duckdb.connect(str(database))
+    con.execute(
+        "create table identifying.int_keys__identites as select * from (values"
+        " ('iodas_ase', 'individus.csv', 2, 'I1', 'DIALLO', 'DIALLO', 'DIALLO', 'BOUBACAR', null::varchar,"
+        " []::varchar[], []::varchar[], []::varchar[], date '1996-09-17', 'jour', 'M', (select min(cle_hachage)"
+        " from crossing.int_cohort__jeunes_ase)),"
+        " ('iodas_ase', 'individus.csv', 3, 'I2', 'DIALLO', 'DIALLO', 'DIALLO', 'BOUBACAR', null,"
+        " []::varchar[], []::varchar[], []::varchar[], date '2001-03-02', 'jour', 'M', (select max(cle_hachage)"
+        " from crossing.int_cohort__jeunes_ase)),"
+        " ('webrsa', 'personnes.csv', 4, null, 'DIALLO', null, 'DIALLO', 'BOUBACAR', null,"
+        " []::varchar[], []::varchar[], []::varchar[], null, 'jour', 'M', null))"
+        " as t(base_source, _fichier, _ligne, id_individu, nom_normalise, nom_naissance_normalise,"
+        " nom_usage_normalise, prenom_normalise, prenom2_normalise, parties_nom_normalisees,"
+        " noms_sans_particule, parties_prenom_normalisees, date_naissance, precision_date, genre,"
+        " cle_hachage)"
+    )
+    con.execute(
+        "create table crossing.int_crossing__communes_identites (base_source varchar,"
+        " _fichier varchar, _ligne integer, cle_hachage varchar, communes varchar[])"
+    )
+    con.close()
+    outcomes = evaluate_linkage.read_outcomes(_truth(extraction), database)
+    (missed,) = [r for r in outcomes if r.true_in_cohort and not r.correct]
+    assert (missed.fichier, missed.ligne, missed.undecidable) == ("personnes.csv", 4, True)
+    assert all(r.undecidable is None for r in outcomes if r.correct or not r.true_in_cohort)
+    overall = evaluate_linkage.score(outcomes)["overall"]
+    assert overall["missed_undecidable"] == 1 and overall["recall_decidable"] == 1.0

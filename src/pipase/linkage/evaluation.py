@@ -39,7 +39,7 @@ import json
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipase.cli_types import database_argument
@@ -91,6 +91,13 @@ class RowOutcome:
     # the member offered to an agent for a row sent to review (cle_candidat_revue of
     # int_crossing__appariements): the persons behind its key; None when the row has none
     review_persons: frozenset[str] | None = None
+    # a missed row that no linkage could decide without a guess (linkage.decidability: it
+    # agrees with its member on neither surname nor date, or another person fits it as well)
+    undecidable: bool | None = None  # None: not judged (a row found, or a build without
+    # the identity tables)
+    # the row's place (int_crossing__appariements' _fichier and _ligne), when read from a build
+    fichier: str = ""
+    ligne: int | None = None
 
     @property
     def method_label(self) -> str:
@@ -174,6 +181,12 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
             "review_pairs_other_person": sum(r.review_candidate_wrong for r in reviewed),
             "missed_within_review": len(within_review),
             "recall_after_review": _ratio(len(found) + len(within_review), len(relevant)),
+            # the missed rows no linkage could decide (linkage.decidability), and the recall
+            # of the others: what is left under it is the crossing's to win
+            "missed_undecidable": _undecidable(missed),
+            "recall_decidable": _ratio(len(found), len(relevant) - (_undecidable(missed) or 0))
+            if _undecidable(missed) is not None
+            else None,
             "by_status": by_status,
             "by_method": by_method,
             "correct_matches_outside_ground_truth_cohort": sum(
@@ -195,6 +208,14 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
     return result
 
 
+def _undecidable(missed: list[RowOutcome]) -> int | None:
+    """How many of the missed rows no linkage could decide; None when they were not judged
+    (a build without the identity tables; no missed row is 0)."""
+    if any(r.undecidable is None for r in missed):
+        return None
+    return sum(bool(r.undecidable) for r in missed)
+
+
 def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
     """Recall and precision per planted error class (a row counts in each of its classes)."""
     out: dict[str, dict] = {}
@@ -204,6 +225,7 @@ def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
         matched = [r for r in of_kind if r.matched]
         found = sum(r.correct for r in relevant)
         within_review = sum(r.within_review for r in relevant)
+        undecidable = _undecidable([r for r in relevant if not r.correct])
         out[kind] = {
             "rows_of_cohort_members": len(relevant),
             "found": found,
@@ -212,6 +234,10 @@ def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
             # agent confirmed them
             "missed_within_review": within_review,
             "recall_after_review": _ratio(found + within_review, len(relevant)),
+            "missed_undecidable": undecidable,
+            "recall_decidable": None
+            if undecidable is None
+            else _ratio(found, len(relevant) - undecidable),
             "matches": len(matched),
             "wrong_matches": sum(not r.correct for r in matched),
             "precision": _ratio(sum(r.correct for r in matched), len(matched)),
@@ -577,6 +603,8 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
         outcomes.append(
             RowOutcome(
                 source=source,
+                fichier=fichier,
+                ligne=int(ligne),
                 true_person=person,
                 true_in_cohort=pair.in_cohort,
                 status=status,
@@ -602,7 +630,43 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
                 ),
             )
         )
-    return outcomes
+    return _with_decidability(outcomes, database, token_of)
+
+
+def _with_decidability(
+    outcomes: list[RowOutcome], database: Path, token_of: dict[str, str]
+) -> list[RowOutcome]:
+    """The outcomes with the missed rows of cohort members that no linkage could decide
+    marked (linkage.decidability)."""
+    from pipase.linkage.decidability import undecidable_rows
+    from pipase.transmission import encryption
+
+    missed = [
+        (r.source, r.fichier, r.ligne, r.true_person)
+        for r in outcomes
+        if r.true_in_cohort and not r.correct and r.ligne is not None
+    ]
+    if not missed:
+        return outcomes
+    con = encryption.connect(database, read_only=True)
+    try:
+        present = con.execute(
+            "select count(*) from information_schema.tables where (table_schema, table_name)"
+            " in (('identifying', 'int_keys__identites'),"
+            " ('crossing', 'int_crossing__communes_identites'))"
+        ).fetchone()[0]
+        if present < 2:  # a build without the identity tables: not judged
+            return outcomes
+        undecidable = undecidable_rows(con, missed, token_of)
+    finally:
+        con.close()
+    judged = {(source, fichier, ligne) for source, fichier, ligne, _person in missed}
+    return [
+        replace(r, undecidable=(r.source, r.fichier, r.ligne) in undecidable)
+        if (r.source, r.fichier, r.ligne) in judged
+        else r
+        for r in outcomes
+    ]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -659,13 +723,26 @@ def format_report(result: dict) -> str:
                 recall=_pct(overall["recall_after_review"]),
             )
         )
+        lines.append(
+            _(
+                "missed rows no linkage could decide (no surname nor date of their member, or "
+                "another person fits them as well): {undecidable}; recall of the decidable "
+                "rows: {recall}"
+            ).format(
+                undecidable="-"
+                if overall["missed_undecidable"] is None
+                else number(overall["missed_undecidable"]),
+                recall=_pct(overall["recall_decidable"]),
+            )
+        )
         lines += ["", _("recall and precision by error class (all sources):")]
         for kind, k in overall.get("by_difficulty", {}).items():
             lines.append(
                 "  "
                 + _(
                     "{kind} {found}/{rows} recall {recall}, {wrong} wrong of {links} links, "
-                    "precision {precision}, after review {after}"
+                    "precision {precision}, after review {after}, undecidable {undecidable}, "
+                    "recall of the decidable rows {decidable}"
                 ).format(
                     kind=f"{kind:<40}",
                     found=f"{k['found']:>6}",
@@ -675,6 +752,8 @@ def format_report(result: dict) -> str:
                     links=f"{k['matches']:<6}",
                     precision=_pct(k["precision"]),
                     after=_pct(k["recall_after_review"]),
+                    undecidable="-" if k["missed_undecidable"] is None else k["missed_undecidable"],
+                    decidable=_pct(k["recall_decidable"]),
                 )
             )
         lines.append("")
