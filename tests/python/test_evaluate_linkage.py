@@ -554,7 +554,10 @@ def test_the_review_candidate_is_read_from_the_crossing(tmp_path, capsys):
     assert cli.main(["evaluation", "--extraction", str(extraction), "--database",
                      str(database)]) == 0  # fmt: skip
     printed = capsys.readouterr().out
-    assert "revue, couples proposés à un agent : 1 ; avec le vrai jeune de la ligne : 1" in printed
+    assert (
+        "revue, lignes proposées à un agent (avec un ou deux jeunes) : 1 ; avec le vrai jeune de"
+        " la ligne : 1" in printed
+    )
     assert "après revue 100,00 %" in printed
 
 
@@ -613,3 +616,35 @@ def test_the_missed_rows_are_judged_on_the_build_s_identities(tmp_path):
     assert all(r.undecidable is None for r in outcomes if r.correct or not r.true_in_cohort)
     overall = evaluate_linkage.score(outcomes)["overall"]
     assert overall["missed_undecidable"] == 1 and overall["recall_decidable"] == 1.0
+
+
+def test_a_row_offered_with_two_members_is_within_review_by_either(tmp_path):
+    """Line 4 (U2's row) offered with U1's key first and U2's as the pass's second member
+    (cle_second_candidat_revue): an agent can find it; without the second, not."""
+    extraction, database = _build_case(tmp_path)
+    con = duckdb.connect(str(database))
+    con.execute(
+        "alter table crossing.int_crossing__appariements add column cle_candidat_revue varchar;"
+        " alter table crossing.int_crossing__appariements"
+        " add column cle_second_candidat_revue varchar"
+    )
+    con.execute(
+        "update crossing.int_crossing__appariements set cle_candidat_revue = "
+        f"'{'1' * 64}', cle_second_candidat_revue = '{'2' * 64}' where _ligne = 4"
+    )
+    con.close()
+    (under_review,) = [
+        r
+        for r in evaluate_linkage.read_outcomes(_truth(extraction), database)
+        if r.review_persons is not None
+    ]
+    assert under_review.within_review and not under_review.review_candidate_wrong
+    con = duckdb.connect(str(database))
+    con.execute("update crossing.int_crossing__appariements set cle_second_candidat_revue = null")
+    con.close()
+    (under_review,) = [
+        r
+        for r in evaluate_linkage.read_outcomes(_truth(extraction), database)
+        if r.review_persons is not None
+    ]
+    assert not under_review.within_review and under_review.review_candidate_wrong

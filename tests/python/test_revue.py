@@ -18,6 +18,7 @@ from pipase.errors import PipaseError
 from pipase.linkage import revue
 
 KEY = "ab" * 32
+KEY_2 = "cd" * 32
 PRINT_2, PRINT_3, PRINT_4 = "12" * 32, "34" * 32, "56" * 32
 DECISION_COLUMN = revue.HEADER.index("decision") + 1
 MACRO = REPO / "macros" / "revue" / "create_revue_decisions.sql"
@@ -40,24 +41,28 @@ def _decisions_ddl(database: str) -> str:
     )
 
 
-def _database(path, decisions_table=True, refused_by_step_3=False):
+def _database(path, decisions_table=True, refused_by_step_3=False, two_members=False):
     """Line 2: sent to review by the pass (its best member KEY); line 3: linked. With
     ``refused_by_step_3``, line 4: step 3's one candidate (KEY) refused for its communes, which
-    the pass does not rank first (no weight shown)."""
+    the pass does not rank first (no weight shown). With ``two_members``, line 2 is offered
+    with the pass's second member too (KEY_2, weight 11.0)."""
+    second = f"'{KEY_2}'" if two_members else "null::varchar"
+    second_weight = "11.0" if two_members else "null::double"
     con = duckdb.connect(str(path))
     con.execute("create schema crossing; create schema identifying")
     con.execute(
         "create table crossing.int_crossing__appariements as select * from (values"
-        f" ('webrsa', 'p.csv', 2, 'ambigu', 'revue_jour_different', '{KEY}'),"
-        " ('webrsa', 'p.csv', 3, 'probabiliste', null, null))"
+        f" ('webrsa', 'p.csv', 2, 'ambigu', 'revue_jour_different', '{KEY}', {second}),"
+        " ('webrsa', 'p.csv', 3, 'probabiliste', null, null, null))"
         " as t (base_source, _fichier, _ligne, statut_appariement, motif_non_appariement,"
-        " cle_candidat_revue)"
+        " cle_candidat_revue, cle_second_candidat_revue)"
     )
     con.execute(
         "create table identifying.int_keys__liens_probabilistes as select * from (values"
-        f" ('webrsa', 'p.csv', 2, '{KEY}', 12.5, null), ('webrsa', 'p.csv', 3, '{KEY}', 20.0, 1.0))"
+        f" ('webrsa', 'p.csv', 2, '{KEY}', 12.5, {second}, {second_weight}),"
+        f" ('webrsa', 'p.csv', 3, '{KEY}', 20.0, null, 1.0))"
         " as t (base_source, _fichier, _ligne, cle_hachage, poids_correspondance,"
-        " poids_second_candidat)"
+        " cle_second_candidat, poids_second_candidat)"
     )
     con.execute(
         "create table identifying.int_keys__identites (base_source varchar, _fichier varchar,"
@@ -73,8 +78,13 @@ def _database(path, decisions_table=True, refused_by_step_3=False):
         ],
     )
     con.execute(
-        "create table identifying.int_keys__iodas_ase__cohorte as select 'IND1' as id_individu,"
-        f" '{KEY}' as cle_hachage, true as est_dans_cohorte"
+        "create table identifying.int_keys__iodas_ase__cohorte as select * from (values"
+        f" ('IND1', '{KEY}', true), ('IND2', '{KEY_2}', true))"
+        " as t (id_individu, cle_hachage, est_dans_cohorte)"
+    )
+    con.execute(
+        "insert into identifying.int_keys__identites values"
+        " ('iodas_ase', 'i.csv', 3, 'IND2', 'DUPONT', 'JEAN', DATE '1999-07-14', 'M')"
     )
     con.execute(
         "create table identifying.int_keys__decisions_revue as select * from (values"
@@ -85,7 +95,7 @@ def _database(path, decisions_table=True, refused_by_step_3=False):
     if refused_by_step_3:
         con.execute(
             "insert into crossing.int_crossing__appariements values"
-            f" ('webrsa', 'p.csv', 4, 'ambigu', 'commune_discordante', '{KEY}')"
+            f" ('webrsa', 'p.csv', 4, 'ambigu', 'commune_discordante', '{KEY}', null)"
         )
         con.execute(
             "insert into identifying.int_keys__identites values"
@@ -336,3 +346,31 @@ def test_the_run_record_gives_the_stored_and_applied_decisions(tmp_path):
     )
     assert "5 à lier, 2 à rejeter ; appliquées par cette construction : 4 liées, 1 rejetées" in text
     assert "Revue des paires" not in record.render_markdown({})
+
+
+def test_a_row_between_the_pass_s_two_members_offers_both_and_either_can_be_linked(tmp_path):
+    """Line 2 with the pass's second member under review too (cle_second_candidat_revue): two
+    pairs, each member's identity and its weight beside the other's; a 'lier' on the second is
+    a known pair and is stored (the build links the row to it: int_crossing__appariements,
+    step 5). Without the second member, one pair."""
+    database, book = tmp_path / "p.duckdb", tmp_path / "revue.xlsx"
+    _database(database, two_members=True)
+    assert cli.main(["revue", "--database", str(database), "--out", str(book)]) == 0
+    sheet = openpyxl.load_workbook(book)[revue.SHEET]
+    rows = [
+        {name: sheet.cell(row=r, column=i).value for i, name in enumerate(revue.HEADER, 1)}
+        for r in range(2, sheet.max_row + 1)
+    ]
+    by_key = {row["cle_hachage"]: row for row in rows}
+    assert set(by_key) == {KEY, KEY_2}
+    assert {row["empreinte_ligne"] for row in rows} == {PRINT_2}
+    assert by_key[KEY_2]["jeune candidat (lignes Iodas-ASE)"] == "DUPONT JEAN, 1999-07-14, M"
+    assert (by_key[KEY]["poids"], by_key[KEY]["poids du second candidat"]) == (12.5, 11.0)
+    assert (by_key[KEY_2]["poids"], by_key[KEY_2]["poids du second candidat"]) == (11.0, 12.5)
+    _fill(book, {rows.index(by_key[KEY_2]) + 2: "lier"})
+    assert revue.store_decisions(database, book) == {"lier": 1}
+    assert _stored(database) == [(PRINT_2, KEY_2, "webrsa", "lier")]
+
+    single = tmp_path / "single.duckdb"
+    _database(single)
+    assert len(revue.read_pairs(duckdb.connect(str(single), read_only=True))) == 1

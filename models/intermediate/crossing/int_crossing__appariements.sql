@@ -29,10 +29,13 @@
 --      that fails one of these goes to review (statut ambigu, motif revue_*), never a link.
 --   5. an agent's decision on a pair sent to review (cle_candidat_revue: the pass's best member
 --      of a revue_* row, or the one candidate step 3 refused for its communes, sexes, a
---      recurring identity or a second person of the source; pipase revue --decisions, read
---      through int_keys__decisions_revue): 'lier' links the row to that member (methode
---      revue_agent), 'rejeter' leaves it non_croise (motif rejete_revue_agent); a decision on
---      another member than the one under review now does not apply.
+--      recurring identity or a second person of the source; cle_second_candidat_revue: beside
+--      the pass's best, its second member when that one reaches the review threshold too;
+--      pipase revue --decisions, read through int_keys__decisions_revue): 'lier' on one member
+--      under review links the row to it (methode revue_agent; 'lier' on both links nothing),
+--      'rejeter' on every member under review leaves it non_croise (motif
+--      rejete_revue_agent); a decision on another member than those under review now does not
+--      apply.
 -- Every other row is dropped and counted with its reason (rpt_linkage__by_source).
 with
 
@@ -500,6 +503,12 @@ probabilistic as (
         weighed_candidates._ligne,
         weighed_candidates.cle_hachage,
         weighed_candidates.poids_avec_commune as poids_correspondance,
+        -- the second member, offered to the agent beside the best when it reaches the review
+        -- threshold too (with the commune): a row between two members is decided between them
+        case
+            when weighed_candidates.poids_second_avec_commune >= {{ var('pipase_seuil_revue_probabiliste') }}
+                then weighed_candidates.cle_second_candidat
+        end as cle_second_candidat,
         case
             when weighed_candidates.poids_avec_commune < {{ var('pipase_seuil_revue_probabiliste') }}
                 then 'sous_seuil'
@@ -681,7 +690,12 @@ final as (
             when by_keys.est_libre and probabilistic.motif_probabiliste like 'revue_%'
                 then probabilistic.cle_hachage
             when not by_keys.est_libre then by_keys.cle_candidat_revue
-        end as cle_candidat_revue
+        end as cle_candidat_revue,
+        -- and beside it the pass's second member, when it reaches the review threshold
+        case
+            when by_keys.est_libre and probabilistic.motif_probabiliste like 'revue_%'
+                then probabilistic.cle_second_candidat
+        end as cle_second_candidat_revue
     from (
         -- free for step 4: no key matched and no other member competes (a refused internal
         -- key of first name + date that is not two women is no competing member)
@@ -701,40 +715,63 @@ final as (
 
 ---------- step 5: the agents' review decisions
 
+-- a decision applies to the pairs under review only (the row and its members now): 'lier'
+-- on one member links the row to it ('lier' on both of its two members decides nothing: never
+-- a guess); 'rejeter' on every member under review leaves it non_croise
+decided as (
+    select
+        final.*,
+        case
+            when first_decision.decision = 'lier' and coalesce(second_decision.decision, '') <> 'lier'
+                then final.cle_candidat_revue
+            when second_decision.decision = 'lier' and coalesce(first_decision.decision, '') <> 'lier'
+                then final.cle_second_candidat_revue
+        end as cle_liee_revue,
+        coalesce(
+            first_decision.decision = 'rejeter'
+            and (final.cle_second_candidat_revue is null or second_decision.decision = 'rejeter'),
+            false
+        ) as est_rejete_revue
+    from final
+    left join decisions_revue as first_decision
+        on
+            final.base_source = first_decision.base_source
+            and final._fichier = first_decision._fichier
+            and final._ligne = first_decision._ligne
+            and final.cle_candidat_revue = first_decision.cle_hachage
+    left join decisions_revue as second_decision
+        on
+            final.base_source = second_decision.base_source
+            and final._fichier = second_decision._fichier
+            and final._ligne = second_decision._ligne
+            and final.cle_second_candidat_revue = second_decision.cle_hachage
+),
+
 reviewed as (
     select
-        final.base_source,
-        final._fichier,
-        final._ligne,
-        final.motif_sans_cle,
-        final.poids_correspondance,
-        final.cle_candidat_revue,
+        base_source,
+        _fichier,
+        _ligne,
+        motif_sans_cle,
+        poids_correspondance,
+        cle_candidat_revue,
+        cle_second_candidat_revue,
         case
-            when decisions_revue.decision = 'lier' then 'probabiliste'
-            when decisions_revue.decision = 'rejeter' then 'non_croise'
-            else final.statut_appariement
+            when cle_liee_revue is not null then 'probabiliste'
+            when est_rejete_revue then 'non_croise'
+            else statut_appariement
         end as statut_appariement,
         case
-            when decisions_revue.decision = 'lier' then 'revue_agent'
-            else final.methode_appariement
+            when cle_liee_revue is not null then 'revue_agent'
+            else methode_appariement
         end as methode_appariement,
         case
-            when decisions_revue.decision = 'lier' then null
-            when decisions_revue.decision = 'rejeter' then 'rejete_revue_agent'
-            else final.motif_non_appariement
+            when cle_liee_revue is not null then null
+            when est_rejete_revue then 'rejete_revue_agent'
+            else motif_non_appariement
         end as motif_non_appariement,
-        case
-            when decisions_revue.decision = 'lier' then decisions_revue.cle_hachage
-            else final.cle_hachage
-        end as cle_hachage
-    from final
-    -- an agent's decision applies to the pair under review only: the row and its member now
-    left join decisions_revue
-        on
-            final.base_source = decisions_revue.base_source
-            and final._fichier = decisions_revue._fichier
-            and final._ligne = decisions_revue._ligne
-            and final.cle_candidat_revue = decisions_revue.cle_hachage
+        coalesce(cle_liee_revue, cle_hachage) as cle_hachage
+    from decided
 )
 
 select * from reviewed

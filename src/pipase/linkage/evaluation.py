@@ -88,8 +88,9 @@ class RowOutcome:
     # the threshold alone decided the row (linked, or weight between the review threshold
     # and the link threshold, or below it): the rows whose fate moves with the threshold
     threshold_decides: bool = False
-    # the member offered to an agent for a row sent to review (cle_candidat_revue of
-    # int_crossing__appariements): the persons behind its key; None when the row has none
+    # the members offered to an agent for a row sent to review (cle_candidat_revue and
+    # cle_second_candidat_revue of int_crossing__appariements): the persons behind their keys;
+    # None when the row has none
     review_persons: frozenset[str] | None = None
     # a missed row that no linkage could decide without a guess (linkage.decidability: it
     # agrees with its member on neither surname nor date, or another person fits it as well)
@@ -499,9 +500,13 @@ _PASS_COLUMNS = {
     " links.cle_hachage",
     False: ", null, null",
 }
-# the member offered for review, on a build that records it (older builds do not)
+# the members offered for review, on a build that records them (older builds do not)
 _REVIEW_COLUMN = {
     True: ", decisions.cle_candidat_revue",
+    False: ", null",
+}
+_SECOND_REVIEW_COLUMN = {
+    True: ", decisions.cle_second_candidat_revue",
     False: ", null",
 }
 _PASS_JOIN = {
@@ -548,13 +553,14 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
                 " 'identifying' and table_name = 'int_keys__liens_probabilistes'"
             ).fetchone()[0]
         )
-        has_review_candidate = bool(
-            con.execute(
-                "select count(*) from information_schema.columns where table_schema ="
+        review_columns = {
+            column
+            for (column,) in con.execute(
+                "select column_name from information_schema.columns where table_schema ="
                 " 'crossing' and table_name = 'int_crossing__appariements'"
-                " and column_name = 'cle_candidat_revue'"
-            ).fetchone()[0]
-        )
+                " and column_name in ('cle_candidat_revue', 'cle_second_candidat_revue')"
+            ).fetchall()
+        }
         decisions = con.execute(
             "select decisions.base_source, decisions._fichier, decisions._ligne,"
             " decisions.statut_appariement, coalesce(decisions.methode_appariement, ''),"
@@ -562,7 +568,8 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
             " cast(decisions.motif_sans_cle as varchar), ''),"
             " decisions.cle_hachage, lignes.cle_hachage, lignes.cle_hachage_secondaire"
             + _PASS_COLUMNS[has_pass]
-            + _REVIEW_COLUMN[has_review_candidate]
+            + _REVIEW_COLUMN["cle_candidat_revue" in review_columns]
+            + _SECOND_REVIEW_COLUMN["cle_second_candidat_revue" in review_columns]
             + " from crossing.int_crossing__appariements as decisions"
             " inner join crossing.int_crossing__lignes_sources as lignes"
             " on decisions.base_source = lignes.base_source"
@@ -587,7 +594,7 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
 
     outcomes = []
     for (source, fichier, ligne, status, method, reason, key, row_key, row_secondary, weight,
-         candidate, review_key) in decisions:  # fmt: skip
+         candidate, review_key, second_review_key) in decisions:  # fmt: skip
         pair = truth.get((source, fichier, int(ligne)), TruePair(""))
         person = pair.person
         matched = None if key is None else frozenset(persons_by_key.get(key, set()))
@@ -618,7 +625,12 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
                     None if candidate is None else frozenset(persons_by_key.get(candidate, set()))
                 ),
                 review_persons=(
-                    None if review_key is None else frozenset(persons_by_key.get(review_key, set()))
+                    None
+                    if review_key is None
+                    else frozenset(
+                        persons_by_key.get(review_key, set())
+                        | persons_by_key.get(second_review_key, set())
+                    )
                 ),
                 # an agent's decision on a reviewed pair does not move with the threshold
                 threshold_decides=weight is not None
@@ -713,9 +725,9 @@ def format_report(result: dict) -> str:
         )
         lines.append(
             _(
-                "review, pairs offered to an agent: {pairs}; with the row's true member: {true}; "
-                "with another person: {other}; recall if the agent decides each rightly: "
-                "{recall}"
+                "review, rows offered to an agent (with one or two members): {pairs}; with the "
+                "row's true member: {true}; with other persons only: {other}; recall if the "
+                "agent decides each rightly: {recall}"
             ).format(
                 pairs=number(overall["review_pairs"]),
                 true=number(overall["review_pairs_true_member"]),

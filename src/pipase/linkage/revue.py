@@ -3,11 +3,12 @@
 Writing (``--out``): every source row that int_crossing__appariements sent to review, with the
 member under review (``cle_candidat_revue``: the probabilistic pass's best member for a
 ``revue_*`` motif of step 4, or the one candidate step 3 refused for its communes, sexes, a
-recurring identity or a second person of the source), the pass's weights when the pass ranks
-that member first (int_keys__liens_probabilistes), and both identities side by side from
-int_keys__identites (the source row, and every Iodas-ASE row of the member), as ONE local file
-readable by its owner only, never exported (it holds names and birth dates): an HTML page
-(``.html``: no script, no outside resource, values escaped) or a workbook (``.xlsx``) whose
+recurring identity or a second person of the source) and, on a line of its own, the pass's
+second member when it is under review too (``cle_second_candidat_revue``), the pass's weights
+of each member and of the other (int_keys__liens_probabilistes), and both identities side by
+side from int_keys__identites (the source row, and every Iodas-ASE row of the member), as ONE
+local file readable by its owner only, never exported (it holds names and birth dates): an HTML
+page (``.html``: no script, no outside resource, values escaped) or a workbook (``.xlsx``) whose
 ``decision`` column takes a closed list (``lier`` / ``rejeter``, a data validation list). Each
 pair carries its key: the fingerprint of the source row's identity (``empreinte_ligne``,
 computed by int_keys__decisions_revue, stable across extractions) and the member's
@@ -89,27 +90,42 @@ REVIEW_ORDER = (
     "revue_date_eloignee",
 )
 
-# the pairs under review now: the row, its member under review, the row's fingerprint
+# the pairs under review now: the row, each of its members under review (cle_candidat_revue,
+# and beside it cle_second_candidat_revue when the pass offers its second member too), the
+# row's fingerprint
 REVIEW_PAIRS = """
     select
         decisions.base_source, decisions._fichier, decisions._ligne,
         decisions.motif_non_appariement as motif,
-        decisions.cle_candidat_revue as cle_hachage,
+        candidate.cle_hachage,
         review.empreinte_ligne
     from crossing.int_crossing__appariements as decisions
+    cross join unnest([decisions.cle_candidat_revue, decisions.cle_second_candidat_revue])
+        as candidate (cle_hachage)
     inner join (
         select distinct base_source, _fichier, _ligne, empreinte_ligne
         from identifying.int_keys__decisions_revue
     ) as review
         using (base_source, _fichier, _ligne)
     where decisions.statut_appariement = 'ambigu' and decisions.cle_candidat_revue is not null
+        and candidate.cle_hachage is not null
 """
 
 QUERY = f"""
 with pairs as (
     select
         review_pairs.base_source, review_pairs._fichier, review_pairs._ligne, review_pairs.motif,
-        review_pairs.cle_hachage, links.poids_correspondance, links.poids_second_candidat,
+        review_pairs.cle_hachage,
+        -- the pass's weight of this member, and of the other one (the second for the best, the
+        -- best for the second); none for a pair step 3 refused
+        case review_pairs.cle_hachage
+            when links.cle_hachage then links.poids_correspondance
+            when links.cle_second_candidat then links.poids_second_candidat
+        end as poids_correspondance,
+        case review_pairs.cle_hachage
+            when links.cle_hachage then links.poids_second_candidat
+            when links.cle_second_candidat then links.poids_correspondance
+        end as poids_second_candidat,
         review_pairs.empreinte_ligne
     from ({REVIEW_PAIRS}) as review_pairs
     left join identifying.int_keys__liens_probabilistes as links
@@ -117,7 +133,6 @@ with pairs as (
             review_pairs.base_source = links.base_source
             and review_pairs._fichier = links._fichier
             and review_pairs._ligne = links._ligne
-            and review_pairs.cle_hachage = links.cle_hachage
 ),
 members as (
     select distinct cohort.cle_hachage, ids.nom_normalise, ids.prenom_normalise,
