@@ -576,6 +576,19 @@ def test_the_recall_of_the_decidable_rows_leaves_out_only_the_undecidable_misses
     assert overall["recall"] == 1 / 2
     assert overall["missed_undecidable"] == 1 and overall["recall_decidable"] == 2 / 3
     assert overall["by_difficulty"]["twin"]["recall_decidable"] == 2 / 3
+    # the decidable miss under review with its member: found by a right review; an undecidable
+    # one under review with its member counts too (the agent finds it), out of reach it does not
+    reviewed = [
+        found,
+        found2,
+        replace(missed, undecidable=True),
+        replace(missed2, undecidable=False, review_persons=frozenset({"P4"})),
+    ]
+    assert evaluate_linkage.score(reviewed)["overall"]["recall_after_review_decidable"] == 1.0
+    reviewed[2] = replace(missed, undecidable=True, review_persons=frozenset({"P3", "P9"}))
+    assert evaluate_linkage.score(reviewed)["overall"]["recall_after_review_decidable"] == 1.0
+    reviewed[3] = replace(missed2, undecidable=False)
+    assert evaluate_linkage.score(reviewed)["overall"]["recall_after_review_decidable"] == 3 / 4
     unjudged = evaluate_linkage.score([found, found2, missed, missed2])["overall"]
     assert unjudged["missed_undecidable"] is None and unjudged["recall_decidable"] is None
     assert unjudged["by_difficulty"]["twin"]["missed_undecidable"] is None

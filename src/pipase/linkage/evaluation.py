@@ -188,6 +188,7 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
             "recall_decidable": _ratio(len(found), len(relevant) - (_undecidable(missed) or 0))
             if _undecidable(missed) is not None
             else None,
+            "recall_after_review_decidable": _after_review_decidable(relevant),
             "by_status": by_status,
             "by_method": by_method,
             "correct_matches_outside_ground_truth_cohort": sum(
@@ -217,6 +218,18 @@ def _undecidable(missed: list[RowOutcome]) -> int | None:
     return sum(bool(r.undecidable) for r in missed)
 
 
+def _after_review_decidable(relevant: list[RowOutcome]) -> float | None:
+    """The recall if an agent decided every pair under review rightly, of the rows some
+    linkage could decide: found or within review, over the cohort rows less the undecidable
+    misses out of the review's reach; None when the misses were not judged."""
+    missed = [r for r in relevant if not r.correct]
+    if _undecidable(missed) is None:
+        return None
+    reachable = sum(r.correct or r.within_review for r in relevant)
+    out_of_reach = sum(bool(r.undecidable) and not r.within_review for r in missed)
+    return _ratio(reachable, len(relevant) - out_of_reach)
+
+
 def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
     """Recall and precision per planted error class (a row counts in each of its classes)."""
     out: dict[str, dict] = {}
@@ -239,6 +252,7 @@ def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
             "recall_decidable": None
             if undecidable is None
             else _ratio(found, len(relevant) - undecidable),
+            "recall_after_review_decidable": _after_review_decidable(relevant),
             "matches": len(matched),
             "wrong_matches": sum(not r.correct for r in matched),
             "precision": _ratio(sum(r.correct for r in matched), len(matched)),
@@ -739,12 +753,13 @@ def format_report(result: dict) -> str:
             _(
                 "missed rows no linkage could decide (no surname nor date of their member, or "
                 "another person fits them as well): {undecidable}; recall of the decidable "
-                "rows: {recall}"
+                "rows: {recall}; after a right review: {both}"
             ).format(
                 undecidable="-"
                 if overall["missed_undecidable"] is None
                 else number(overall["missed_undecidable"]),
                 recall=_pct(overall["recall_decidable"]),
+                both=_pct(overall["recall_after_review_decidable"]),
             )
         )
         lines += ["", _("recall and precision by error class (all sources):")]
@@ -754,7 +769,7 @@ def format_report(result: dict) -> str:
                 + _(
                     "{kind} {found}/{rows} recall {recall}, {wrong} wrong of {links} links, "
                     "precision {precision}, after review {after}, undecidable {undecidable}, "
-                    "recall of the decidable rows {decidable}"
+                    "recall of the decidable rows {decidable} (after review {both})"
                 ).format(
                     kind=f"{kind:<40}",
                     found=f"{k['found']:>6}",
@@ -766,6 +781,7 @@ def format_report(result: dict) -> str:
                     after=_pct(k["recall_after_review"]),
                     undecidable="-" if k["missed_undecidable"] is None else k["missed_undecidable"],
                     decidable=_pct(k["recall_decidable"]),
+                    both=_pct(k["recall_after_review_decidable"]),
                 )
             )
         lines.append("")
