@@ -140,8 +140,11 @@ def test_no_missed_row_is_no_query():
         # the commune in the dominance: namesakes told apart by it would count as undecidable
         (" and other.niveau_commune >= truth.niveau_commune", "", "commune"),
         # the date's levels: a replaced first name would be dominated by a namesake
-        ("then 2\n        when year(r.date_naissance)", "then 0\n        when year(r.date_naissance)",
-         "replaced"),
+        (
+            "then 2\n        when year(r.date_naissance)",
+            "then 0\n        when year(r.date_naissance)",
+            "replaced",
+        ),
     ],
 )  # fmt: skip
 def test_each_rule_removed_fails_a_case(monkeypatch, removed, replacement, case):

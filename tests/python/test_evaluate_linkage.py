@@ -605,12 +605,12 @@ def test_the_missed_rows_are_judged_on_the_build_s_identities(tmp_path):
     con = duckdb.connect(str(database))
     con.execute(
         "create table identifying.int_keys__identites as select * from (values"
-        " ('iodas_ase', 'individus.csv', 2, 'I1', 'DIALLO', 'DIALLO', 'DIALLO', 'BOUBACAR', null::varchar,"
-        " []::varchar[], []::varchar[], []::varchar[], date '1996-09-17', 'jour', 'M', (select min(cle_hachage)"
-        " from crossing.int_cohort__jeunes_ase)),"
+        " ('iodas_ase', 'individus.csv', 2, 'I1', 'DIALLO', 'DIALLO', 'DIALLO', 'BOUBACAR',"
+        " null::varchar, []::varchar[], []::varchar[], []::varchar[], date '1996-09-17', 'jour',"
+        " 'M', (select min(cle_hachage) from crossing.int_cohort__jeunes_ase)),"
         " ('iodas_ase', 'individus.csv', 3, 'I2', 'DIALLO', 'DIALLO', 'DIALLO', 'BOUBACAR', null,"
-        " []::varchar[], []::varchar[], []::varchar[], date '2001-03-02', 'jour', 'M', (select max(cle_hachage)"
-        " from crossing.int_cohort__jeunes_ase)),"
+        " []::varchar[], []::varchar[], []::varchar[], date '2001-03-02', 'jour', 'M',"
+        " (select max(cle_hachage) from crossing.int_cohort__jeunes_ase)),"
         " ('webrsa', 'personnes.csv', 4, null, 'DIALLO', null, 'DIALLO', 'BOUBACAR', null,"
         " []::varchar[], []::varchar[], []::varchar[], null, 'jour', 'M', null))"
         " as t(base_source, _fichier, _ligne, id_individu, nom_normalise, nom_naissance_normalise,"
@@ -631,6 +631,15 @@ def test_the_missed_rows_are_judged_on_the_build_s_identities(tmp_path):
     assert overall["missed_undecidable"] == 1 and overall["recall_decidable"] == 1.0
 
 
+def _under_review(extraction, database):
+    (under_review,) = [
+        r
+        for r in evaluate_linkage.read_outcomes(_truth(extraction), database)
+        if r.review_persons is not None
+    ]
+    return under_review
+
+
 def test_a_row_offered_with_two_members_is_within_review_by_either(tmp_path):
     """Line 4 (U2's row) offered with U1's key first and U2's as the pass's second member
     (cle_second_candidat_revue): an agent can find it; without the second, not."""
@@ -646,18 +655,10 @@ def test_a_row_offered_with_two_members_is_within_review_by_either(tmp_path):
         f"'{'1' * 64}', cle_second_candidat_revue = '{'2' * 64}' where _ligne = 4"
     )
     con.close()
-    (under_review,) = [
-        r
-        for r in evaluate_linkage.read_outcomes(_truth(extraction), database)
-        if r.review_persons is not None
-    ]
+    under_review = _under_review(extraction, database)
     assert under_review.within_review and not under_review.review_candidate_wrong
     con = duckdb.connect(str(database))
     con.execute("update crossing.int_crossing__appariements set cle_second_candidat_revue = null")
     con.close()
-    (under_review,) = [
-        r
-        for r in evaluate_linkage.read_outcomes(_truth(extraction), database)
-        if r.review_persons is not None
-    ]
+    under_review = _under_review(extraction, database)
     assert not under_review.within_review and under_review.review_candidate_wrong

@@ -133,11 +133,7 @@ def test_a_pair_step_3_refused_is_offered_with_its_candidate_and_can_be_decided(
     database, book = tmp_path / "p.duckdb", tmp_path / "revue.xlsx"
     _database(database, refused_by_step_3=True)
     assert cli.main(["revue", "--database", str(database), "--out", str(book)]) == 0
-    sheet = openpyxl.load_workbook(book)[revue.SHEET]
-    rows = [
-        {name: sheet.cell(row=r, column=i).value for i, name in enumerate(revue.HEADER, 1)}
-        for r in range(2, sheet.max_row + 1)
-    ]
+    rows = _sheet_rows(book)
     # the motifs most often the row's person first (REVIEW_ORDER): communes apart before days
     assert [row["empreinte_ligne"] for row in rows] == [PRINT_4, PRINT_2]
     (step_3,) = [row for row in rows if row["empreinte_ligne"] == PRINT_4]
@@ -204,6 +200,15 @@ def _fill(book, decisions: dict[int, object], edit=None):
     if edit:
         edit(sheet)
     workbook.save(book)
+
+
+def _sheet_rows(book):
+    """The workbook's pairs, each a dict by header."""
+    sheet = openpyxl.load_workbook(book)[revue.SHEET]
+    return [
+        {name: sheet.cell(row=r, column=i).value for i, name in enumerate(revue.HEADER, 1)}
+        for r in range(2, sheet.max_row + 1)
+    ]
 
 
 def _stored(database):
@@ -356,11 +361,7 @@ def test_a_row_between_the_pass_s_two_members_offers_both_and_either_can_be_link
     database, book = tmp_path / "p.duckdb", tmp_path / "revue.xlsx"
     _database(database, two_members=True)
     assert cli.main(["revue", "--database", str(database), "--out", str(book)]) == 0
-    sheet = openpyxl.load_workbook(book)[revue.SHEET]
-    rows = [
-        {name: sheet.cell(row=r, column=i).value for i, name in enumerate(revue.HEADER, 1)}
-        for r in range(2, sheet.max_row + 1)
-    ]
+    rows = _sheet_rows(book)
     by_key = {row["cle_hachage"]: row for row in rows}
     assert set(by_key) == {KEY, KEY_2}
     assert {row["empreinte_ligne"] for row in rows} == {PRINT_2}

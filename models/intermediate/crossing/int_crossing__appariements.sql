@@ -30,7 +30,8 @@
 --   5. an agent's decision on a pair sent to review (cle_candidat_revue: the pass's best member
 --      of a revue_* row, or the one candidate step 3 refused for its communes, sexes, a
 --      recurring identity or a second person of the source; cle_second_candidat_revue: beside
---      the pass's best, its second member when that one reaches the review threshold too;
+--      the pass's best, its second member when that one reaches the review threshold too and
+--      the motif is revue_candidats_proches or revue_date_eloignee;
 --      pipase revue --decisions, read through int_keys__decisions_revue): 'lier' on one member
 --      under review links the row to it (methode revue_agent; 'lier' on both links nothing),
 --      'rejeter' on every member under review leaves it non_croise (motif
@@ -691,9 +692,15 @@ final as (
                 then probabilistic.cle_hachage
             when not by_keys.est_libre then by_keys.cle_candidat_revue
         end as cle_candidat_revue,
-        -- and beside it the pass's second member, when it reaches the review threshold
+        -- and beside it the pass's second member, when it reaches the review threshold, for
+        -- the two motifs where it was ever the row's person (measured 2026-12-03: close
+        -- candidates 4 of 93 rows at 100,000 youths, 2 of 6 on seed 7 of the harder data;
+        -- dates two fields apart 0 of 10,337 and 2 of 10, a first name replaced whose member
+        -- has the row's surname and date; a recurring identity 0 of 10,996, the others 0)
         case
-            when by_keys.est_libre and probabilistic.motif_probabiliste like 'revue_%'
+            when
+                by_keys.est_libre
+                and probabilistic.motif_probabiliste in ('revue_candidats_proches', 'revue_date_eloignee')
                 then probabilistic.cle_second_candidat
         end as cle_second_candidat_revue
     from (

@@ -81,6 +81,22 @@ _LEVELS = """
 
 _FIELDS = ("niveau_nom", "niveau_prenom", "niveau_date", "niveau_sexe", "niveau_commune")
 
+
+def _best_levels(pairs: str, with_person: bool) -> str:
+    """SQL: each field's best level per row (and per candidate person when `with_person`)
+    over the pairs `pairs` joins (aliases r and x), a person's records taken together."""
+    person = " x.personne," if with_person else ""
+    group = " personne," if with_person else ""
+    best = ", ".join(f"max({field}) as {field}" for field in _FIELDS)
+    return f"""select base_source, _fichier, _ligne,{group} {best}
+    from (
+        select r.base_source, r._fichier, r._ligne,{person}
+            {_LEVELS}
+        from {pairs}
+    ) as pairs
+    group by all"""
+
+
 # A person can fit a row as well as its member only if they share, exactly, the first field on
 # which the member agrees exactly (the birth date, else a given name, else a surname, the swap of
 # the two included): the candidates are looked up by that field (a hash join), then compared on
@@ -150,21 +166,7 @@ x as materialized (
 
 -- the row against its true member (best level of each field over the member's records)
 truth as materialized (
-    select
-        r.base_source,
-        r._fichier,
-        r._ligne,
-        {", ".join(f"max({field}) as {field}" for field in _FIELDS)}
-    from (
-        select
-            r.base_source,
-            r._fichier,
-            r._ligne,
-            {_LEVELS}
-        from r
-        inner join x on r.personne = x.personne
-    ) as r
-    group by all
+    {_best_levels("r inner join x on r.personne = x.personne", with_person=False)}
 ),
 
 x_surnames as (
@@ -224,24 +226,13 @@ candidates as materialized (
 
 -- every other candidate person, on all their records
 per_person as (
-    select
-        base_source,
-        _fichier,
-        _ligne,
-        personne,
-        {", ".join(f"max({field}) as {field}" for field in _FIELDS)}
-    from (
-        select
-            r.base_source,
-            r._fichier,
-            r._ligne,
-            x.personne,
-            {_LEVELS}
-        from candidates
-        inner join r using (base_source, _fichier, _ligne)
-        inner join x on candidates.personne = x.personne
-    ) as pairs
-    group by all
+    {
+    _best_levels(
+        "candidates inner join r using (base_source, _fichier, _ligne)"
+        " inner join x on candidates.personne = x.personne",
+        with_person=True,
+    )
+}
 )
 
 select
