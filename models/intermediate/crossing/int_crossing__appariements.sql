@@ -16,8 +16,10 @@
 --      the source is confirmed for the same member, and, for a day 1 to 3 apart, the communes
 --      known on both sides share one (int_crossing__communes_identites; else
 --      commune_discordante: a namesake born the same month is as likely as a day typo).
---   4. probabilistic: a row that steps 1-3 leave without a member and without an
---      ambiguity (non_croise, sans_cle) takes the best member of the Splink pass
+--   4. probabilistic: a row that steps 1-3 leave without a member (non_croise, sans_cle), or
+--      that step 2's keys leave between several members (plusieurs_membres_cohorte: the pass
+--      weighs all the evidence, and its own rules send close members to review), takes the
+--      best member of the Splink pass
 --      (int_keys__liens_probabilistes) when its match weight reaches the threshold
 --      (var pipase_seuil_probabiliste, set from the synthetic truth for precision >= 99.9 %),
 --      the weight with the commune's log2 Bayes factor added (agreement or disagreement with
@@ -705,11 +707,18 @@ final as (
         end as cle_second_candidat_revue
     from (
         -- free for step 4: no key matched and no other member competes (a refused internal
-        -- key of first name + date that is not two women is no competing member)
+        -- key of first name + date that is not two women is no competing member), or the
+        -- internal keys reached several members: the pass weighs them on all the evidence
+        -- (measured at 100,000 youths, 2026-12-03: 62 more right links, no wrong one)
         select
             *,
             statut_appariement in ('non_croise', 'sans_cle')
-            or coalesce(motif_non_appariement in ('prenom_date_hors_nom_marital', 'prenom_date_nom_contredit'), false)
+            or coalesce(
+                motif_non_appariement in (
+                    'prenom_date_hors_nom_marital', 'prenom_date_nom_contredit', 'plusieurs_membres_cohorte'
+                ),
+                false
+            )
                 as est_libre
         from by_keys
     ) as by_keys
