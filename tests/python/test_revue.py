@@ -375,3 +375,35 @@ def test_a_row_between_the_pass_s_two_members_offers_both_and_either_can_be_link
     single = tmp_path / "single.duckdb"
     _database(single)
     assert len(revue.read_pairs(duckdb.connect(str(single), read_only=True))) == 1
+
+
+def test_a_row_linked_to_both_of_its_members_is_refused(tmp_path, capsys):
+    """'lier' on the two members of one row is refused at the second one's line, and so is a
+    'lier' on one member while the other's 'lier' is already stored; 'lier' on one and
+    'rejeter' on the other is stored."""
+    database, book = tmp_path / "p.duckdb", tmp_path / "revue.xlsx"
+    _database(database, two_members=True)
+    assert cli.main(["revue", "--database", str(database), "--out", str(book)]) == 0
+    rows = _sheet_rows(book)
+    line_of = {row["cle_hachage"]: n for n, row in enumerate(rows, 2)}
+    _fill(book, {line_of[KEY]: "lier", line_of[KEY_2]: "lier"})
+    with pytest.raises(PipaseError) as refused:
+        revue.store_decisions(database, book)
+    assert (refused.value.rule, refused.value.line, refused.value.column) == (
+        "revue_deux_liens",
+        max(line_of.values()),
+        "decision",
+    )
+    assert _stored(database) == []
+    assert cli.main(["revue", "--database", str(database), "--decisions", str(book)]) == 1
+    assert "cette ligne est liée à deux jeunes" in capsys.readouterr().err
+
+    _fill(book, {line_of[KEY]: "lier", line_of[KEY_2]: "rejeter"})
+    assert revue.store_decisions(database, book) == {"lier": 1, "rejeter": 1}
+    # a later workbook links the other member while the first 'lier' is stored
+    later = tmp_path / "revue2.xlsx"
+    assert cli.main(["revue", "--database", str(database), "--out", str(later)]) == 0
+    _fill(later, {line_of[KEY_2]: "lier"})
+    with pytest.raises(PipaseError) as refused:
+        revue.store_decisions(database, later)
+    assert (refused.value.rule, refused.value.line) == ("revue_deux_liens", line_of[KEY_2])

@@ -439,6 +439,7 @@ def store_decisions(database: Path, path: Path) -> Counter:
                 rule="revue_sans_build",
             ) from None
         pairs: dict[tuple[str, str], tuple[str, str]] = {}
+        lines: dict[tuple[str, str], int] = {}
         for line, fingerprint, key, decision in decided:
             source = known.get(f"{fingerprint}:{key}")
             if source is None:
@@ -449,6 +450,8 @@ def store_decisions(database: Path, path: Path) -> Counter:
                     line=line,
                 )
             pairs[(fingerprint, key)] = (source, decision)
+            lines[(fingerprint, key)] = line
+        _refuse_two_links(con, pairs, lines, path)
         if not pairs:
             return Counter()
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -465,6 +468,38 @@ def store_decisions(database: Path, path: Path) -> Counter:
     finally:
         con.close()
     return Counter(decision for _source, decision in pairs.values())
+
+
+def _refuse_two_links(
+    con: duckdb.DuckDBPyConnection,
+    pairs: dict[tuple[str, str], tuple[str, str]],
+    lines: dict[tuple[str, str], int],
+    path: Path,
+) -> None:
+    """A row offered with two members (cle_second_candidat_revue) is linked to one at most:
+    'lier' on two members of one row, in this workbook or with a decision already stored for
+    the other member, is refused at the workbook's line (the build would link neither)."""
+    decided = {
+        (fingerprint, key): decision
+        for fingerprint, key, decision in con.execute(
+            f"select empreinte_ligne, cle_hachage, decision from {DECISIONS_TABLE}"
+        ).fetchall()
+    }
+    decided.update({pair: decision for pair, (_source, decision) in pairs.items()})
+    linked: dict[str, list[str]] = {}
+    for (fingerprint, key), decision in decided.items():
+        if decision == "lier":
+            linked.setdefault(fingerprint, []).append(key)
+    for fingerprint, keys in linked.items():
+        if len(keys) > 1:
+            line = max(lines.get((fingerprint, key), 0) for key in keys)
+            raise _error(
+                _("this row is linked to two members: link one at most, reject the other"),
+                "revue_deux_liens",
+                path,
+                line=line or None,
+                column="decision",
+            )
 
 
 def stored_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:
