@@ -567,14 +567,15 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
                 " 'identifying' and table_name = 'int_keys__liens_probabilistes'"
             ).fetchone()[0]
         )
-        review_columns = {
-            column
-            for (column,) in con.execute(
-                "select column_name from information_schema.columns where table_schema ="
-                " 'crossing' and table_name = 'int_crossing__appariements'"
-                " and column_name in ('cle_candidat_revue', 'cle_second_candidat_revue')"
-            ).fetchall()
-        }
+        has_review, has_second_review = (
+            bool(n)
+            for n in con.execute(
+                "select count(*) filter (where column_name = 'cle_candidat_revue'),"
+                " count(*) filter (where column_name = 'cle_second_candidat_revue')"
+                " from information_schema.columns where table_schema = 'crossing'"
+                " and table_name = 'int_crossing__appariements'"
+            ).fetchone()
+        )
         decisions = con.execute(
             "select decisions.base_source, decisions._fichier, decisions._ligne,"
             " decisions.statut_appariement, coalesce(decisions.methode_appariement, ''),"
@@ -582,8 +583,8 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
             " cast(decisions.motif_sans_cle as varchar), ''),"
             " decisions.cle_hachage, lignes.cle_hachage, lignes.cle_hachage_secondaire"
             + _PASS_COLUMNS[has_pass]
-            + _REVIEW_COLUMN["cle_candidat_revue" in review_columns]
-            + _SECOND_REVIEW_COLUMN["cle_second_candidat_revue" in review_columns]
+            + _REVIEW_COLUMN[has_review]
+            + _SECOND_REVIEW_COLUMN[has_second_review]
             + " from crossing.int_crossing__appariements as decisions"
             " inner join crossing.int_crossing__lignes_sources as lignes"
             " on decisions.base_source = lignes.base_source"
