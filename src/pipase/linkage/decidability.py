@@ -97,10 +97,7 @@ def _best_levels(pairs: str, with_person: bool) -> str:
     group by all"""
 
 
-# A person can fit a row as well as its member only if they share, exactly, the first field on
-# which the member agrees exactly (the birth date, else a given name, else a surname, the swap of
-# the two included): the candidates are looked up by that field (a hash join), then compared on
-# all their records. A row whose member agrees exactly on no field meets the whole cohort.
+# a record's surnames (birth, usage, parts, without particle) and given names, as lists
 _SURNAMES = (
     "list_filter([{t}.nom_naissance_normalise, {t}.nom_usage_normalise, {t}.nom_normalise]"
     " || {t}.parties_nom_normalisees || {t}.noms_sans_particule, n -> n is not null)"
@@ -117,7 +114,7 @@ missed as (
     select * from pipase_lignes_manquees
 ),
 
-identites as materialized (
+identites as (
     select * from identifying.int_keys__identites
 ),
 
@@ -189,6 +186,11 @@ blocked as (
     inner join truth using (base_source, _fichier, _ligne)
 ),
 
+-- a person can fit a row as well as its member only if they share, exactly, the first field
+-- on which the member agrees exactly (the birth date, else a given name, else a surname, the
+-- swap of the two included): the candidates are looked up by that field (a hash join), then
+-- compared on all their records; a row whose member agrees exactly on no field meets the
+-- whole cohort
 candidate_persons as (
     select distinct blocked.base_source, blocked._fichier, blocked._ligne, x.personne
     from blocked
@@ -262,8 +264,9 @@ def undecidable_rows(
     """The missed rows (base_source, file, line, true person token) that are undecidable.
 
     `person_of_id` maps an Iodas-ASE id to its person's token (ids it does not name are their
-    own person). A missed row whose true member has no record in the cohort is left out (it
-    cannot be judged)."""
+    own person). A missed row whose true member has no record in the cohort (a member the
+    pipeline left out, an Iodas-ASE row without a birth date) is not returned: it counts as
+    decidable, the side that does not flatter the recall."""
     import pandas as pd
 
     rows = list(missed)

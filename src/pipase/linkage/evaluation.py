@@ -41,11 +41,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipase.cli_types import database_argument
 from pipase.errors import PipaseError
 from pipase.i18n import _, number
 from pipase.linkage.methods import codes
+
+if TYPE_CHECKING:  # imported where used: the CLI's start-up does not load DuckDB
+    import duckdb
 
 # The keys door of each source: the raw table whose rows are crossed (ground truth "table").
 DOOR_TABLES = {
@@ -184,11 +188,7 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
             "recall_after_review": _ratio(len(found) + len(within_review), len(relevant)),
             # the missed rows no linkage could decide (linkage.decidability), and the recall
             # of the others: what is left under it is the crossing's to win
-            "missed_undecidable": _undecidable(missed),
-            "recall_decidable": _ratio(len(found), len(relevant) - (_undecidable(missed) or 0))
-            if _undecidable(missed) is not None
-            else None,
-            "recall_after_review_decidable": _after_review_decidable(relevant),
+            **_decidable_figures(relevant),
             "by_status": by_status,
             "by_method": by_method,
             "correct_matches_outside_ground_truth_cohort": sum(
@@ -210,24 +210,25 @@ def score(outcomes: Iterable[RowOutcome]) -> dict:
     return result
 
 
-def _undecidable(missed: list[RowOutcome]) -> int | None:
-    """How many of the missed rows no linkage could decide; None when they were not judged
-    (a build without the identity tables; no missed row is 0)."""
-    if any(r.undecidable is None for r in missed):
-        return None
-    return sum(bool(r.undecidable) for r in missed)
-
-
-def _after_review_decidable(relevant: list[RowOutcome]) -> float | None:
-    """The recall if an agent decided every pair under review rightly, of the rows some
-    linkage could decide: found or within review, over the cohort rows less the undecidable
-    misses out of the review's reach; None when the misses were not judged."""
+def _decidable_figures(relevant: list[RowOutcome]) -> dict[str, int | float | None]:
+    """Of the cohort members' rows: the missed ones no linkage could decide, the recall of the
+    others, and that recall if an agent decided every pair under review rightly (found or
+    within review, over the rows less the undecidable misses out of the review's reach); all
+    None when the misses were not judged (a build without the identity tables)."""
     missed = [r for r in relevant if not r.correct]
-    if _undecidable(missed) is None:
-        return None
+    if any(r.undecidable is None for r in missed):
+        return dict.fromkeys(
+            ("missed_undecidable", "recall_decidable", "recall_after_review_decidable")
+        )
+    undecidable = sum(bool(r.undecidable) for r in missed)
+    found = len(relevant) - len(missed)
     reachable = sum(r.correct or r.within_review for r in relevant)
     out_of_reach = sum(bool(r.undecidable) and not r.within_review for r in missed)
-    return _ratio(reachable, len(relevant) - out_of_reach)
+    return {
+        "missed_undecidable": undecidable,
+        "recall_decidable": _ratio(found, len(relevant) - undecidable),
+        "recall_after_review_decidable": _ratio(reachable, len(relevant) - out_of_reach),
+    }
 
 
 def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
@@ -239,7 +240,6 @@ def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
         matched = [r for r in of_kind if r.matched]
         found = sum(r.correct for r in relevant)
         within_review = sum(r.within_review for r in relevant)
-        undecidable = _undecidable([r for r in relevant if not r.correct])
         out[kind] = {
             "rows_of_cohort_members": len(relevant),
             "found": found,
@@ -248,11 +248,7 @@ def _by_difficulty(rows: list[RowOutcome]) -> dict[str, dict]:
             # agent confirmed them
             "missed_within_review": within_review,
             "recall_after_review": _ratio(found + within_review, len(relevant)),
-            "missed_undecidable": undecidable,
-            "recall_decidable": None
-            if undecidable is None
-            else _ratio(found, len(relevant) - undecidable),
-            "recall_after_review_decidable": _after_review_decidable(relevant),
+            **_decidable_figures(relevant),
             "matches": len(matched),
             "wrong_matches": sum(not r.correct for r in matched),
             "precision": _ratio(sum(r.correct for r in matched), len(matched)),
@@ -549,57 +545,75 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
             file=str(database),
         ) from None
     try:
-        # cohort key -> the persons whose Iodas-ASE rows carry it
-        persons_by_key: dict[str, set[str]] = defaultdict(set)
-        for id_individu, key in con.execute(
-            "select id_individu, cle_hachage from identifying.int_keys__iodas_ase__individus"
-            " where cle_hachage is not null"
-        ).fetchall():
-            persons_by_key[key].add(token_of.get(str(id_individu), str(id_individu)))
-        secondary_by_key = dict(
-            con.execute(
-                "select cle_hachage, cle_hachage_secondaire from crossing.int_cohort__jeunes_ase"
+        try:
+            # cohort key -> the persons whose Iodas-ASE rows carry it
+            persons_by_key: dict[str, set[str]] = defaultdict(set)
+            for id_individu, key in con.execute(
+                "select id_individu, cle_hachage from identifying.int_keys__iodas_ase__individus"
+                " where cle_hachage is not null"
+            ).fetchall():
+                persons_by_key[key].add(token_of.get(str(id_individu), str(id_individu)))
+            secondary_by_key = dict(
+                con.execute(
+                    "select cle_hachage, cle_hachage_secondaire"
+                    " from crossing.int_cohort__jeunes_ase"
+                ).fetchall()
+            )
+            has_pass = _has_table(con, "identifying", "int_keys__liens_probabilistes")
+            has_review, has_second_review = (
+                bool(n)
+                for n in con.execute(
+                    "select count(*) filter (where column_name = 'cle_candidat_revue'),"
+                    " count(*) filter (where column_name = 'cle_second_candidat_revue')"
+                    " from information_schema.columns where table_schema = 'crossing'"
+                    " and table_name = 'int_crossing__appariements'"
+                ).fetchone()
+            )
+            decisions = con.execute(
+                "select decisions.base_source, decisions._fichier, decisions._ligne,"
+                " decisions.statut_appariement, coalesce(decisions.methode_appariement, ''),"
+                " coalesce(cast(decisions.motif_non_appariement as varchar),"
+                " cast(decisions.motif_sans_cle as varchar), ''),"
+                " decisions.cle_hachage, lignes.cle_hachage, lignes.cle_hachage_secondaire"
+                + _PASS_COLUMNS[has_pass]
+                + _REVIEW_COLUMN[has_review]
+                + _SECOND_REVIEW_COLUMN[has_second_review]
+                + " from crossing.int_crossing__appariements as decisions"
+                " inner join crossing.int_crossing__lignes_sources as lignes"
+                " on decisions.base_source = lignes.base_source"
+                " and decisions._fichier = lignes._fichier and decisions._ligne = lignes._ligne"
+                + _PASS_JOIN[has_pass]
             ).fetchall()
-        )
-        has_pass = bool(
-            con.execute(
-                "select count(*) from information_schema.tables where table_schema ="
-                " 'identifying' and table_name = 'int_keys__liens_probabilistes'"
-            ).fetchone()[0]
-        )
-        has_review, has_second_review = (
-            bool(n)
-            for n in con.execute(
-                "select count(*) filter (where column_name = 'cle_candidat_revue'),"
-                " count(*) filter (where column_name = 'cle_second_candidat_revue')"
-                " from information_schema.columns where table_schema = 'crossing'"
-                " and table_name = 'int_crossing__appariements'"
-            ).fetchone()
-        )
-        decisions = con.execute(
-            "select decisions.base_source, decisions._fichier, decisions._ligne,"
-            " decisions.statut_appariement, coalesce(decisions.methode_appariement, ''),"
-            " coalesce(cast(decisions.motif_non_appariement as varchar),"
-            " cast(decisions.motif_sans_cle as varchar), ''),"
-            " decisions.cle_hachage, lignes.cle_hachage, lignes.cle_hachage_secondaire"
-            + _PASS_COLUMNS[has_pass]
-            + _REVIEW_COLUMN[has_review]
-            + _SECOND_REVIEW_COLUMN[has_second_review]
-            + " from crossing.int_crossing__appariements as decisions"
-            " inner join crossing.int_crossing__lignes_sources as lignes"
-            " on decisions.base_source = lignes.base_source"
-            " and decisions._fichier = lignes._fichier and decisions._ligne = lignes._ligne"
-            + _PASS_JOIN[has_pass]
-        ).fetchall()
-    except duckdb.CatalogException:
-        raise PipaseError(
-            _("the crossing tables are missing: run the build first"),
-            rule="evaluation_sans_build",
-            file=str(database),
-        ) from None
+        except duckdb.CatalogException:
+            raise PipaseError(
+                _("the crossing tables are missing: run the build first"),
+                rule="evaluation_sans_build",
+                file=str(database),
+            ) from None
+        outcomes = _row_outcomes(decisions, truth, persons_by_key, secondary_by_key)
+        return _with_decidability(outcomes, con, token_of)
     finally:
         con.close()
 
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """The build has this table (an older build, or a test's, may not)."""
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables"
+            " where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def _row_outcomes(
+    decisions: list[tuple],
+    truth: dict[tuple[str, str, int], TruePair],
+    persons_by_key: dict[str, set[str]],
+    secondary_by_key: dict[str, str],
+) -> list[RowOutcome]:
+    """One RowOutcome per row of int_crossing__appariements read by read_outcomes."""
     # person -> the cohort keys of their Iodas-ASE rows, and those keys' secondary keys
     cohort_keys_of: dict[str, set[str]] = defaultdict(set)
     for key, holders in persons_by_key.items():
@@ -657,36 +671,28 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
                 ),
             )
         )
-    return _with_decidability(outcomes, database, token_of)
+    return outcomes
 
 
 def _with_decidability(
-    outcomes: list[RowOutcome], database: Path, token_of: dict[str, str]
+    outcomes: list[RowOutcome], con: duckdb.DuckDBPyConnection, token_of: dict[str, str]
 ) -> list[RowOutcome]:
     """The outcomes with the missed rows of cohort members that no linkage could decide
-    marked (linkage.decidability)."""
+    marked (linkage.decidability), on the build read by ``con``; unmarked (None) on a build
+    without the identity tables."""
     from pipase.linkage.decidability import undecidable_rows
-    from pipase.transmission import encryption
 
     missed = [
         (r.source, r.fichier, r.ligne, r.true_person)
         for r in outcomes
-        if r.true_in_cohort and not r.correct and r.ligne is not None
+        if r.true_in_cohort and not r.correct
     ]
-    if not missed:
+    if not missed or not (
+        _has_table(con, "identifying", "int_keys__identites")
+        and _has_table(con, "crossing", "int_crossing__communes_identites")
+    ):
         return outcomes
-    con = encryption.connect(database, read_only=True)
-    try:
-        present = con.execute(
-            "select count(*) from information_schema.tables where (table_schema, table_name)"
-            " in (('identifying', 'int_keys__identites'),"
-            " ('crossing', 'int_crossing__communes_identites'))"
-        ).fetchone()[0]
-        if present < 2:  # a build without the identity tables: not judged
-            return outcomes
-        undecidable = undecidable_rows(con, missed, token_of)
-    finally:
-        con.close()
+    undecidable = undecidable_rows(con, missed, token_of)
     judged = {(source, fichier, ligne) for source, fichier, ligne, _person in missed}
     return [
         replace(r, undecidable=(r.source, r.fichier, r.ligne) in undecidable)
