@@ -407,3 +407,31 @@ def test_a_row_linked_to_both_of_its_members_is_refused(tmp_path, capsys):
     with pytest.raises(PipaseError) as refused:
         revue.store_decisions(database, later)
     assert (refused.value.rule, refused.value.line) == ("revue_deux_liens", line_of[KEY_2])
+
+
+def test_only_the_members_under_review_now_count_for_two_links(tmp_path):
+    """A 'lier' stored for a member no longer under review for the row (an earlier
+    extraction's) does not refuse a 'lier' on a member under review now; two 'lier' stored
+    earlier on both members do not refuse a workbook that decides nothing on that row."""
+    database, book = tmp_path / "p.duckdb", tmp_path / "revue.xlsx"
+    _database(database, two_members=True)
+    con = duckdb.connect(str(database))
+    con.execute(
+        f"insert into {revue.DECISIONS_TABLE} values"
+        f" ('{PRINT_2}', '{'ef' * 32}', 'webrsa', 'lier', now()::timestamp)"
+    )
+    con.close()
+    assert cli.main(["revue", "--database", str(database), "--out", str(book)]) == 0
+    line_of = {row["cle_hachage"]: n for n, row in enumerate(_sheet_rows(book), 2)}
+    _fill(book, {line_of[KEY]: "lier"})
+    assert revue.store_decisions(database, book) == {"lier": 1}
+
+    con = duckdb.connect(str(database))
+    con.execute(
+        f"insert into {revue.DECISIONS_TABLE} values"
+        f" ('{PRINT_2}', '{KEY_2}', 'webrsa', 'lier', now()::timestamp)"
+    )
+    con.close()
+    empty = tmp_path / "vide.xlsx"
+    assert cli.main(["revue", "--database", str(database), "--out", str(empty)]) == 0
+    assert revue.store_decisions(database, empty) == {}

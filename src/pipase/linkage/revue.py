@@ -438,8 +438,8 @@ def store_decisions(database: Path, path: Path) -> Counter:
                 _("the decisions table is missing: run the build first"),
                 rule="revue_sans_build",
             ) from None
-        pairs: dict[tuple[str, str], tuple[str, str]] = {}
-        lines: dict[tuple[str, str], int] = {}
+        # (fingerprint, member key) -> (source, decision, the workbook's line)
+        pairs: dict[tuple[str, str], tuple[str, str, int]] = {}
         for line, fingerprint, key, decision in decided:
             source = known.get(f"{fingerprint}:{key}")
             if source is None:
@@ -449,9 +449,8 @@ def store_decisions(database: Path, path: Path) -> Counter:
                     path,
                     line=line,
                 )
-            pairs[(fingerprint, key)] = (source, decision)
-            lines[(fingerprint, key)] = line
-        _refuse_two_links(con, pairs, lines, path)
+            pairs[(fingerprint, key)] = (source, decision, line)
+        _refuse_two_links(con, pairs, known, path)
         if not pairs:
             return Counter()
         now = datetime.now(UTC).replace(tzinfo=None)
@@ -462,42 +461,46 @@ def store_decisions(database: Path, path: Path) -> Counter:
         )
         con.executemany(
             f"insert into {DECISIONS_TABLE} values (?, ?, ?, ?, ?)",
-            [(f, k, source, decision, now) for (f, k), (source, decision) in pairs.items()],
+            [(f, k, source, decision, now) for (f, k), (source, decision, _line) in pairs.items()],
         )
         con.execute("commit")
     finally:
         con.close()
-    return Counter(decision for _source, decision in pairs.values())
+    return Counter(decision for _source, decision, _line in pairs.values())
 
 
 def _refuse_two_links(
     con: duckdb.DuckDBPyConnection,
-    pairs: dict[tuple[str, str], tuple[str, str]],
-    lines: dict[tuple[str, str], int],
+    pairs: dict[tuple[str, str], tuple[str, str, int]],
+    known: dict[str, str],
     path: Path,
 ) -> None:
     """A row offered with two members (cle_second_candidat_revue) is linked to one at most:
-    'lier' on two members of one row, in this workbook or with a decision already stored for
-    the other member, is refused at the workbook's line (the build would link neither)."""
+    'lier' on both members under review now (``known``: REVIEW_PAIRS' 'fingerprint:key'), in
+    this workbook or with a decision already stored for the other, is refused at the
+    workbook's line (the build would link neither). A 'lier' stored for a member no longer
+    under review for that row does not count: the build does not apply it."""
     decided = {
         (fingerprint, key): decision
         for fingerprint, key, decision in con.execute(
             f"select empreinte_ligne, cle_hachage, decision from {DECISIONS_TABLE}"
         ).fetchall()
     }
-    decided.update({pair: decision for pair, (_source, decision) in pairs.items()})
+    decided.update({pair: decision for pair, (_source, decision, _line) in pairs.items()})
     linked: dict[str, list[str]] = {}
     for (fingerprint, key), decision in decided.items():
-        if decision == "lier":
+        if decision == "lier" and f"{fingerprint}:{key}" in known:
             linked.setdefault(fingerprint, []).append(key)
     for fingerprint, keys in linked.items():
-        if len(keys) > 1:
-            line = max(lines.get((fingerprint, key), 0) for key in keys)
+        # the workbook's own lines among them (two links stored earlier, before the row was
+        # offered with both members, are the build's to ignore, not this workbook's fault)
+        lines = [pairs[(fingerprint, key)][2] for key in keys if (fingerprint, key) in pairs]
+        if len(keys) > 1 and lines:
             raise _error(
                 _("this row is linked to two members: link one at most, reject the other"),
                 "revue_deux_liens",
                 path,
-                line=line or None,
+                line=max(lines),
                 column="decision",
             )
 
