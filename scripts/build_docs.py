@@ -50,6 +50,7 @@ import yaml
 from pipase.docsite.numbers import fr_int, fr_num
 from pipase.docsite.texts import SOURCE_NAMES
 from pipase.errors import PipaseError
+from pipase.transmission import encryption
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_FACTS = REPO / "docs" / "site" / "_run_facts.md"
@@ -321,19 +322,9 @@ def _relation(manifest: dict | None, name: str, default_schema: str) -> tuple[st
     return (node or {}).get("schema") or default_schema, name
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
-
-
 def _rows(con, manifest, name: str, schema: str, order_by: str = "") -> list[dict] | None:
     schema, table = _relation(manifest, name, schema)
-    if not _table_exists(con, schema, table):
+    if not encryption.has_table(con, schema, table):
         return None
     cursor = con.execute(f'select * from "{schema}"."{table}" {order_by}')
     columns = [d[0] for d in cursor.description]
@@ -407,7 +398,7 @@ def section_leaving(facts: Facts, con, manifest) -> None:
     stale = []
     for node in completeness.leaving_models(manifest):
         schema, table = node.get("schema") or "leaving", node["name"]
-        if not _table_exists(con, schema, table):
+        if not encryption.has_table(con, schema, table):
             rows.append([model_link(table, manifest), "absente", "—", "—"])
             stale.append(table)
             continue

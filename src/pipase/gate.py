@@ -35,6 +35,7 @@ import duckdb
 from pipase import privacy_check
 from pipase.errors import PipaseError
 from pipase.i18n import _
+from pipase.transmission import encryption
 from pipase.transmission.artifacts import DbtArtifacts, parse_timestamp
 
 DEFAULT_REJECT_THRESHOLD = 0.01  # 1 % of a file's rows
@@ -199,16 +200,6 @@ def check_structure(artifacts: DbtArtifacts) -> list[str]:
 
 
 # --------------------------------------------------------------------------- 3. the load
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_catalog = "
-            "current_database() and table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
-
-
 def _expected_sources() -> list[str]:
     from pipase.load.contract import read_contracts
 
@@ -218,7 +209,7 @@ def _expected_sources() -> list[str]:
 def _source_loads(con: duckdb.DuckDBPyConnection, load_id: str) -> dict[str, SourceLoad]:
     """Per source, from raw.load_sources (one row per source of a load) when the loader wrote
     it, else from the per-file raw.load_report of that load."""
-    if _has_table(con, "raw", "load_sources"):
+    if encryption.has_table(con, "raw", "load_sources"):
         rows = con.execute(
             "select source, status, files, rows_read, rows_loaded, rows_rejected "
             "from raw.load_sources where load_id = ?",
@@ -250,7 +241,7 @@ def check_load(
     """(problems, warnings, provenance) of the load the tables were built from."""
     problems: list[str] = []
     warnings: list[str] = []
-    if not _has_table(con, "raw", "load_extractions"):
+    if not encryption.has_table(con, "raw", "load_extractions"):
         return [_("no `pipase load` recorded in this database (raw.load_extractions)")], [], None
     attempts = con.execute(
         "select load_id, extraction_date, started_at, finished_at, status "

@@ -537,15 +537,7 @@ def test_the_review_candidate_is_read_from_the_crossing(tmp_path, capsys):
     extraction, database = _build_case(tmp_path)
     outcomes = evaluate_linkage.read_outcomes(_truth(extraction), database)
     assert all(r.review_persons is None for r in outcomes)
-    con = duckdb.connect(str(database))
-    con.execute(
-        "alter table crossing.int_crossing__appariements add column cle_candidat_revue varchar"
-    )
-    con.execute(
-        "update crossing.int_crossing__appariements set cle_candidat_revue = "
-        f"'{'2' * 64}' where _ligne = 4"
-    )
-    con.close()
+    _offer_line_4(database, "2" * 64)
     outcomes = evaluate_linkage.read_outcomes(_truth(extraction), database)
     (under_review,) = [r for r in outcomes if r.review_persons is not None]
     assert under_review.within_review and not under_review.correct
@@ -631,6 +623,21 @@ def test_the_missed_rows_are_judged_on_the_build_s_identities(tmp_path):
     assert overall["missed_undecidable"] == 1 and overall["recall_decidable"] == 1.0
 
 
+def _offer_line_4(database, first, second=None):
+    """Line 4 (U2's row) sent to review with the member key `first`, and with `second` as the
+    pass's second member; without `second` the build has no such column (as before the
+    second member was offered)."""
+    columns = {"cle_candidat_revue": first, **({} if second is None else {
+        "cle_second_candidat_revue": second})}  # fmt: skip
+    con = duckdb.connect(str(database))
+    for column, key in columns.items():
+        con.execute(f"alter table crossing.int_crossing__appariements add column {column} varchar")
+        con.execute(
+            f"update crossing.int_crossing__appariements set {column} = '{key}' where _ligne = 4"
+        )
+    con.close()
+
+
 def _under_review(extraction, database):
     (under_review,) = [
         r
@@ -643,22 +650,10 @@ def _under_review(extraction, database):
 def test_a_row_offered_with_two_members_is_within_review_by_either(tmp_path):
     """Line 4 (U2's row) offered with U1's key first and U2's as the pass's second member
     (cle_second_candidat_revue): an agent can find it; without the second, not."""
-    extraction, database = _build_case(tmp_path)
-    con = duckdb.connect(str(database))
-    con.execute(
-        "alter table crossing.int_crossing__appariements add column cle_candidat_revue varchar;"
-        " alter table crossing.int_crossing__appariements"
-        " add column cle_second_candidat_revue varchar"
-    )
-    con.execute(
-        "update crossing.int_crossing__appariements set cle_candidat_revue = "
-        f"'{'1' * 64}', cle_second_candidat_revue = '{'2' * 64}' where _ligne = 4"
-    )
-    con.close()
-    under_review = _under_review(extraction, database)
-    assert under_review.within_review and not under_review.review_candidate_wrong
-    con = duckdb.connect(str(database))
-    con.execute("update crossing.int_crossing__appariements set cle_second_candidat_revue = null")
-    con.close()
-    under_review = _under_review(extraction, database)
-    assert not under_review.within_review and under_review.review_candidate_wrong
+    for case, second in (("deux", "2" * 64), ("un", None)):
+        (tmp_path / case).mkdir()
+        extraction, database = _build_case(tmp_path / case)
+        _offer_line_4(database, "1" * 64, second)
+        under_review = _under_review(extraction, database)
+        assert under_review.within_review == (second is not None)
+        assert under_review.review_candidate_wrong == (second is None)

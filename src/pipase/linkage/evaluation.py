@@ -559,7 +559,7 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
                     " from crossing.int_cohort__jeunes_ase"
                 ).fetchall()
             )
-            has_pass = _has_table(con, "identifying", "int_keys__liens_probabilistes")
+            has_pass = encryption.has_table(con, "identifying", "int_keys__liens_probabilistes")
             has_review, has_second_review = (
                 bool(n)
                 for n in con.execute(
@@ -594,17 +594,6 @@ def read_outcomes(truth: dict[tuple[str, str, int], TruePair], database: Path) -
         return _with_decidability(outcomes, con, token_of)
     finally:
         con.close()
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """The build has this table (an older build, or a test's, may not)."""
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables"
-            " where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
 
 
 def _row_outcomes(
@@ -681,6 +670,7 @@ def _with_decidability(
     marked (linkage.decidability), on the build read by ``con``; unmarked (None) on a build
     without the identity tables."""
     from pipase.linkage.decidability import undecidable_rows
+    from pipase.transmission import encryption
 
     missed = [
         (r.source, r.fichier, r.ligne, r.true_person)
@@ -688,8 +678,8 @@ def _with_decidability(
         if r.true_in_cohort and not r.correct
     ]
     if not missed or not (
-        _has_table(con, "identifying", "int_keys__identites")
-        and _has_table(con, "crossing", "int_crossing__communes_identites")
+        encryption.has_table(con, "identifying", "int_keys__identites")
+        and encryption.has_table(con, "crossing", "int_crossing__communes_identites")
     ):
         return outcomes
     undecidable = undecidable_rows(con, missed, token_of)

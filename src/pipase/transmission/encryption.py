@@ -206,3 +206,15 @@ def encrypt_copy(source: Path | str, destination: Path | str, key_env: str = DB_
         con.execute("COPY FROM DATABASE plain_source TO encrypted_target")
     finally:
         con.close()
+
+
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """The connection's own database has schema.table (an older build, a test's or a partial
+    one may not)."""
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_catalog = "
+            "current_database() and table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
