@@ -620,3 +620,78 @@ def test_a_block_over_the_bound_is_left_out_of_its_rule(inputs, trained, monkeyp
         members = dict(con.execute(f"select unique_id, bloc_date from cohorte_{bound}").fetchall())
         assert members == {"c1": expected, "c2": expected, "c3": expected, "c4": True}
         assert not con.execute(f"select bool_or(bloc_nom_annee) from sources_{bound}").fetchone()[0]
+
+
+def _collapse(monkeypatch, labels: set[str]) -> list[str]:
+    """Make Splink's EM estimate the m of the levels `labels` at exactly zero (as it does when
+    none of a session's likely matches shows a rare level), unless the level's m is fixed; the
+    sessions in which it happened are listed."""
+    from splink.internals import expectation_maximisation as em
+
+    original = em.populate_m_u_from_lookup
+    collapsed: list[str] = []
+
+    def populate(fixed, level, column, lookup):
+        if level.label_for_charts in labels and not level._fix_m_probability:
+            # the level observed in the session's pairs (the fixture has no swapped names) and
+            # its m estimated at zero
+            entry = lookup.setdefault(column, {}).setdefault(level.comparison_vector_value, {})
+            entry["m_probability"] = 0.0
+            collapsed.append(level.label_for_charts)
+        return original(fixed, level, column, lookup)
+
+    monkeypatch.setattr(em, "populate_m_u_from_lookup", populate)
+    return collapsed
+
+
+def _levels(model_json: str) -> dict[tuple[str, str], dict]:
+    return {
+        (c["output_column_name"], level["label_for_charts"]): level
+        for c in json.loads(model_json)["comparisons"]
+        for level in c["comparison_levels"]
+    }
+
+
+def test_an_m_collapsing_to_zero_does_not_stop_the_training(inputs, trained, monkeypatch):
+    """A rare level (swapped names) that no likely match of a session shows has its m taken to
+    zero by the EM, which Splink refuses with a ValueError: the build stopped with a traceback
+    (harder data, seed 7, 3e5 / 2e5 pairs). The session runs again with the rare levels' m
+    fixed at their start; if an m still collapses, the session is left out."""
+    identities, cohort, _truth, _members = inputs
+    swapped = "nom et prénom inversés"
+    with monkeypatch.context() as patched:
+        collapsed = _collapse(patched, {swapped})
+        model = probabilistic.model_table(identities, cohort)
+    assert collapsed, "the EM never set the swapped-names level: the test proves nothing"
+    assert model["origine_modele"][0].as_py() == "entraine"
+    levels = _levels(model["modele_json"][0].as_py())
+    for column in ("nom", "prenom"):
+        level = levels[(column, swapped)]
+        assert level["m_probability"] == probabilistic.STARTING_M[swapped]
+        assert level["fix_m_probability"] is True
+    # only the rare levels are fixed; the others are still estimated on this extraction
+    fixed = {label for (_c, label), level in levels.items() if level.get("fix_m_probability")}
+    assert fixed == {
+        label for label, m in probabilistic.STARTING_M.items() if m <= probabilistic.RARE_LEVEL_M
+    }
+    usual = levels[("nom", "nom identique")]["m_probability"]
+    assert usual != probabilistic.STARTING_M["nom identique"]
+    assert probabilistic.links_table(identities, cohort, model["modele_json"][0].as_py()).num_rows
+
+    # a level that is not rare collapsing in both attempts: the session is left out, the
+    # training still ends (the names' m of the date session keep the values from before it)
+    with monkeypatch.context() as patched:
+        _collapse(patched, {"nom identique"})
+        model = probabilistic.model_table(identities, cohort)
+    assert model["origine_modele"][0].as_py() == "entraine"
+    assert (
+        _levels(model["modele_json"][0].as_py())[("nom", "nom identique")]["m_probability"]
+        == (probabilistic.STARTING_M["nom identique"])
+    )
+
+    # mutation: without the guard, Splink's ValueError stops the training
+    with monkeypatch.context() as patched:
+        _collapse(patched, {swapped})
+        patched.setattr(probabilistic, "_ZERO_ESTIMATE", "a message Splink never gives")
+        with pytest.raises(ValueError, match="below the minimum allowed"):
+            probabilistic.model_table(identities, cohort)

@@ -470,12 +470,11 @@ def train(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     from splink import block_on
 
     # a deterministic sample of the source rows, every cohort row
-    linker = _linker(
-        con,
-        settings(),
+    source_filter = (
         f"unique_id in (select unique_id from {SOURCES} order by md5(unique_id), unique_id"
-        f" limit {TRAINING_SOURCE_ROWS})",
+        f" limit {TRAINING_SOURCE_ROWS})"
     )
+    linker = _linker(con, settings(), source_filter)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("nom", "prenom", "date_naissance")], recall=0.8
     )
@@ -483,15 +482,54 @@ def train(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     # blocked on the columns the date comparison reads (annee, mois, jour), so that Splink
     # leaves that comparison out of this session: blocked on date_naissance, it was kept, every
     # pair agreed on it and the EM took every pair for a match (measured: lambda -> 1)
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("annee", "mois", "jour"), max_pairs=EM_MAX_PAIRS
-    )
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("nom", "prenom"), max_pairs=EM_MAX_PAIRS
-    )
+    for blocking in (block_on("annee", "mois", "jour"), block_on("nom", "prenom")):
+        linker = _em_session(linker, blocking, con, source_filter)
     model = linker.misc.save_model_to_json()
     model["linker_uid"] = MODEL_UID
     return _rounded(model)
+
+
+# Splink refuses an m estimated at zero (a ValueError, "below the minimum allowed value"):
+# when none of a session's likely matches shows a rare level (swapped names, when the
+# session's sample holds no such true pair), the EM takes that level's m closer to zero at
+# every iteration until it underflows, and the training stopped the build with a traceback
+# (measured: harder data, seed 7, with 3e5 / 2e5 pairs: m("nom et prénom inversés") = 0.0).
+_ZERO_ESTIMATE = "below the minimum allowed value"
+# the levels a true match rarely shows (starting m at most this): the ones that can collapse
+RARE_LEVEL_M = 0.005
+
+
+def _rare_levels_fixed(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with the m of its rare levels fixed at their starting value (STARTING_M)."""
+    model = json.loads(json.dumps(model))
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            start = STARTING_M.get(level.get("label_for_charts", ""))
+            if start is not None and start <= RARE_LEVEL_M and not level.get("is_null_level"):
+                level["m_probability"] = start
+                level["fix_m_probability"] = True
+    return model
+
+
+def _em_session(linker: Any, blocking: Any, con: duckdb.DuckDBPyConnection, source_filter: str):
+    """One EM session; when an m collapses to zero, the session again from the model before it
+    with the rare levels' m fixed at their start; if an m still collapses, the session is left
+    out (the model before it is kept: m from the starting values or the other session).
+    Returns the linker holding the result."""
+    before = linker.misc.save_model_to_json()
+    for model in (None, _rare_levels_fixed(before)):
+        if model is not None:
+            linker = _linker(con, model, source_filter)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                blocking, max_pairs=EM_MAX_PAIRS
+            )
+        except ValueError as error:
+            if _ZERO_ESTIMATE not in str(error):
+                raise
+            continue
+        return linker
+    return _linker(con, before, source_filter)
 
 
 def _rounded(model: dict[str, Any]) -> dict[str, Any]:
