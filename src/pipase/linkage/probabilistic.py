@@ -468,6 +468,7 @@ def _linker(con: duckdb.DuckDBPyConnection, model: Any, source_filter: str) -> A
 def train(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Estimate the model on this extraction (prepare() first); returns the settings dict."""
     from splink import block_on
+    from splink.internals.exceptions import EMTrainingException
 
     # a deterministic sample of the source rows, every cohort row
     source_filter = (
@@ -476,17 +477,44 @@ def train(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     )
     linker = _linker(con, settings(), source_filter)
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("nom", "prenom", "date_naissance")], recall=0.8
+        [block_on("nom", "prenom", "date_naissance")], recall=RULE_RECALL
     )
+    linker = _with_a_prior(linker, con, source_filter)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=SEED)
     # blocked on the columns the date comparison reads (annee, mois, jour), so that Splink
     # leaves that comparison out of this session: blocked on date_naissance, it was kept, every
     # pair agreed on it and the EM took every pair for a match (measured: lambda -> 1)
+    trained = 0
     for blocking in (block_on("annee", "mois", "jour"), block_on("nom", "prenom")):
-        linker = _em_session(linker, blocking, con, source_filter)
+        linker, done = _em_session(linker, blocking, con, source_filter)
+        trained += done
+    if not trained:
+        raise EMTrainingException("no EM session had pairs to train on")
     model = linker.misc.save_model_to_json()
     model["linker_uid"] = MODEL_UID
     return _rounded(model)
+
+
+# The prior (probability that two random records match) comes from the pairs that agree on
+# surname, first name and birth date, taken as this share of the true pairs.
+RULE_RECALL = 0.8
+
+
+def _with_a_prior(linker: Any, con: duckdb.DuckDBPyConnection, source_filter: str) -> Any:
+    """The linker with a prior above zero. When no pair agrees on surname, first name and birth
+    date (a source without first names, first names all written another way), Splink estimates
+    the prior at 0 and the first EM session stopped on log2(0) ("math domain error"): the prior
+    is then what one such pair would give (1 / RULE_RECALL / the pairs compared), which the EM
+    sessions re-estimate anyway."""
+    model = linker.misc.save_model_to_json()
+    if model.get("probability_two_random_records_match", 0) > 0:
+        return linker
+    pairs = con.execute(
+        "select (select count(*) from pipase_entree_sources)"
+        " * (select count(*) from pipase_entree_cohorte)"
+    ).fetchone()[0]
+    model["probability_two_random_records_match"] = 1 / RULE_RECALL / max(pairs, 1)
+    return _linker(con, model, source_filter)
 
 
 # Splink refuses an m estimated at zero (a ValueError, "below the minimum allowed value"):
@@ -511,11 +539,19 @@ def _rare_levels_fixed(model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
-def _em_session(linker: Any, blocking: Any, con: duckdb.DuckDBPyConnection, source_filter: str):
-    """One EM session; when an m collapses to zero, the session again from the model before it
-    with the rare levels' m fixed at their start; if an m still collapses, the session is left
-    out (the model before it is kept: m from the starting values or the other session).
-    Returns the linker holding the result."""
+def _em_session(
+    linker: Any, blocking: Any, con: duckdb.DuckDBPyConnection, source_filter: str
+) -> tuple[Any, bool]:
+    """One EM session; returns the linker holding the result and whether the session trained.
+
+    When an m collapses to zero, the session runs again from the model before it with the rare
+    levels' m fixed at their start; if an m still collapses, or the session has no pair to
+    train on (no source row shares a birth date with a member, or a surname and first name:
+    a source without birth dates or without first names), it is left out: the model before it
+    is kept (m from the starting values or the other session). train() refuses a model that no
+    session trained."""
+    from splink.internals.exceptions import EMTrainingException
+
     before = linker.misc.save_model_to_json()
     for model in (None, _rare_levels_fixed(before)):
         if model is not None:
@@ -524,12 +560,14 @@ def _em_session(linker: Any, blocking: Any, con: duckdb.DuckDBPyConnection, sour
             linker.training.estimate_parameters_using_expectation_maximisation(
                 blocking, max_pairs=EM_MAX_PAIRS
             )
+        except EMTrainingException:
+            break
         except ValueError as error:
             if _ZERO_ESTIMATE not in str(error):
                 raise
             continue
-        return linker
-    return _linker(con, before, source_filter)
+        return linker, True
+    return _linker(con, before, source_filter), False
 
 
 def _rounded(model: dict[str, Any]) -> dict[str, Any]:
