@@ -163,10 +163,12 @@ def column_name_rule(name: str) -> str | None:
 FULL_DATE = "full_date"
 COMPACT_DATE = "compact_date"
 NAMES = "names"
+OWN_NAME = "own_name"
 CONTENT_LABELS = {
     FULL_DATE: "full dates (day, month and year)",
     COMPACT_DATE: "dates written JJMMAAAA or AAAAMMJJ",
     NAMES: "names or first names",
+    OWN_NAME: "names of the row's own person",
     EMAIL: "e-mail addresses",
     PHONE: "phone numbers",
     NIR: "social security numbers (NIR)",
@@ -175,12 +177,13 @@ _CONTENT_LABEL_IDS = [
     _("full dates (day, month and year)"),
     _("dates written JJMMAAAA or AAAAMMJJ"),
     _("names or first names"),
+    _("names of the row's own person"),
     _("e-mail addresses"),
     _("phone numbers"),
     _("social security numbers (NIR)"),
 ]
 # One value is enough for these; the others need MOSTLY of the column.
-ANY_VALUE_RULES = frozenset({FULL_DATE, EMAIL, PHONE, NIR})
+ANY_VALUE_RULES = frozenset({FULL_DATE, EMAIL, PHONE, NIR, OWN_NAME})
 
 _TIME = r"(?:[ T]\d{1,2}[:h]\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})([/.\- ])(\d{1,2})\2(\d{4}|\d{2})" + _TIME)
@@ -209,8 +212,29 @@ _PHONE = re.compile(r"(?:\+33|0033|\(\+33\)|0)\s?[1-9](?:[\s.\-]?\d{2}){4}")
 _NIR = re.compile(
     r"[12]\s?\d{2}\s?(?:0[1-9]|1[0-2]|[2-9]\d)\s?(?:\d{2}|2[AaBb])\s?\d{3}\s?\d{3}(?:\s?\d{2})?"
 )
+# The same written inside a longer text ("née le 31/12/2001", "contact : a@b.fr",
+# "NIR 1.05.05.75.123.456.78", "tel (06) 12 34 56 78"): searched, not matched whole, with no
+# digit just before or after (a longer number is something else).
+_DATE_IN_TEXT = re.compile(r"(?<![\d/.\-_])(\d{1,2})([/.\-_ ])(\d{1,2})\2(\d{4})(?![\d/.\-_]?\d)")
+_ISO_DATE_IN_TEXT = re.compile(r"(?<![\d/.\-_])(\d{4})([/.\-_])(\d{1,2})\2(\d{1,2})(?!\d)")
+_NAMED_DATE_IN_TEXT = re.compile(
+    rf"(?<![\d.])(\d{{1,2}})(?:er)?\.?[ \-_]({_MONTH})\.?[ \-_](\d{{4}})(?!\d)"
+)
+_NAMED_MONTH_DAY_IN_TEXT = re.compile(
+    rf"(?<![a-z])({_MONTH})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})(?!\d)"
+)
+_EMAIL_IN_TEXT = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}")
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![\d+])\(?(?:\+33|0033|0)\s?\(?0?\)?\s?[1-9]\)?(?:[\s.\-]?\d{2}){4}(?!\d)"
+)
+_NIR_IN_TEXT = re.compile(
+    r"(?<!\d)[12][\s.\-]?\d{2}[\s.\-]?(?:0[1-9]|1[0-2]|[2-9]\d)[\s.\-]?(?:\d{2}|2[AaBb])"
+    r"[\s.\-]?\d{3}[\s.\-]?\d{3}(?:[\s.\-]?\d{2})?(?!\d)"
+)
 _WORD = re.compile(r"[^\W\d_]+")
 MIN_NAME_LETTERS = 3
+# a kept value found on more rows than this in a batch is a label, never a person's own name
+OWN_NAME_MAX_ROWS = 20
 MAX_NAME_WORDS = 5
 # A value holding one of these words names a place or an institution, not a person
 # ("Saint-Denis", "Lycée Jean Jaurès", "Mission locale de Bondy").
@@ -296,6 +320,41 @@ def words_of(text: str) -> list[str]:
     return [w for w in map(normalise_name, _WORD.findall(text)) if w]
 
 
+def _folded(text: str) -> str:
+    """Lower case, accents dropped, runs of spaces as one space."""
+    text = "".join(
+        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
+    )
+    return re.sub(r"\s+", " ", text)
+
+
+def embedded(text: str) -> str | None:
+    """The first identifier written inside a text (a full date, an e-mail, a phone number, a
+    NIR), or None."""
+    for match in _DATE_IN_TEXT.finditer(text):
+        first, second, year = int(match[1]), int(match[3]), int(match[4])
+        if _real_date(first, second, year) or _real_date(second, first, year):
+            return FULL_DATE
+    for match in _ISO_DATE_IN_TEXT.finditer(text):
+        if _real_date(int(match[4]), int(match[3]), int(match[1])):
+            return FULL_DATE
+    if not text.isascii() or any(c.isalpha() for c in text):
+        folded = _folded(text)
+        for match in _NAMED_DATE_IN_TEXT.finditer(folded):
+            if _real_date(int(match[1]), MONTHS[match[2]], int(match[3])):
+                return FULL_DATE
+        for match in _NAMED_MONTH_DAY_IN_TEXT.finditer(folded):
+            if _real_date(int(match[2]), MONTHS[match[1]], int(match[3])):
+                return FULL_DATE
+    if "@" in text and _EMAIL_IN_TEXT.search(text):
+        return EMAIL
+    if _PHONE_IN_TEXT.search(text):
+        return PHONE
+    if _NIR_IN_TEXT.search(text):
+        return NIR
+    return None
+
+
 def classify(value: str) -> object:
     """The kind of one value: _EMPTY, _NOTHING, a content rule (FULL_DATE...), or a tuple of
     normalised words for text that may be a name (decided against the known names later)."""
@@ -307,11 +366,13 @@ def classify(value: str) -> object:
             return COMPACT_DATE
         if len(text) == 10 and _PHONE.fullmatch(text):
             return PHONE
+        if len(text) == 13 and text.startswith("0033") and _PHONE_IN_TEXT.fullmatch(text):
+            return PHONE
         if len(text) in (13, 15) and _NIR.fullmatch(text):
             return NIR
         return _NOTHING
     if "@" in text:
-        return EMAIL if _EMAIL.fullmatch(text) else _NOTHING
+        return EMAIL if _EMAIL.fullmatch(text) else (embedded(text) or _NOTHING)
     if text[0].isdigit() or text[0] in "+(":
         if _full_date(text) or _named_month_date(text):
             return FULL_DATE
@@ -319,9 +380,9 @@ def classify(value: str) -> object:
             return PHONE
         if _NIR.fullmatch(text):
             return NIR
-        return _NOTHING
+        return embedded(text) or _NOTHING
     if any(c.isdigit() for c in text):
-        return FULL_DATE if _named_month_date(text) else _NOTHING
+        return FULL_DATE if _named_month_date(text) else (embedded(text) or _NOTHING)
     words = words_of(text)
     if not words or len(words) > MAX_NAME_WORDS or NOT_A_PERSON_WORDS.intersection(words):
         return _NOTHING
@@ -388,6 +449,10 @@ class ContentDetector:
         self._reference = first_names() if reference is None else reference
         self._known: set[bytes] = set()  # the file's names found in checked columns
         self._cache: dict[str, object] = {}
+        # the batch's own name columns (row-aligned raw values), for OWN_NAME
+        self._surnames: list[Sequence[object]] = []
+        self._first_names: list[Sequence[object]] = []
+        self._name_words: dict[object, frozenset[str]] = {}
         # values of this batch whose words still need the batch's own names
         self._pending: list[tuple[int, tuple[str, ...], list[str], Sequence[str], Sequence[int]]]
         self._pending = []
@@ -417,6 +482,56 @@ class ContentDetector:
         reference = self._reference
         return any(w in reference for w in words) or self._words_known(words, self._known)
 
+    def set_row_names(
+        self, surnames: Sequence[Sequence[object]], first_names: Sequence[Sequence[object]]
+    ) -> None:
+        """The batch's name columns (raw values, one per row, as the values fed next): a kept
+        value that names its own row's person (OWN_NAME) is then found. The kit has them; the
+        Association's import has none."""
+        self._surnames, self._first_names = list(surnames), list(first_names)
+        if len(self._name_words) > self.CACHE_LIMIT:
+            self._name_words.clear()
+
+    def _words(self, value: object) -> frozenset[str]:
+        """A name's or a text's words: normalised (A-Z) and, for other scripts, as written
+        (lower case); particles and words under MIN_NAME_LETTERS letters left out."""
+        cache = self._name_words
+        found = cache.get(value)
+        if found is None:
+            text = value if isinstance(value, str) else ("" if value is None else str(value))
+            words = set(words_of(text))
+            if not text.isascii():
+                words.update(w.casefold() for w in _WORD.findall(text))
+            found = cache[value] = frozenset(
+                w for w in words if len(w) >= MIN_NAME_LETTERS and w not in NAME_PARTICLES
+            )
+        return found
+
+    def _own_name(self, stats: _ColumnStats, values: Sequence[str], lines, candidates) -> None:
+        """Count the values that hold their row's own name: its surname in a short name-like
+        value of two words or more ("ZORBALIK Paulette", a relative), or its surname and first
+        name in any text ("Entretien avec Hélène VARGOLAN, ...")."""
+        count = 0
+        first_line = None
+        for index, value in enumerate(values):
+            short = candidates.get(value)
+            if short is None:
+                continue
+            words = self._words(value)
+            surname = any(words & self._words(column[index]) for column in self._surnames)
+            if not surname:
+                continue
+            if not short and not any(
+                words & self._words(column[index]) for column in self._first_names
+            ):
+                continue
+            count += 1
+            if first_line is None:
+                first_line = lines[index]
+        if count:
+            stats.counts[OWN_NAME] += count
+            stats.first_line.setdefault(OWN_NAME, first_line)
+
     def feed(self, position: int, values: Sequence[str], lines: Sequence[int]) -> None:
         stats = self._stats[position]
         joined = "".join(values)
@@ -429,6 +544,9 @@ class ContentDetector:
         empty: list[str] = []
         flagged: dict[str, list[str]] = {}
         undecided: dict[tuple[str, ...], list[str]] = {}
+        # text values that may hold their row's own name: True for a short name-like value of
+        # two words or more (its surname is enough), False for other text of several words
+        candidates: dict[str, bool] = {}
         for value in set(values):
             kind = cache.get(value)
             if kind is None:
@@ -436,12 +554,26 @@ class ContentDetector:
             if kind is _EMPTY:
                 empty.append(value)
             elif isinstance(kind, tuple):
+                # a single word equal to a surname may be a word (a "petit" size for PETIT):
+                # left to the names rule (MOSTLY of the column)
+                if len(kind) >= 2:
+                    candidates[value] = True
                 if self._is_name(kind):
                     flagged.setdefault(NAMES, []).append(value)
                 else:
                     undecided.setdefault(kind, []).append(value)
             elif kind is not _NOTHING:
                 flagged.setdefault(kind, []).append(value)
+            elif " " in value.strip() or not value.isascii():
+                candidates[value] = False
+        if self._surnames and candidates:
+            # a value repeated on many rows is a label ("sans solution" for a person named
+            # SANS: measured once in 1,000,000 synthetic rows), not one person's name
+            repeated = Counter(values)
+            candidates = {v: short for v, short in candidates.items()
+                          if repeated[v] <= OWN_NAME_MAX_ROWS}  # fmt: skip
+            if candidates:
+                self._own_name(stats, values, lines, candidates)
         counts = self._counter(values, sum(map(len, flagged.values())) + len(empty))
         stats.non_empty += len(values) - sum(counts(v) for v in empty)
         for kind, found in flagged.items():

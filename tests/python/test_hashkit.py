@@ -368,7 +368,8 @@ def copies(column: int) -> list[list[str]]:
         ("Nom", copies(0), "nom de colonne"),  # a second NOM column, read as Nom.1
         ("Nom complet", [[f"{r[0]} {r[2]}"] for r in ROWS], "nom de colonne"),
         ("Date de naissance", copies(3), "nom de colonne"),
-        ("beneficiaire", [[f"{r[2]} {r[0]}"] for r in ROWS], "noms ou prénoms"),
+        # the row's own first name and surname: refused at the first such row
+        ("beneficiaire", [[f"{r[2]} {r[0]}"] for r in ROWS], "noms de la personne de la ligne"),
         ("code_bis", [["17031999"]] * 7, "dates écrites JJMMAAAA"),
         ("evenement", [["17 mars 1999"]] + [["emploi"]] * 6, "dates complètes"),
         ("contact", [["someone@example.org"]] + [[""]] * 6, "adresses électroniques"),
@@ -399,6 +400,7 @@ def test_mutation_without_the_content_check_identities_reach_the_output(tmp_path
     src = identity_file(tmp_path, ["beneficiaire"], [[f"{r[2]} {r[0]}"] for r in ROWS])
     out = tmp_path / "o.csv"
     monkeypatch.setattr(identifiers.ContentDetector, "findings", lambda self: [])
+    monkeypatch.setattr(identifiers.ContentDetector, "certain", lambda self: [])
     assert main(hash_args(src, out)) == 0
     assert "Anaïs Cœurderoy" in out.read_text(encoding="cp1252")  # what the check prevents
 
@@ -407,6 +409,7 @@ def test_mutation_without_the_name_check_a_second_nom_column_is_written(tmp_path
     src, out = identity_file(tmp_path, ["Nom"], copies(0)), tmp_path / "o.csv"
     monkeypatch.setattr(identifiers, "name_findings", lambda columns: [])
     monkeypatch.setattr(identifiers.ContentDetector, "findings", lambda self: [])
+    monkeypatch.setattr(identifiers.ContentDetector, "certain", lambda self: [])
     assert main(hash_args(src, out)) == 0
     assert "Cœurderoy" in out.read_text(encoding="cp1252")
 
@@ -609,3 +612,30 @@ def test_mutation_without_separator_detection_a_comma_file_fails(tmp_path, monke
     monkeypatch.setattr(reader.CsvSource, "_detect_separator", lambda self, header: ";")
     assert main(hash_args(src, tmp_path / "o.csv")) == 1
     assert "missing_column" in capsys.readouterr().err  # the old "use --sep ," friction
+
+
+def test_identities_written_inside_a_comment_are_refused(tmp_path, capsys):
+    """A tester's comment column: the row's own name in a sentence, a birth date after "née
+    le", an e-mail in brackets, a NIR with dots. Each alone refuses the column, named with its
+    rule and first line, no value shown; --drop removes it."""
+    notes = [
+        f"Entretien avec {ROWS[0][2]} {ROWS[0][0]}, sa mère était présente ce jour",
+        "née le 31/12/2003 à Montreuil",
+        "contact : <quelqu.un@exemple.fr>",
+        "NIR 1.05.05.75.123.456.78",
+    ]
+    expected = ["noms de la personne de la ligne", "dates complètes", "adresses électroniques",
+                "numéros de sécurité sociale"]  # fmt: skip
+    for note, rule in zip(notes, expected, strict=True):
+        column = [["ras"]] * len(ROWS)
+        column[0] = [note]
+        src, out = identity_file(tmp_path, ["commentaire"], column), tmp_path / "o.csv"
+        assert main(hash_args(src, out)) == 1, note
+        err = capsys.readouterr().err
+        assert "[identifying_column]" in err and "commentaire" in err and rule in err, err
+        assert "(première à la ligne 2)" in err
+        assert_no_value_shown(err, SECRETS + [note, "31/12/2003", "quelqu.un@exemple.fr"])
+        assert not out.exists()
+        assert main(hash_args(src, out, "--drop", "commentaire")) == 0
+        assert "commentaire" not in read_output(out)[0]
+        out.unlink()

@@ -174,3 +174,19 @@ def test_the_import_command_refuses_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "beneficiaire" in err and "noms ou prénoms" in err and "Marie" not in err
     assert not database.exists()
+
+
+def test_identifiers_inside_a_comment_are_refused_at_the_import(tmp_path):
+    """A file hashed by an old kit, or by hand, whose comment column holds a birth date in a
+    sentence or an e-mail in brackets: the Association's import refuses it (it has no names to
+    compare, the dates, e-mails, phones and NIR are searched inside the texts)."""
+    for note, rule in (
+        ("née le 31/12/2001 à Bondy", "dates complètes"),
+        ("contact : Ivan <ivan.p@exemple.fr>", "adresses électroniques"),
+        ("tel (06) 12 34 56 78", "numéros de téléphone"),
+    ):
+        notes = ["ras"] * 9 + [note]
+        path = write(tmp_path / "p.csv", partner_rows(10, {"commentaire": notes}), ["commentaire"])
+        text = refusal(path)
+        assert "commentaire" in text and rule in text, text
+        assert note not in text

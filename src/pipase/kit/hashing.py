@@ -282,6 +282,10 @@ def _stream(options, source, writer, report, identity, kept, checked, key, file)
             columns[identity["nom_naissance"]] if "nom_naissance" in identity else None,
             with_months=options.mois_naissance,
         )
+        surnames = [columns[identity["nom"]]]
+        if "nom_naissance" in identity:
+            surnames.append(columns[identity["nom_naissance"]])
+        detector.set_row_names(surnames, [columns[identity["prenom"]]])
         out_columns = [keys.primary, keys.secondary, keys.reason]
         if options.mois_naissance:
             out_columns.append(keys.month)
