@@ -189,6 +189,10 @@ def test_the_run_makes_the_package_with_french_progress(runs):
     archive = runs["work"] / "export" / f"pipase_{EXTRACTION_DATE}.7z"
     assert archive.is_file()
     assert _sha256(archive) in done.stdout
+    # dbt's file log, where a failed build sends the reader, holds the build (dbt applies the
+    # console's --log-level none to the file unless --log-level-file is given: it was empty)
+    log = (runs["work"] / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "int_keys__modele_probabiliste" in log and "Completed successfully" in log
 
 
 def test_the_record_holds_the_chain_of_custody(runs):

@@ -2,8 +2,10 @@
 
 In process (the default): ``dbt.cli.main.dbtRunner`` with a callback on dbt's events, so each
 node's start and end reach the progress display as they happen; dbt's own console output is
-off (``--log-level none``), its file log is kept (``--log-path``). After the invocation the
-DuckDB database that dbt-duckdb keeps open is closed, so that the export can open it.
+off (``--log-level none``), its file log is kept at info level (``--log-level-file info``,
+``--log-path``: each node's result and a failure's error, where a failed build points). After
+the invocation the DuckDB database that dbt-duckdb keeps open is closed, so that the export can
+open it.
 
 In a subprocess: the same arguments plus ``--log-format json``; the node events are read from
 its standard output, one JSON object per line.
@@ -163,7 +165,10 @@ def run_in_process(args: list[str], env: dict[str, str], on_node: Callable[[Node
             seen_end.add(key)
         on_node(found)
 
-    invoked = [*args, "--log-level", "none"]
+    # the console off; the file log at info (node results and errors, no compiled SQL): dbt
+    # applies --log-level to the file too unless --log-level-file is given, and a failed build
+    # pointed to a dbt.log that held nothing
+    invoked = [*args, "--log-level", "none", "--log-level-file", "info"]
     saved_argv = sys.argv
     # dbt records `dbt ` + sys.argv[1:] as the invocation command (run_results.json, the docs'
     # run page): the command dbt runs, not the one of the calling program.
