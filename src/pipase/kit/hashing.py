@@ -200,20 +200,25 @@ def _run(options: Options, source, key: bytes | None, file: str) -> Report:
             _("a column is both in --drop and in --garder"), rule="garder_drop", file=file
         )
     removed = set(identity.values()) | dropped
-    month_index = header.index(MONTH_COLUMN) if MONTH_COLUMN in header else None
+    # the columns the kit writes, found in any case, accents or spacing (the import compares
+    # names so: CLE_HACHAGE beside the written cle_hachage made two columns it refused)
+    normalised = [identifiers.normalise_column_name(h) for h in header]
+    month_index = normalised.index(MONTH_COLUMN) if MONTH_COLUMN in normalised else None
     month_replaced = bool(
         options.mois_naissance and month_index is not None and month_index not in removed
     )
     if month_replaced:
         removed.add(month_index)
     kept = [i for i in range(len(header)) if i not in removed]
-    for name in KEY_COLUMNS:
-        if name in (header[i] for i in kept):
+    for index in kept:
+        if normalised[index] in KEY_COLUMNS or (
+            options.mois_naissance and normalised[index] == MONTH_COLUMN
+        ):
             raise KitError(
                 _(
                     "the file already has a column {column}: was it hashed already? "
                     "(remove it with --drop if not)"
-                ).format(column=name),
+                ).format(column=header[index]),
                 rule="already_hashed",
                 file=file,
             )
