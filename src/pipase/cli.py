@@ -13,7 +13,7 @@ import os
 import sys
 
 import pipase
-from pipase.errors import EXIT_REFUSED, PipaseError
+from pipase.errors import EXIT_OK, EXIT_REFUSED, PipaseError
 from pipase.i18n import _, install_argparse
 
 # command -> (module, one-line help). The help is an English message id, shown translated.
@@ -153,6 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     except PipaseError as error:
         print(f"pipase {args.command} : {_('error')} : {error}", file=sys.stderr)
         return EXIT_REFUSED
+    except BrokenPipeError:
+        # the reader of the standard output left (`pipase hash ... | head -1`): every command
+        # prints its summary after its work is done and written; no traceback, and Python's
+        # final flush of stdout must not raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

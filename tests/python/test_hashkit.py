@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -639,3 +641,36 @@ def test_identities_written_inside_a_comment_are_refused(tmp_path, capsys):
         assert main(hash_args(src, out, "--drop", "commentaire")) == 0
         assert "commentaire" not in read_output(out)[0]
         out.unlink()
+
+
+def test_the_written_columns_are_found_in_any_case(tmp_path, capsys):
+    """A CLE_HACHAGE column (a fake key, or a file hashed already) beside the written
+    cle_hachage made a file the import refused ("the same name"), whose key check read the
+    fake column; a Mois_Naissance column beside the written one likewise."""
+    src = identity_file(tmp_path, ["CLE_HACHAGE"], [["deadbeef"]] * 7)
+    out = tmp_path / "o.csv"
+    assert main(hash_args(src, out)) == 1
+    err = capsys.readouterr().err
+    assert "[already_hashed]" in err and "CLE_HACHAGE" in err and not out.exists()
+    src = identity_file(tmp_path, ["Mois_Naissance"], [["2004-11"]] * 7)
+    assert main(hash_args(src, out, "--mois-naissance")) == 0
+    header = read_output(out)[0]
+    assert [identifiers.normalise_column_name(h) for h in header].count("mois_naissance") == 1
+
+
+def test_a_reader_leaving_the_output_is_no_traceback(tmp_path):
+    """`pipase hash ... | head -1`: the summary's reader closed the pipe; the file is written
+    and committed before the summary, so the command ends quietly with 0 (it ended on a
+    BrokenPipeError traceback)."""
+    src, out = write_csv(tmp_path / "p.csv"), tmp_path / "o.csv"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipase.cli", *hash_args(src, out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PIPASE_LANG": "fr"},
+    )
+    process.stdout.close()  # before the child writes anything
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
+    assert len(read_output(out)) == len(ROWS) + 1
