@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from pipase.errors import EXIT_OK, EXIT_REFUSED
@@ -52,6 +53,27 @@ def _separator(value: str) -> str:
     return value
 
 
+def _date_format(value: str) -> str:
+    """A strptime format that reads a whole birth date: a day (%d), a month (%m, %b or %B) and
+    a four-digit year (%Y), every directive known. %m/%Y made up the day, %d/%m/%y the century
+    (12/05/62 read as 2062), %d/%m the year (1900), and an unknown directive left every row
+    unkeyed with exit 0."""
+    sample = datetime(2003, 11, 27)  # no part equal to strptime's defaults (1900-01-01)
+    try:
+        readable = datetime.strptime(sample.strftime(value), value) == sample
+    except ValueError:
+        readable = False
+    if not readable:
+        raise argparse.ArgumentTypeError(
+            _("not a date format that reads a day, a month and a year (e.g. %d/%m/%Y)")
+        )
+    if "%y" in value.replace("%%", ""):
+        raise argparse.ArgumentTypeError(
+            _("a two-digit year (%y) would guess the century: give a four-digit year (%Y)")
+        )
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "input",
@@ -79,6 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format-date",
         action="append",
+        type=_date_format,
         default=[],
         metavar=_("FORMAT"),
         help=_(

@@ -674,3 +674,20 @@ def test_a_reader_leaving_the_output_is_no_traceback(tmp_path):
     assert process.wait(timeout=120) == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err
     assert len(read_output(out)) == len(ROWS) + 1
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%y", "%m/%Y", "%d/%m", "%Q", "%", "%Y"])
+def test_a_date_format_that_cannot_read_a_whole_birth_date_is_a_usage_error(tmp_path, capsys, fmt):
+    """%d/%m/%y read 12/05/62 as 2062, %m/%Y made up the day, %d/%m the year, an unknown
+    directive left every row unkeyed with exit 0: exit 2 now, before reading the file."""
+    src, out = write_csv(tmp_path / "p.csv"), tmp_path / "o.csv"
+    args = [a if a != "%d/%m/%Y" else fmt for a in hash_args(src, out)]
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    assert stopped.value.code == 2
+    assert "--format-date" in capsys.readouterr().err and not out.exists()
+
+
+def test_date_formats_with_a_time_or_a_month_name_are_accepted(tmp_path):
+    assert hashkit._date_format("%Y-%m-%d %H:%M:%S") == "%Y-%m-%d %H:%M:%S"
+    assert hashkit._date_format("%d %B %Y") == "%d %B %Y"
