@@ -270,7 +270,7 @@ def test_a_value_naming_its_own_rows_person_is_enough(monkeypatch):
 
 
 def test_a_label_shared_by_many_rows_is_not_a_persons_name(monkeypatch):
-    """ "sans solution" on the row of a person named SANS (found once in 1,000,000 synthetic
+    """The label "sans solution" on the row of a person named SANS (found once in 1,000,000 synthetic
     rows of the kit's benchmark): a value on more than OWN_NAME_MAX_ROWS rows is a label."""
     rows = 90  # "sans solution" on 30 rows
     values = ["sans solution", "emploi", "formation"] * (rows // 3)
