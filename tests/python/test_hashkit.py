@@ -691,3 +691,67 @@ def test_a_date_format_that_cannot_read_a_whole_birth_date_is_a_usage_error(tmp_
 def test_date_formats_with_a_time_or_a_month_name_are_accepted(tmp_path):
     assert hashkit._date_format("%Y-%m-%d %H:%M:%S") == "%Y-%m-%d %H:%M:%S"
     assert hashkit._date_format("%d %B %Y") == "%d %B %Y"
+
+
+def _xlsx(path: Path, rows, *, hidden_first: bool = False) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    if hidden_first:
+        sheet.sheet_state = "hidden"
+        visible = book.create_sheet("visible")
+        for row in rows:
+            visible.append(row)
+    book.save(path)
+    return path
+
+
+def _rewrite_part(path: Path, part: str, change) -> Path:
+    damaged = path.with_name("damaged.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, change(data) if item.filename == part else data)
+    return damaged
+
+
+XLSX_ROWS = [["id", "NOM", "PRENOM", "DDN"], [1, "ZORBALIK", "Quentin", date(2003, 2, 1)],
+             [2, "VARGOLAN", "Paul", date(2004, 2, 1)]]  # fmt: skip
+XLSX_ARGS = ["--nom", "NOM", "--prenom", "PRENOM", "--date-naissance", "DDN"]
+
+
+def test_a_damaged_workbook_is_refused_without_a_traceback_or_a_value(tmp_path, capsys):
+    """An adversarial tester's workbooks: a number cell holding a name (openpyxl's int() quoted
+    it in a traceback), a sheet cut short. Refused as not_xlsx with the line, no value."""
+    good = _xlsx(tmp_path / "b.xlsx", XLSX_ROWS)
+    sheet = "xl/worksheets/sheet1.xml"
+    cases = [
+        (lambda d: d.replace(b'<c r="A3" t="n"><v>2</v>', b'<c r="A3" t="n"><v>VARGOLAN</v>'), 3),
+        (lambda d: d[: len(d) // 2], None),
+    ]
+    for change, line in cases:
+        damaged = _rewrite_part(good, sheet, change)
+        with zipfile.ZipFile(good) as before, zipfile.ZipFile(damaged) as after:
+            assert before.read(sheet) != after.read(sheet)  # the damage is there
+        out = tmp_path / "o.csv"
+        assert main(["hash", str(damaged), "-o", str(out), *XLSX_ARGS]) == 1
+        err = capsys.readouterr().err
+        assert "[not_xlsx]" in err and "Traceback" not in err
+        assert "VARGOLAN" not in err and "ZORBALIK" not in err
+        if line is not None:
+            assert f"ligne {line}" in err
+        assert not out.exists()
+
+
+def test_a_hidden_first_sheet_is_not_read_silently(tmp_path, capsys):
+    book = _xlsx(tmp_path / "h.xlsx", XLSX_ROWS, hidden_first=True)
+    out = tmp_path / "o.csv"
+    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS]) == 1
+    assert "[hidden_sheet]" in capsys.readouterr().err and not out.exists()
+    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS, "--sheet", "visible"]) == 0
+    # a sheet that does not exist: the count of sheets, never their names (a sheet may be
+    # named after a person)
+    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS, "--sheet", "autre"]) == 1
+    err = capsys.readouterr().err
+    assert "[missing_sheet]" in err and "2 feuille(s)" in err and "visible" not in err

@@ -371,20 +371,29 @@ class XlsxSource:
         try:
             self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-            raise ReadError(
-                _("not a readable XLSX workbook (damaged, or another format named .xlsx)"),
-                rule="not_xlsx",
-                file=self.file,
-            ) from None
+            raise _damaged(self.file) from None
+        except Exception:  # noqa: BLE001  any parser error of a damaged part (XML, a chartsheet)
+            raise _damaged(self.file) from None
         try:
             if sheet is None:
                 self._sheet = self._book.worksheets[0]
+                if getattr(self._sheet, "sheet_state", "visible") != "visible":
+                    # a hidden draft read silently in place of the visible table
+                    raise ReadError(
+                        _(
+                            "the workbook's first sheet is hidden: name the sheet to read with "
+                            "--sheet"
+                        ),  # fmt: skip
+                        rule="hidden_sheet",
+                        file=self.file,
+                    )
             elif sheet in self._book.sheetnames:
                 self._sheet = self._book[sheet]
             else:
+                # the sheets' names are not listed: a sheet may be named after a person
                 raise ReadError(
-                    _("no sheet named {sheet} (sheets: {sheets})").format(
-                        sheet=sheet, sheets=", ".join(self._book.sheetnames)
+                    _("no sheet named {sheet} (the workbook has {count} sheet(s))").format(
+                        sheet=sheet, count=len(self._book.sheetnames)
                     ),
                     rule="missing_sheet",
                     file=self.file,
@@ -393,7 +402,10 @@ class XlsxSource:
             if hasattr(self._sheet, "reset_dimensions"):
                 self._sheet.reset_dimensions()  # the stored size may be wrong: read every row
             self._rows = self._sheet.iter_rows(values_only=True)
-            header = next(self._rows, None)
+            try:
+                header = next(self._rows, None)
+            except Exception:  # noqa: BLE001  a damaged sheet (its message may quote a cell)
+                raise _damaged(self.file, 1) from None
             cells = list(header or ())
             while cells and (cells[-1] is None or str(cells[-1]).strip() == ""):
                 cells.pop()
@@ -415,7 +427,7 @@ class XlsxSource:
         rows: list[tuple] = []
         numbers: list[int] = []
         try:
-            for row in self._rows:
+            for row in _rows_or_damaged(self._rows, self.file, line):
                 line += 1
                 if len(row) > width:
                     extra = next(
@@ -449,6 +461,31 @@ class XlsxSource:
 
     def close(self) -> None:
         self._book.close()
+
+
+def _damaged(file: str, line: int | None = None) -> ReadError:
+    """A workbook the parser could not read; never the parser's message (it may quote a
+    cell: "invalid literal for int() with base 10: '<a name>'")."""
+    return ReadError(
+        _("not a readable XLSX workbook (damaged, or another format named .xlsx)"),
+        rule="not_xlsx",
+        file=file,
+        line=line,
+    )
+
+
+def _rows_or_damaged(rows: Iterator[tuple], file: str, line: int) -> Iterator[tuple]:
+    """The sheet's rows after line `line`; a parser error while reading one (a damaged sheet)
+    as not_xlsx at that row's line."""
+    while True:
+        line += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception:  # noqa: BLE001
+            raise _damaged(file, line) from None
+        yield row
 
 
 def open_source(
