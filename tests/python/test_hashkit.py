@@ -755,3 +755,38 @@ def test_a_hidden_first_sheet_is_not_read_silently(tmp_path, capsys):
     assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS, "--sheet", "autre"]) == 1
     err = capsys.readouterr().err
     assert "[missing_sheet]" in err and "2 feuille(s)" in err and "visible" not in err
+
+
+def test_an_encoding_mistake_is_refused_instead_of_giving_wrong_keys(tmp_path, capsys):
+    """An adversarial tester's files: a UTF-8 file read with --encoding cp1252 (HÉBRARD read
+    as HÃ‰BRARD, every key wrong), a cp1252 file read as latin-1 (Œ read as a control), a
+    UTF-8 file with one cp1252 line (the advice to use --encoding cp1252 would garble the
+    others). Each refused with its line; the right encoding gives the right keys."""
+    text = "id;NOM;PRENOM;DDN\n1;HÉBRARD;Noël;01/02/2003\n2;BŒUF;Zoé;02/03/2004\n"
+    utf8, cp1252 = tmp_path / "u.csv", tmp_path / "c.csv"
+    utf8.write_bytes(text.encode("utf-8"))
+    cp1252.write_bytes(text.encode("cp1252"))
+    mixed = tmp_path / "m.csv"
+    lines = text.splitlines(keepends=True)
+    mixed.write_bytes("".join(lines[:2]).encode("utf-8") + lines[2].encode("cp1252"))
+    args = ["--nom", "NOM", "--prenom", "PRENOM", "--date-naissance", "DDN",
+            "--format-date", "%d/%m/%Y"]  # fmt: skip
+    out = tmp_path / "o.csv"
+    for src, encoding, rule, line in (
+        (utf8, "cp1252", "[encoding_mismatch]", 2),
+        (cp1252, "latin-1", "[encoding_mismatch]", 3),
+        (mixed, None, "[mixed_encoding]", 3),
+    ):
+        extra = ["--encoding", encoding] if encoding else []
+        assert main(["hash", str(src), "-o", str(out), *args, *extra]) == 1, src.name
+        err = capsys.readouterr().err
+        assert rule in err and f"ligne {line}" in err, err
+        assert "--encoding cp1252" not in err or rule != "[mixed_encoding]"
+        assert_no_value_shown(err, ["HÉBRARD", "BŒUF", "Noël", "Zoé"])
+        assert not out.exists()
+    keys = []
+    for src, encoding in ((utf8, None), (cp1252, "cp1252")):
+        extra = ["--encoding", encoding] if encoding else []
+        assert main(["hash", str(src), "-o", str(out), *args, *extra]) == 0
+        keys.append(out.read_bytes().replace(b"\r\n", b"\n").split(b"\n")[1:])
+    assert keys[0] == keys[1]

@@ -107,6 +107,7 @@ class CsvSource:
                 rule="encoding",
             )
         self.blank_lines = 0
+        self._utf8_seen = False  # a UTF-8 accent decoded already (a later bad line: mixed)
         self._handle = path.open("rb")
         try:
             first = self._handle.read(BLOCK_BYTES)
@@ -206,10 +207,22 @@ class CsvSource:
     # ------------------------------------------------------------------ rows
     def _decode(self, raw: bytes, line: int) -> str:
         try:
-            return raw.decode(self.encoding)
+            text = raw.decode(self.encoding)
         except UnicodeDecodeError as error:
             before = raw[: error.start]
-            line += before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n")
+            line += _line_ends(before)
+            if self._utf8_seen or not before.isascii():
+                # accents read as UTF-8 before this line: --encoding cp1252 would garble them
+                raise ReadError(
+                    _(
+                        "the file mixes encodings: this line is not UTF-8 while accents before "
+                        "it are; correct the line or save the whole file as UTF-8 (--encoding "
+                        "would misread the other lines)"
+                    ),
+                    rule="mixed_encoding",
+                    file=self.file,
+                    line=line,
+                ) from None
             raise ReadError(
                 _(
                     "bytes not readable as {encoding}: give the file's encoding with --encoding "
@@ -219,6 +232,35 @@ class CsvSource:
                 file=self.file,
                 line=line,
             ) from None
+        if not text.isascii():
+            if self.encoding == "utf-8":
+                self._utf8_seen = True
+            else:
+                control = _C1_CONTROL.search(text) if self.encoding == "iso8859-1" else None
+                if control:
+                    # Œ, œ, €, ’ of cp1252 read as latin-1's invisible controls
+                    raise ReadError(
+                        _(
+                            "characters that latin-1 reads as invisible controls (Œ, œ, €, ’ of "
+                            "cp1252): give --encoding cp1252"
+                        ),
+                        rule="encoding_mismatch",
+                        file=self.file,
+                        line=line + _line_ends(text[: control.start()]),
+                    )
+                found = _MISREAD_UTF8.search(text)
+                if found:
+                    # é written in UTF-8 read as cp1252 gives "Ã©": every key would be wrong
+                    raise ReadError(
+                        _(
+                            "accents read as two characters: the file looks like UTF-8, not "
+                            "{encoding}; remove --encoding (or correct the line)"
+                        ).format(encoding=self.encoding),
+                        rule="encoding_mismatch",
+                        file=self.file,
+                        line=line + _line_ends(text[: found.start()]),
+                    )
+        return text
 
     def _parse_quoted(self, line: str, number: int) -> list[str]:
         try:
@@ -461,6 +503,25 @@ class XlsxSource:
 
     def close(self) -> None:
         self._book.close()
+
+
+# A UTF-8 accent decoded as cp1252 or latin-1: its lead byte (Â to ß, or â for ’ “ ” €) then
+# a continuation byte (U+0080 to U+00BF in latin-1; cp1252's own characters for 0x80-0x9F).
+_MISREAD_UTF8 = re.compile(
+    "[\u00c2-\u00df][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
+    "\u20ac\u2122]|\u00e2\u20ac"
+)
+
+
+_C1_CONTROL = re.compile("[\u0080-\u009f]")
+
+
+def _line_ends(text: bytes | str) -> int:
+    """Line ends in a text (CRLF counted once)."""
+    if isinstance(text, bytes):
+        return text.count(b"\n") + text.count(b"\r") - text.count(b"\r\n")
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def _damaged(file: str, line: int | None = None) -> ReadError:
