@@ -790,3 +790,25 @@ def test_an_encoding_mistake_is_refused_instead_of_giving_wrong_keys(tmp_path, c
         assert main(["hash", str(src), "-o", str(out), *args, *extra]) == 0
         keys.append(out.read_bytes().replace(b"\r\n", b"\n").split(b"\n")[1:])
     assert keys[0] == keys[1]
+
+
+def test_formulas_without_a_computed_value_are_refused(tmp_path, capsys):
+    """openpyxl and some exports write formulas without their value: read as empty, a name
+    became nom_vide and a row of formulas was dropped as blank (3 data rows, 2 read). Refused
+    with the row; the same formulas with their computed value (a spreadsheet's save) pass."""
+    rows = [["id", "NOM", "PRENOM", "DDN"], [1, "=UPPER(\"zorbalik\")", "Quentin", date(2003, 2, 1)],
+            [2, "=UPPER(\"vargolan\")", "=PROPER(\"paul\")", "=DATE(2004,2,1)"]]  # fmt: skip
+    book = _xlsx(tmp_path / "f.xlsx", rows)
+    out = tmp_path / "o.csv"
+    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS]) == 1
+    err = capsys.readouterr().err
+    assert "[uncomputed_formula]" in err and "ligne 2" in err and not out.exists()
+    computed = _rewrite_part(
+        book,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b"</f><v></v>", b"</f><v>1</v>").replace(
+            b"</f></c>", b"</f><v>1</v></c>"
+        ),
+    )
+    assert main(["hash", str(computed), "-o", str(out), *XLSX_ARGS]) == 0
+    assert len(read_output(out, encoding="utf-8")) == 3

@@ -441,6 +441,7 @@ class XlsxSource:
                     file=self.file,
                 )
             self.sheet = self._sheet.title
+            self._refuse_uncomputed_formulas()
             if hasattr(self._sheet, "reset_dimensions"):
                 self._sheet.reset_dimensions()  # the stored size may be wrong: read every row
             self._rows = self._sheet.iter_rows(values_only=True)
@@ -462,6 +463,34 @@ class XlsxSource:
         except BaseException:
             self._book.close()
             raise
+
+    def _refuse_uncomputed_formulas(self) -> None:
+        """A formula whose value was never computed (a workbook written by a program, not
+        saved by a spreadsheet) reads as an empty cell: a name lost, or a row of formulas
+        dropped as blank. Refused before reading, with the first such row."""
+        path = getattr(self._sheet, "_worksheet_path", None)
+        archive = getattr(self._book, "_archive", None)
+        if path is None or archive is None:
+            return
+        found = None
+        with archive.open(path) as part:  # block by block: the memory stays bounded
+            tail = b""
+            while found is None and (block := part.read(BLOCK_BYTES)):
+                xml = tail + block
+                if b"<f" in xml:
+                    found = _UNCOMPUTED_FORMULA.search(xml)
+                tail = xml[-FORMULA_OVERLAP:]  # a cell cut by the block's end is seen whole
+        if found:
+            row = re.search(rb'r="[A-Z]+(\d+)"', found.group(0))
+            raise ReadError(
+                _(
+                    "formulas without a computed value (the workbook was written by a program): "
+                    "open it in a spreadsheet and save it, or paste the values"
+                ),
+                rule="uncomputed_formula",
+                file=self.file,
+                line=int(row.group(1)) if row else None,
+            )
 
     def batches(self) -> Iterator[Batch]:
         width = len(self.header)
@@ -515,6 +544,11 @@ _MISREAD_UTF8 = re.compile(
 
 
 _C1_CONTROL = re.compile("[\u0080-\u009f]")
+FORMULA_OVERLAP = 65_536  # bytes kept from a block for the next: longer than a formula cell
+# a cell holding a formula (<f>...</f> or a shared <f .../>) and no value (<v>) after it
+_UNCOMPUTED_FORMULA = re.compile(
+    rb"<c\b[^>]*>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>|</c>)"
+)
 
 
 def _line_ends(text: bytes | str) -> int:
