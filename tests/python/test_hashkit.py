@@ -812,3 +812,31 @@ def test_formulas_without_a_computed_value_are_refused(tmp_path, capsys):
     )
     assert main(["hash", str(computed), "-o", str(out), *XLSX_ARGS]) == 0
     assert len(read_output(out, encoding="utf-8")) == 3
+
+
+def test_binary_utf16_and_huge_values_are_named_by_their_rule(tmp_path, capsys):
+    """A NUL byte after the first 4 MB was accepted (only the first block was checked); UTF-16
+    without its mark was called binary; a value over the csv module's limit was called a
+    malformed quote."""
+    args = ["--nom", "NOM", "--prenom", "PRENOM", "--date-naissance", "DDN",
+            "--format-date", "%d/%m/%Y"]  # fmt: skip
+    header = "id;NOM;PRENOM;DDN\n"
+    body = "".join(f"{i};NOM{i};Jean;01/02/2003\n" for i in range(150_000))
+    big = tmp_path / "nul.csv"
+    big.write_text(header + body + "150001;NO\x00M;Jean;01/02/2003\n", encoding="utf-8")
+    assert len(body) > reader.BLOCK_BYTES
+    utf16 = tmp_path / "u16.csv"
+    utf16.write_bytes((header + "1;A;B;01/02/2003\n").encode("utf-16-le"))
+    long = tmp_path / "long.csv"
+    long.write_text(
+        'id;NOM;PRENOM;DDN;note\n1;A;B;01/02/2003;"' + "x" * 200_000 + '"\n', encoding="utf-8"
+    )
+    out = tmp_path / "o.csv"
+    for src, rule, line in ((big, "[not_csv]", 150_002), (utf16, "UTF-16", None),
+                            (long, "[value_too_long]", 2)):  # fmt: skip
+        assert main(["hash", str(src), "-o", str(out), *args]) == 1
+        err = capsys.readouterr().err
+        assert rule in err and "Traceback" not in err, err
+        if line:
+            assert f"ligne {line}" in err
+        assert not out.exists()

@@ -144,6 +144,15 @@ class CsvSource:
                 file=self.file,
             )
         if b"\x00" in first:
+            if first[1:2000:2].count(b"\x00") > 0.9 * len(first[1:2000:2]) or first[0:2000:2].count(
+                b"\x00"
+            ) > 0.9 * len(first[0:2000:2]):
+                # every other byte NUL: UTF-16 text without its byte-order mark
+                raise ReadError(
+                    _("the file is in UTF-16: save it as CSV UTF-8 (or cp1252)"),
+                    rule="encoding",
+                    file=self.file,
+                )
             raise ReadError(
                 _("the file holds binary data (NUL bytes): it is not a CSV text file"),
                 rule="not_csv",
@@ -206,6 +215,14 @@ class CsvSource:
 
     # ------------------------------------------------------------------ rows
     def _decode(self, raw: bytes, line: int) -> str:
+        nul = raw.find(b"\x00")
+        if nul >= 0:  # the first block was checked at the opening; every later one here
+            raise ReadError(
+                _("the file holds binary data (NUL bytes): it is not a CSV text file"),
+                rule="not_csv",
+                file=self.file,
+                line=line + _line_ends(raw[:nul]),
+            )
         try:
             text = raw.decode(self.encoding)
         except UnicodeDecodeError as error:
@@ -266,7 +283,12 @@ class CsvSource:
         try:
             return next(csv.reader((line,), delimiter=self.separator, strict=True))
         except csv.Error as error:
-            if "unexpected end of data" in str(error):
+            if "field larger than field limit" in str(error):
+                message = _("a value longer than {limit} characters: not a partner's table").format(
+                    limit=csv.field_size_limit()
+                )
+                rule = "value_too_long"
+            elif "unexpected end of data" in str(error):
                 message = _(
                     "a quote opens a value that does not close on this line: a value may not "
                     "hold a line break (check the quotes)"
