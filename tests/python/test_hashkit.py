@@ -840,3 +840,18 @@ def test_binary_utf16_and_huge_values_are_named_by_their_rule(tmp_path, capsys):
         if line:
             assert f"ligne {line}" in err
         assert not out.exists()
+
+
+def test_xlsx_text_dates_without_a_format_are_refused(tmp_path, capsys):
+    """Birth dates typed as text in a workbook, no --format-date: every row came out unkeyed
+    (date_naissance_invalide) with exit 0. Refused with the line, as a CSV is; with the format
+    the rows are keyed."""
+    rows = [["id", "NOM", "PRENOM", "DDN"], [1, "ZORBALIK", "Quentin", date(2003, 2, 1)],
+            [2, "VARGOLAN", "Paul", "01/02/2004"]]  # fmt: skip
+    book = _xlsx(tmp_path / "t.xlsx", rows)
+    out = tmp_path / "o.csv"
+    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS]) == 1
+    err = capsys.readouterr().err
+    assert "[missing_format]" in err and "ligne 3" in err and "01/02/2004" not in err
+    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS, "--format-date", "%d/%m/%Y"]) == 0
+    assert all(row[0] for row in read_output(out, encoding="utf-8")[1:])  # both keyed

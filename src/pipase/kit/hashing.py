@@ -280,6 +280,8 @@ def _stream(options, source, writer, report, identity, kept, checked, key, file)
     csv_out = isinstance(writer, CsvWriter)
     for batch in source.batches():
         columns = batch.columns
+        if xlsx and not options.format_date:
+            _refuse_text_dates(columns[identity["date_naissance"]], batch.lines, file)
         keys = engine.batch(
             columns[identity["nom"]],
             columns[identity["prenom"]],
@@ -316,6 +318,26 @@ def _stream(options, source, writer, report, identity, kept, checked, key, file)
     found = detector.findings()
     if found:
         raise _refusal(found, file)
+
+
+def _refuse_text_dates(values, lines, file: str) -> None:
+    """An XLSX birth date column holding dates typed as text (01/02/2003 in a text cell),
+    read without --format-date: every row came out unkeyed with exit 0, where a CSV is refused
+    until the format is given."""
+    for index, value in enumerate(values):
+        if isinstance(value, str) and identifiers.classify(value) in (
+            identifiers.FULL_DATE,
+            identifiers.COMPACT_DATE,
+        ):
+            raise KitError(
+                _(
+                    "the birth date column holds dates written as text: give their format with "
+                    "--format-date (e.g. %d/%m/%Y)"
+                ),
+                rule="missing_format",
+                file=file,
+                line=lines[index],
+            )
 
 
 def _refusal(findings: list[identifiers.Finding], file: str) -> KitError:
