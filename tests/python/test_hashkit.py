@@ -855,3 +855,21 @@ def test_xlsx_text_dates_without_a_format_are_refused(tmp_path, capsys):
     assert "[missing_format]" in err and "ligne 3" in err and "01/02/2004" not in err
     assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS, "--format-date", "%d/%m/%Y"]) == 0
     assert all(row[0] for row in read_output(out, encoding="utf-8")[1:])  # both keyed
+
+
+# openpyxl's sheet stream, left open by the error, printed "Exception ignored ... Traceback"
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_xlsx_output_limits_are_named_with_the_file(tmp_path, capsys):
+    """A control character or a value over Excel's 32,767 characters, written to an XLSX: the
+    error names the output file, the line and the column (the longer value was written, the
+    character's error named no file), and no traceback follows."""
+    args = ["--nom", "NOM", "--prenom", "PRENOM", "--date-naissance", "DDN",
+            "--format-date", "%d/%m/%Y"]  # fmt: skip
+    for note, rule in (("a\x01b", "[xlsx_character]"), ("x" * 40_000, "[xlsx_cell_length]")):
+        src = tmp_path / "p.csv"
+        src.write_text(f"id;NOM;PRENOM;DDN;note\n1;A;B;01/02/2003;{note}\n", encoding="utf-8")
+        out = tmp_path / "o.xlsx"
+        assert main(["hash", str(src), "-o", str(out), *args]) == 1
+        err = capsys.readouterr().err
+        assert rule in err and "o.xlsx" in err and "ligne 2" in err and "note" in err, err
+        assert not out.exists()

@@ -10,6 +10,7 @@ refused or failed run leaves no partial output.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -23,6 +24,7 @@ from pipase.i18n import _
 FORMULA_STARTS = frozenset("=+-@\t\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 LINE_END = "\r\n"
+XLSX_MAX_CELL = 32_767  # characters of a cell (Excel's limit)
 XLSX_MAX_ROWS = 1_048_576
 
 
@@ -120,6 +122,7 @@ class XlsxWriter(_AtomicOutput):
         self._sheet.append([self._text_cell(n) for n in names])
 
     def write(self, columns: Sequence[Sequence[str]], lines: Sequence[int], plain: bool) -> None:
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as illegal
         from openpyxl.utils.exceptions import IllegalCharacterError
 
         text_cell = self._text_cell
@@ -132,27 +135,48 @@ class XlsxWriter(_AtomicOutput):
                     rule="xlsx_rows",
                     file=str(self.path),
                 )
+            if illegal.search("".join(row)):
+                # refused before the row reaches openpyxl: its writer, stopped by the error,
+                # printed "Exception ignored ... Traceback" when collected
+                raise self._control_character(row, line)
+            longest = max(map(len, row), default=0)
+            if longest > XLSX_MAX_CELL:
+                position = next(i for i, v in enumerate(row) if len(v) == longest)
+                raise PipaseError(
+                    _(
+                        "a value longer than an XLSX cell holds ({limit} characters): write a "
+                        ".csv file"
+                    ).format(limit=XLSX_MAX_CELL),  # fmt: skip
+                    rule="xlsx_cell_length",
+                    file=str(self.path),
+                    line=line,
+                    column=self._column_names[position] if self._column_names else None,
+                )
             try:
                 self._sheet.append([text_cell(v) if v else None for v in row])
             except IllegalCharacterError:
-                position = next(
-                    (i for i, v in enumerate(row) if v and _has_control(v)), len(row) - 1
-                )
-                raise PipaseError(
-                    _(
-                        "a control character that an XLSX cell cannot hold: write a .csv file, "
-                        "or remove the character"
-                    ),
-                    rule="xlsx_character",
-                    line=line,
-                    column=self._column_names[position] if self._column_names else None,
-                ) from None
+                raise self._control_character(row, line) from None
             self.rows += 1
+
+    def _control_character(self, row: Sequence[str], line: int) -> PipaseError:
+        position = next((i for i, v in enumerate(row) if v and _has_control(v)), len(row) - 1)
+        return PipaseError(
+            _(
+                "a control character that an XLSX cell cannot hold: write a .csv file, "
+                "or remove the character"
+            ),
+            rule="xlsx_character",
+            file=str(self.path),
+            line=line,
+            column=self._column_names[position] if self._column_names else None,
+        )
 
     def close(self) -> None:
         self._book.save(self.temporary)
 
     def discard(self) -> None:
+        with contextlib.suppress(Exception):  # end openpyxl's open sheet stream cleanly
+            self._sheet.close()
         self._book.close() if hasattr(self._book, "close") else None
         super().discard()
 
