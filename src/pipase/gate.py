@@ -323,7 +323,17 @@ def check_load(
         if status not in FILE_OK_STATUSES:
             problems.append(_("file {file}: {status}").format(file=file, status=status))
             continue
-        if not read or not rejected:
+        if not read:
+            # a file of a loaded source with its header only: its tables leave empty (an
+            # extraction cut short looks the same), which the data office must see
+            warnings.append(
+                _(
+                    "file {file}: no row (its header only): the tables built from it are empty "
+                    "in the package"
+                ).format(file=file)
+            )
+            continue
+        if not rejected:
             continue
         rate = rejected / read
         if file in accepted:

@@ -578,3 +578,15 @@ def test_required_nodes_are_the_main_job_selection(keyed_build):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_a_file_with_its_header_only_is_a_warning(tmp_path):
+    """An adversarial tester cut three files to their header: the package left with two empty
+    annex 2 tables and exit 0, nothing said. The gate now warns for each such file (a source
+    with no row at all stays refused)."""
+    loads = [("L1", EXTRACTION, _at(0), _at(0.1), "loaded")]
+    files = [("L1", source, f"{source}/table.csv", 100, 100, 0, "loaded") for source in SOURCES]
+    files.append(("L1", SOURCES[0], f"{SOURCES[0]}/placements.csv", 0, 0, 0, "loaded"))
+    problems, warnings, _ = _check_load(_load_db(tmp_path, loads, files))
+    assert problems == []
+    assert len(warnings) == 1 and f"{SOURCES[0]}/placements.csv" in warnings[0]
