@@ -418,3 +418,21 @@ def test_csv_tables_may_be_split_too(tmp_path: Path, db: Path) -> None:
         for i, r in enumerate(written["nova_dpas"]["rendez_vous"])
     ] + [("rendez_vous_2.csv", i + 2, r.expected["id_rdv"]) for i, r in enumerate(more)]
     assert got == sorted(expected)
+
+
+def test_a_part_copied_under_the_next_name_is_refused(unsplit, tmp_path, db) -> None:
+    """An adversarial tester copied aides_financieres.xlsx to aides_financieres_2.xlsx: both
+    were loaded, the duplicate rows made matches ambiguous and the exported table lost rows,
+    with exit 0. A part with the bytes of another part of its table stops the load, nothing
+    changed."""
+    extraction = tmp_path / "copy"
+    shutil.copytree(unsplit[0] / SOURCE, extraction / SOURCE)
+    shutil.copyfile(extraction / MAIN, extraction / part_path(2))
+    result = load_extraction(extraction, db, sources=[SOURCE])
+    assert [(e.file, e.rule) for e in result.errors] == [(part_path(2), "duplicate_part")]
+    assert MAIN in str(result.errors[0])
+    assert not result.ok
+    with connect(db) as con:
+        assert not con.execute(
+            "select count(*) from information_schema.tables where table_name = 'iodas_dpas__aides'"
+        ).fetchone()[0]

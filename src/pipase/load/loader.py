@@ -888,6 +888,7 @@ def _run(
             else:
                 result.files.extend(part.report for part in parts[contract.source])
         _stage_everything(loader, chosen, parts, absent_reports)
+        result.errors.extend(_copied_parts(result.files))
         result.finished_at = _utcnow()
         if result.errors:
             raise _WholeFileErrors
@@ -954,6 +955,34 @@ def _stage_everything(
             loader.load(parts[contract.source])
     finally:
         loader.prefetcher.close()
+
+
+def _copied_parts(files: list[FileReport]) -> list[LoadError]:
+    """A table's file whose bytes are those of another of its files (the same SHA-256): a part
+    copied under a second name (aides_financieres_2.xlsx) was loaded twice, and the crossing
+    changed (its duplicate rows made matches ambiguous)."""
+    first: dict[tuple[str, str, str], str] = {}
+    errors = []
+    for report in files:
+        if not report.file_sha256:
+            continue
+        key = (report.source, report.table, report.file_sha256)
+        if key in first:
+            errors.append(
+                LoadError(
+                    report.file,
+                    None,
+                    None,
+                    "duplicate_part",
+                    _(
+                        "the same bytes as {other} (same SHA-256): a part copied twice; remove "
+                        "the copy"
+                    ).format(other=first[key]),
+                )
+            )
+        else:
+            first[key] = report.file
+    return errors
 
 
 def _source_reports(chosen: list[Contract], result: LoadResult) -> list[SourceReport]:
