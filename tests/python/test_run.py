@@ -491,3 +491,20 @@ def test_plain_lines_name_the_stage_and_the_elapsed_time(monkeypatch):
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1 + 9 + 1  # start, each tenth but the last, the end
     assert lines[-1].endswith("construction (dbt) : terminé en 1 min 01,5 s — 100 nœuds")
+
+
+def test_files_no_contract_names_are_listed(extraction, tmp_path):
+    """An adversarial tester's extra files and folder went unmentioned with exit 0: the run now
+    warns for each (the record keeps the warnings); a generated extraction has none."""
+    assert job.unknown_files(extraction) == []
+    copy = tmp_path / "extraction"
+    shutil.copytree(extraction, copy)
+    shutil.copyfile(
+        copy / "iodas_ase" / "individus.csv", copy / "iodas_ase" / "individus_complement.csv"
+    )
+    shutil.copyfile(copy / "webrsa" / "personnes.csv", copy / "webrsa" / "personnes (2).csv")
+    (copy / "iodas_pa").mkdir()
+    (copy / "notes.txt").write_text("x", encoding="utf-8")
+    assert job.unknown_files(copy) == [
+        "iodas_ase/individus_complement.csv", "iodas_pa/", "notes.txt", "webrsa/personnes (2).csv",
+    ]  # fmt: skip

@@ -331,6 +331,39 @@ def _expected_files(without: tuple[str, ...]) -> list[str]:
     ]
 
 
+# what an extraction folder may hold beside its sources' files: the generator's description
+# and truth (synthetic extractions), never read by the load
+NOT_SOURCE_FILES = frozenset({"manifest.json", "ground_truth"})
+
+
+def unknown_files(extraction_dir: Path) -> list[str]:
+    """Files and folders of the extraction that no contract names (a table's file or one of
+    its parts): the load never reads them, so their rows are in no count. An adversarial
+    tester's `individus_complement.csv`, `personnes (2).csv` and a folder `iodas_pa/` went
+    unmentioned, with exit 0."""
+    from pipase.load.contract import read_contracts
+
+    contracts = read_contracts()
+    found = []
+    for entry in sorted(extraction_dir.iterdir()):
+        if entry.name in NOT_SOURCE_FILES or entry.name.startswith("."):
+            continue
+        contract = contracts.get(entry.name)
+        if contract is None or not entry.is_dir():
+            found.append(entry.name + ("/" if entry.is_dir() else ""))
+            continue
+        for item in sorted(entry.iterdir()):
+            if item.name.startswith("."):
+                continue
+            named = any(
+                item.name == spec.file or (spec.parts and spec.part_number(item.name))
+                for spec in contract.files
+            )
+            if not named:
+                found.append(f"{entry.name}/{item.name}" + ("/" if item.is_dir() else ""))
+    return found
+
+
 def _as_pipase_error(error: Exception, rule: str) -> PipaseError:
     if isinstance(error, PipaseError):
         return error
@@ -674,6 +707,13 @@ def run_main_job(
             with _stage(result, "load", reporter, sampler) as timing:
                 result.load = _load(settings, reporter, timing)
                 _check_load(result.load, timing)  # the record keeps the files even so
+                for name in unknown_files(settings.extraction_dir):
+                    result.warnings.append(
+                        _(
+                            "{file}: a file no contract names, not loaded (its rows are in no "
+                            "count)"
+                        ).format(file=name)  # fmt: skip
+                    )
             with _stage(result, "hash_rate", reporter, sampler) as timing:
                 result.measured = hash_rate.measure_and_write(
                     settings.database, settings.hash_rate_messages
