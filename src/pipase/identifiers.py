@@ -290,11 +290,16 @@ def _full_date(text: str) -> bool:
     return False
 
 
-def _named_month_date(text: str) -> bool:
-    folded = "".join(
+def _folded(text: str) -> str:
+    """Lower case, accents dropped, runs of spaces as one space."""
+    text = "".join(
         c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
     )
-    folded = re.sub(r"\s+", " ", folded)
+    return re.sub(r"\s+", " ", text)
+
+
+def _named_month_date(text: str) -> bool:
+    folded = _folded(text)
     match = _DAY_NAMED_MONTH.fullmatch(folded)
     if match:
         return _real_date(int(match[1]), MONTHS[match[2]], int(match[3]))
@@ -318,14 +323,6 @@ def words_of(text: str) -> list[str]:
     if text.isascii():  # the same rule, in C: letters upper-cased, anything else a space
         return text.encode("ascii").translate(_NON_LETTER_TO_SPACE).upper().decode().split()
     return [w for w in map(normalise_name, _WORD.findall(text)) if w]
-
-
-def _folded(text: str) -> str:
-    """Lower case, accents dropped, runs of spaces as one space."""
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
-    )
-    return re.sub(r"\s+", " ", text)
 
 
 def embedded(text: str) -> str | None:

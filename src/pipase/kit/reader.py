@@ -19,7 +19,6 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -131,7 +130,7 @@ class CsvSource:
             raise ReadError(
                 _("the file is empty: no header line"), rule="empty_file", file=self.file
             )
-        if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if _looks_utf16(first):
             raise ReadError(
                 _("the file is in UTF-16: save it as CSV UTF-8 (or cp1252)"),
                 rule="encoding",
@@ -144,20 +143,7 @@ class CsvSource:
                 file=self.file,
             )
         if b"\x00" in first:
-            if first[1:2000:2].count(b"\x00") > 0.9 * len(first[1:2000:2]) or first[0:2000:2].count(
-                b"\x00"
-            ) > 0.9 * len(first[0:2000:2]):
-                # every other byte NUL: UTF-16 text without its byte-order mark
-                raise ReadError(
-                    _("the file is in UTF-16: save it as CSV UTF-8 (or cp1252)"),
-                    rule="encoding",
-                    file=self.file,
-                )
-            raise ReadError(
-                _("the file holds binary data (NUL bytes): it is not a CSV text file"),
-                rule="not_csv",
-                file=self.file,
-            )
+            raise self._binary()
 
     def _read_header_line(self) -> str:
         data = self._pending
@@ -217,12 +203,7 @@ class CsvSource:
     def _decode(self, raw: bytes, line: int) -> str:
         nul = raw.find(b"\x00")
         if nul >= 0:  # the first block was checked at the opening; every later one here
-            raise ReadError(
-                _("the file holds binary data (NUL bytes): it is not a CSV text file"),
-                rule="not_csv",
-                file=self.file,
-                line=line + _line_ends(raw[:nul]),
-            )
+            raise self._binary(line + _line_ends(raw[:nul]))
         try:
             text = raw.decode(self.encoding)
         except UnicodeDecodeError as error:
@@ -249,35 +230,40 @@ class CsvSource:
                 file=self.file,
                 line=line,
             ) from None
-        if not text.isascii():
-            if self.encoding == "utf-8":
-                self._utf8_seen = True
-            else:
-                control = _C1_CONTROL.search(text) if self.encoding == "iso8859-1" else None
-                if control:
-                    # Œ, œ, €, ’ of cp1252 read as latin-1's invisible controls
-                    raise ReadError(
-                        _(
-                            "characters that latin-1 reads as invisible controls (Œ, œ, €, ’ of "
-                            "cp1252): give --encoding cp1252"
-                        ),
-                        rule="encoding_mismatch",
-                        file=self.file,
-                        line=line + _line_ends(text[: control.start()]),
-                    )
-                found = _MISREAD_UTF8.search(text)
-                if found:
-                    # é written in UTF-8 read as cp1252 gives "Ã©": every key would be wrong
-                    raise ReadError(
-                        _(
-                            "accents read as two characters: the file looks like UTF-8, not "
-                            "{encoding}; remove --encoding (or correct the line)"
-                        ).format(encoding=self.encoding),
-                        rule="encoding_mismatch",
-                        file=self.file,
-                        line=line + _line_ends(text[: found.start()]),
-                    )
-        return text
+        if text.isascii():
+            return text
+        if self.encoding == "utf-8":
+            self._utf8_seen = True
+            return text
+        # Œ, œ, €, ’ of cp1252 read as latin-1's invisible controls
+        found = _C1_CONTROL.search(text) if self.encoding == "iso8859-1" else None
+        if found:
+            message = _(
+                "characters that latin-1 reads as invisible controls (Œ, œ, €, ’ of cp1252): "
+                "give --encoding cp1252"
+            )
+        # é written in UTF-8 read as cp1252 gives "Ã©": every key would be wrong
+        elif found := _MISREAD_UTF8.search(text):
+            message = _(
+                "accents read as two characters: the file looks like UTF-8, not {encoding}; "
+                "remove --encoding (or correct the line)"
+            ).format(encoding=self.encoding)
+        else:
+            return text
+        raise ReadError(
+            message,
+            rule="encoding_mismatch",
+            file=self.file,
+            line=line + _line_ends(text[: found.start()]),
+        )
+
+    def _binary(self, line: int | None = None) -> ReadError:
+        return ReadError(
+            _("the file holds binary data (NUL bytes): it is not a CSV text file"),
+            rule="not_csv",
+            file=self.file,
+            line=line,
+        )
 
     def _parse_quoted(self, line: str, number: int) -> list[str]:
         try:
@@ -427,16 +413,13 @@ class XlsxSource:
 
     def __init__(self, path: Path, *, sheet: str | None = None) -> None:
         import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
 
         self.path = path
         self.file = str(path)
         self.blank_lines = 0
         try:
             self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-            raise _damaged(self.file) from None
-        except Exception:  # noqa: BLE001  any parser error of a damaged part (XML, a chartsheet)
+        except Exception:  # noqa: BLE001  not a zip, a damaged XML part, a chartsheet...
             raise _damaged(self.file) from None
         try:
             if sheet is None:
@@ -571,6 +554,14 @@ FORMULA_OVERLAP = 65_536  # bytes kept from a block for the next: longer than a 
 _UNCOMPUTED_FORMULA = re.compile(
     rb"<c\b[^>]*>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>|</c>)"
 )
+
+
+def _looks_utf16(first: bytes) -> bool:
+    """UTF-16 text: its byte-order mark, or (without one) every other byte NUL."""
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    halves = (first[0:2000:2], first[1:2000:2])
+    return any(half and half.count(b"\x00") > 0.9 * len(half) for half in halves)
 
 
 def _line_ends(text: bytes | str) -> int:

@@ -123,7 +123,6 @@ class XlsxWriter(_AtomicOutput):
 
     def write(self, columns: Sequence[Sequence[str]], lines: Sequence[int], plain: bool) -> None:
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as illegal
-        from openpyxl.utils.exceptions import IllegalCharacterError
 
         text_cell = self._text_cell
         for line, row in zip(lines, zip(*columns, strict=True), strict=True):
@@ -136,9 +135,20 @@ class XlsxWriter(_AtomicOutput):
                     file=str(self.path),
                 )
             if illegal.search("".join(row)):
-                # refused before the row reaches openpyxl: its writer, stopped by the error,
-                # printed "Exception ignored ... Traceback" when collected
-                raise self._control_character(row, line)
+                # what openpyxl refuses (IllegalCharacterError), refused before the row reaches
+                # it: its writer, stopped by that error, printed "Exception ignored ...
+                # Traceback" when collected
+                position = next(i for i, v in enumerate(row) if illegal.search(v))
+                raise PipaseError(
+                    _(
+                        "a control character that an XLSX cell cannot hold: write a .csv file, "
+                        "or remove the character"
+                    ),
+                    rule="xlsx_character",
+                    file=str(self.path),
+                    line=line,
+                    column=self._column_names[position] if self._column_names else None,
+                )
             longest = max(map(len, row), default=0)
             if longest > XLSX_MAX_CELL:
                 position = next(i for i, v in enumerate(row) if len(v) == longest)
@@ -152,24 +162,8 @@ class XlsxWriter(_AtomicOutput):
                     line=line,
                     column=self._column_names[position] if self._column_names else None,
                 )
-            try:
-                self._sheet.append([text_cell(v) if v else None for v in row])
-            except IllegalCharacterError:
-                raise self._control_character(row, line) from None
+            self._sheet.append([text_cell(v) if v else None for v in row])
             self.rows += 1
-
-    def _control_character(self, row: Sequence[str], line: int) -> PipaseError:
-        position = next((i for i, v in enumerate(row) if v and _has_control(v)), len(row) - 1)
-        return PipaseError(
-            _(
-                "a control character that an XLSX cell cannot hold: write a .csv file, "
-                "or remove the character"
-            ),
-            rule="xlsx_character",
-            file=str(self.path),
-            line=line,
-            column=self._column_names[position] if self._column_names else None,
-        )
 
     def close(self) -> None:
         self._book.save(self.temporary)
@@ -179,7 +173,3 @@ class XlsxWriter(_AtomicOutput):
             self._sheet.close()
         self._book.close() if hasattr(self._book, "close") else None
         super().discard()
-
-
-def _has_control(value: str) -> bool:
-    return any(ord(c) < 32 and c not in "\t\n\r" for c in value)
