@@ -33,6 +33,7 @@ import pytest
 from conftest import REPO
 
 from pipase.errors import PipaseError
+from pipase.load import loader
 from pipase.run import RunSettings, append_to_record, dbt_build, job, progress, record
 from pipase.transmission import encryption
 
@@ -496,7 +497,7 @@ def test_plain_lines_name_the_stage_and_the_elapsed_time(monkeypatch):
 def test_files_no_contract_names_are_listed(extraction, tmp_path):
     """An adversarial tester's extra files and folder went unmentioned with exit 0: the run now
     warns for each (the record keeps the warnings); a generated extraction has none."""
-    assert job.unknown_files(extraction) == []
+    assert loader.unknown_files(extraction) == []
     copy = tmp_path / "extraction"
     shutil.copytree(extraction, copy)
     shutil.copyfile(
@@ -505,6 +506,6 @@ def test_files_no_contract_names_are_listed(extraction, tmp_path):
     shutil.copyfile(copy / "webrsa" / "personnes.csv", copy / "webrsa" / "personnes (2).csv")
     (copy / "iodas_pa").mkdir()
     (copy / "notes.txt").write_text("x", encoding="utf-8")
-    assert job.unknown_files(copy) == [
+    assert loader.unknown_files(copy) == [
         "iodas_ase/individus_complement.csv", "iodas_pa/", "notes.txt", "webrsa/personnes (2).csv",
     ]  # fmt: skip

@@ -275,6 +275,37 @@ def table_parts(spec: FileSpec, folder: Path) -> tuple[list[int], int | None, li
     return numbers, numbers[-1] + 1, [name for _, name in later]
 
 
+# what an extraction folder may hold beside its sources' files: the generator's description
+# and truth (synthetic extractions), never read by the load
+NOT_SOURCE_FILES = frozenset({"manifest.json", "ground_truth"})
+
+
+def unknown_files(extraction_dir: Path) -> list[str]:
+    """Files and folders of the extraction that no contract names (a table's file or one of
+    its parts): the load never reads them, so their rows are in no count. An adversarial
+    tester's `individus_complement.csv`, `personnes (2).csv` and a folder `iodas_pa/` went
+    unmentioned, with exit 0."""
+    contracts = read_contracts()
+    found = []
+    for entry in sorted(extraction_dir.iterdir()):
+        if entry.name in NOT_SOURCE_FILES or entry.name.startswith("."):
+            continue
+        contract = contracts.get(entry.name)
+        if contract is None or not entry.is_dir():
+            found.append(entry.name + ("/" if entry.is_dir() else ""))
+            continue
+        for item in sorted(entry.iterdir()):
+            if item.name.startswith("."):
+                continue
+            named = any(
+                item.name == spec.file or (spec.parts and spec.part_number(item.name))
+                for spec in contract.files
+            )
+            if not named:
+                found.append(f"{entry.name}/{item.name}" + ("/" if item.is_dir() else ""))
+    return found
+
+
 def _file_error(exc: OSError, path: Path, display: str) -> LoadError:
     """An OSError while reading a file: the file cannot be read, or (another path named) its
     private temporary copy cannot be written."""

@@ -331,39 +331,6 @@ def _expected_files(without: tuple[str, ...]) -> list[str]:
     ]
 
 
-# what an extraction folder may hold beside its sources' files: the generator's description
-# and truth (synthetic extractions), never read by the load
-NOT_SOURCE_FILES = frozenset({"manifest.json", "ground_truth"})
-
-
-def unknown_files(extraction_dir: Path) -> list[str]:
-    """Files and folders of the extraction that no contract names (a table's file or one of
-    its parts): the load never reads them, so their rows are in no count. An adversarial
-    tester's `individus_complement.csv`, `personnes (2).csv` and a folder `iodas_pa/` went
-    unmentioned, with exit 0."""
-    from pipase.load.contract import read_contracts
-
-    contracts = read_contracts()
-    found = []
-    for entry in sorted(extraction_dir.iterdir()):
-        if entry.name in NOT_SOURCE_FILES or entry.name.startswith("."):
-            continue
-        contract = contracts.get(entry.name)
-        if contract is None or not entry.is_dir():
-            found.append(entry.name + ("/" if entry.is_dir() else ""))
-            continue
-        for item in sorted(entry.iterdir()):
-            if item.name.startswith("."):
-                continue
-            named = any(
-                item.name == spec.file or (spec.parts and spec.part_number(item.name))
-                for spec in contract.files
-            )
-            if not named:
-                found.append(f"{entry.name}/{item.name}" + ("/" if item.is_dir() else ""))
-    return found
-
-
 def _as_pipase_error(error: Exception, rule: str) -> PipaseError:
     if isinstance(error, PipaseError):
         return error
@@ -695,6 +662,8 @@ def run_main_job(
     PIPASE_ARCHIVE_PASSWORD or the terminal when the package is written). Returns the
     :class:`RunResult`; raises :class:`PipaseError` (with ``error.run_result``) when a stage
     fails or the gate refuses, after writing the record."""
+    from pipase.load.loader import unknown_files
+
     reporter = progress or Reporter()
     settings.check()
     result = RunResult(settings)
