@@ -718,7 +718,7 @@ def _rewrite_part(path: Path, part: str, change) -> Path:
 
 XLSX_ROWS = [["id", "NOM", "PRENOM", "DDN"], [1, "ZORBALIK", "Quentin", date(2003, 2, 1)],
              [2, "VARGOLAN", "Paul", date(2004, 2, 1)]]  # fmt: skip
-XLSX_ARGS = ["--nom", "NOM", "--prenom", "PRENOM", "--date-naissance", "DDN"]
+NAME_ARGS = ["--nom", "NOM", "--prenom", "PRENOM", "--date-naissance", "DDN"]
 
 
 def test_a_damaged_workbook_is_refused_without_a_traceback_or_a_value(tmp_path, capsys):
@@ -735,7 +735,7 @@ def test_a_damaged_workbook_is_refused_without_a_traceback_or_a_value(tmp_path, 
         with zipfile.ZipFile(good) as before, zipfile.ZipFile(damaged) as after:
             assert before.read(sheet) != after.read(sheet)  # the damage is there
         out = tmp_path / "o.csv"
-        assert main(["hash", str(damaged), "-o", str(out), *XLSX_ARGS]) == 1
+        assert main(["hash", str(damaged), "-o", str(out), *NAME_ARGS]) == 1
         err = capsys.readouterr().err
         assert "[not_xlsx]" in err and "Traceback" not in err
         assert "VARGOLAN" not in err and "ZORBALIK" not in err
@@ -747,12 +747,12 @@ def test_a_damaged_workbook_is_refused_without_a_traceback_or_a_value(tmp_path, 
 def test_a_hidden_first_sheet_is_not_read_silently(tmp_path, capsys):
     book = _xlsx(tmp_path / "h.xlsx", XLSX_ROWS, hidden_first=True)
     out = tmp_path / "o.csv"
-    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS]) == 1
+    assert main(["hash", str(book), "-o", str(out), *NAME_ARGS]) == 1
     assert "[hidden_sheet]" in capsys.readouterr().err and not out.exists()
-    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS, "--sheet", "visible"]) == 0
+    assert main(["hash", str(book), "-o", str(out), *NAME_ARGS, "--sheet", "visible"]) == 0
     # a sheet that does not exist: the count of sheets, never their names (a sheet may be
     # named after a person)
-    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS, "--sheet", "autre"]) == 1
+    assert main(["hash", str(book), "-o", str(out), *NAME_ARGS, "--sheet", "autre"]) == 1
     err = capsys.readouterr().err
     assert "[missing_sheet]" in err and "2 feuille(s)" in err and "visible" not in err
 
@@ -769,8 +769,7 @@ def test_an_encoding_mistake_is_refused_instead_of_giving_wrong_keys(tmp_path, c
     mixed = tmp_path / "m.csv"
     lines = text.splitlines(keepends=True)
     mixed.write_bytes("".join(lines[:2]).encode("utf-8") + lines[2].encode("cp1252"))
-    args = ["--nom", "NOM", "--prenom", "PRENOM", "--date-naissance", "DDN",
-            "--format-date", "%d/%m/%Y"]  # fmt: skip
+    args = [*NAME_ARGS, "--format-date", "%d/%m/%Y"]
     out = tmp_path / "o.csv"
     for src, encoding, rule, line in (
         (utf8, "cp1252", "[encoding_mismatch]", 2),
@@ -800,7 +799,7 @@ def test_formulas_without_a_computed_value_are_refused(tmp_path, capsys):
             [2, "=UPPER(\"vargolan\")", "=PROPER(\"paul\")", "=DATE(2004,2,1)"]]  # fmt: skip
     book = _xlsx(tmp_path / "f.xlsx", rows)
     out = tmp_path / "o.csv"
-    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS]) == 1
+    assert main(["hash", str(book), "-o", str(out), *NAME_ARGS]) == 1
     err = capsys.readouterr().err
     assert "[uncomputed_formula]" in err and "ligne 2" in err and not out.exists()
     computed = _rewrite_part(
@@ -810,7 +809,7 @@ def test_formulas_without_a_computed_value_are_refused(tmp_path, capsys):
             b"</f></c>", b"</f><v>1</v></c>"
         ),
     )
-    assert main(["hash", str(computed), "-o", str(out), *XLSX_ARGS]) == 0
+    assert main(["hash", str(computed), "-o", str(out), *NAME_ARGS]) == 0
     assert len(read_output(out, encoding="utf-8")) == 3
 
 
@@ -818,8 +817,7 @@ def test_binary_utf16_and_huge_values_are_named_by_their_rule(tmp_path, capsys):
     """A NUL byte after the first 4 MB was accepted (only the first block was checked); UTF-16
     without its mark was called binary; a value over the csv module's limit was called a
     malformed quote."""
-    args = ["--nom", "NOM", "--prenom", "PRENOM", "--date-naissance", "DDN",
-            "--format-date", "%d/%m/%Y"]  # fmt: skip
+    args = [*NAME_ARGS, "--format-date", "%d/%m/%Y"]
     header = "id;NOM;PRENOM;DDN\n"
     body = "".join(f"{i};NOM{i};Jean;01/02/2003\n" for i in range(150_000))
     big = tmp_path / "nul.csv"
@@ -850,10 +848,10 @@ def test_xlsx_text_dates_without_a_format_are_refused(tmp_path, capsys):
             [2, "VARGOLAN", "Paul", "01/02/2004"]]  # fmt: skip
     book = _xlsx(tmp_path / "t.xlsx", rows)
     out = tmp_path / "o.csv"
-    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS]) == 1
+    assert main(["hash", str(book), "-o", str(out), *NAME_ARGS]) == 1
     err = capsys.readouterr().err
     assert "[missing_format]" in err and "ligne 3" in err and "01/02/2004" not in err
-    assert main(["hash", str(book), "-o", str(out), *XLSX_ARGS, "--format-date", "%d/%m/%Y"]) == 0
+    assert main(["hash", str(book), "-o", str(out), *NAME_ARGS, "--format-date", "%d/%m/%Y"]) == 0
     assert all(row[0] for row in read_output(out, encoding="utf-8")[1:])  # both keyed
 
 
@@ -863,8 +861,7 @@ def test_xlsx_output_limits_are_named_with_the_file(tmp_path, capsys):
     """A control character or a value over Excel's 32,767 characters, written to an XLSX: the
     error names the output file, the line and the column (the longer value was written, the
     character's error named no file), and no traceback follows."""
-    args = ["--nom", "NOM", "--prenom", "PRENOM", "--date-naissance", "DDN",
-            "--format-date", "%d/%m/%Y"]  # fmt: skip
+    args = [*NAME_ARGS, "--format-date", "%d/%m/%Y"]
     for note, rule in (("a\x01b", "[xlsx_character]"), ("x" * 40_000, "[xlsx_cell_length]")):
         src = tmp_path / "p.csv"
         src.write_text(f"id;NOM;PRENOM;DDN;note\n1;A;B;01/02/2003;{note}\n", encoding="utf-8")
