@@ -25,6 +25,17 @@ def iso_date(value: str) -> date:
         ) from None
 
 
+def extraction_day(value: str) -> date:
+    """The day the Department extracted the files: a date AAAA-MM-JJ not after today (open
+    measures are cut at it: a future date would lengthen every one of them)."""
+    day = iso_date(value)
+    if day > date.today():
+        raise argparse.ArgumentTypeError(
+            _("an extraction date cannot be in the future: {value!r}").format(value=value)
+        )
+    return day
+
+
 def percent(value: str) -> float:
     """A percentage between 0 and 100 (``1``, ``2.5``, ``2,5``), returned as a fraction."""
     try:

@@ -232,13 +232,16 @@ def _source_loads(con: duckdb.DuckDBPyConnection, load_id: str) -> dict[str, Sou
 def check_load(
     con: duckdb.DuckDBPyConnection,
     extraction_date: date,
-    build_started: datetime,
+    build_started: datetime | None,
     *,
     accept_rejects: tuple[str, ...] = (),
     reject_threshold: float = DEFAULT_REJECT_THRESHOLD,
     expected_sources: list[str] | None = None,
 ) -> tuple[list[str], list[str], LoadProvenance | None]:
-    """(problems, warnings, provenance) of the load the tables were built from."""
+    """(problems, warnings, provenance) of the load the tables were built from.
+
+    `build_started` None checks the load alone, before any build (`pipase run` does, so that a
+    load the export would refuse does not cost a build first)."""
     problems: list[str] = []
     warnings: list[str] = []
     if not encryption.has_table(con, "raw", "load_extractions"):
@@ -278,7 +281,7 @@ def check_load(
             )
         )
     finished_utc = finished.replace(tzinfo=UTC) if finished.tzinfo is None else finished
-    if build_started <= finished_utc:
+    if build_started is not None and build_started <= finished_utc:
         problems.append(
             _(
                 "the dbt build started before the load {load_id} had finished: build again, "
@@ -319,6 +322,7 @@ def check_load(
             )
         )
     accepted_rows = []
+    problems += _late_events(con, load_id, extraction_date, files, reject_threshold)
     for file, status, read, rejected in files:
         if status not in FILE_OK_STATUSES:
             problems.append(_("file {file}: {status}").format(file=file, status=status))
@@ -362,6 +366,44 @@ def check_load(
         accepted_rejects=accepted_rows,
     )
     return problems, warnings, provenance
+
+
+def _late_events(
+    con: duckdb.DuckDBPyConnection,
+    load_id: str,
+    extraction_date: date,
+    files: list[tuple],
+    reject_threshold: float,
+) -> list[str]:
+    """One problem when, in some file, more than the threshold of the rows record a birth, a
+    decision, a start or a payment after the extraction date (rule date_after_extraction): the
+    date given to the run is then wrong, and durations cut at it would be too. Accepting the
+    file's rejects does not lift it."""
+    if not encryption.has_table(con, "raw", "load_rejects"):
+        return []
+    late = dict(
+        con.execute(
+            "select file, count(distinct line) from raw.load_rejects "
+            "where load_id = ? and rule = 'date_after_extraction' group by file",
+            [load_id],
+        ).fetchall()
+    )
+    read = {f[0]: f[2] for f in files}
+    over = sorted(f for f, n in late.items() if read.get(f) and n / read[f] > reject_threshold)
+    if not over:
+        return []
+    return [
+        _(
+            "the extraction date {date} precedes the dates of {rows} rows (births, decisions, "
+            "starts, payments recorded after it) in {files}: is it the right extraction "
+            "date? Run again with the date the files were extracted (--extraction-date); "
+            "--accept-rejects does not accept these"
+        ).format(
+            date=extraction_date.isoformat(),
+            rows=sum(late[f] for f in over),
+            files=", ".join(over),
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- 4. the cohort

@@ -190,6 +190,65 @@ def test_a_build_that_started_before_the_load_ended_is_refused(tmp_path):
     assert any("before the load L1" in p for p in problems)
 
 
+def _late_rows(con, file: str, lines: int) -> None:
+    """`lines` rejects of `file` under the rule date_after_extraction (raw.load_rejects)."""
+    con.execute(
+        "create table if not exists raw.load_rejects (load_id varchar, file varchar, "
+        "line integer, rule varchar)"
+    )
+    con.executemany(
+        "insert into raw.load_rejects values ('L1', ?, ?, 'date_after_extraction')",
+        [(file, 2 + i) for i in range(lines)],
+    )
+
+
+def test_many_events_after_the_extraction_date_refuse_even_when_accepted(tmp_path):
+    """The tester's run dated a year early: births, starts and payments after it are
+    rejected, and the gate says the date is wrong, which --accept-rejects cannot lift."""
+    con = _load_db(tmp_path, [("L1", EXTRACTION, _at(0), _at(0.1), "loaded")])
+    con.execute(
+        "update raw.load_report set rows_loaded = 80, rows_rejected = 20, "
+        "status = 'loaded_with_rejects' where source = 'webrsa'"
+    )
+    _late_rows(con, "webrsa/table.csv", 20)
+    problems, _, _ = _check_load(con, accept_rejects=("webrsa/table.csv",))
+    assert len(problems) == 1
+    assert "2026-06-30" in problems[0] and "20 rows" in problems[0]
+    assert "webrsa/table.csv" in problems[0] and "--extraction-date" in problems[0]
+
+
+def test_a_few_events_after_the_extraction_date_are_ordinary_rejects(tmp_path):
+    con = _load_db(tmp_path, [("L1", EXTRACTION, _at(0), _at(0.1), "loaded")])
+    con.execute(
+        "update raw.load_report set rows_loaded = 99, rows_rejected = 1, "
+        "status = 'loaded_with_rejects' where source = 'webrsa'"
+    )
+    _late_rows(con, "webrsa/table.csv", 1)
+    assert _check_load(con)[0] == []  # 1 %: at the threshold
+
+
+def test_mutation_without_the_date_check_an_accepted_wrong_date_passes(tmp_path, monkeypatch):
+    monkeypatch.setattr(gate, "_late_events", lambda *a: [])
+    con = _load_db(tmp_path, [("L1", EXTRACTION, _at(0), _at(0.1), "loaded")])
+    con.execute(
+        "update raw.load_report set rows_loaded = 80, rows_rejected = 20, "
+        "status = 'loaded_with_rejects' where source = 'webrsa'"
+    )
+    _late_rows(con, "webrsa/table.csv", 20)
+    assert _check_load(con, accept_rejects=("webrsa/table.csv",))[0] == []
+
+
+def test_the_load_alone_can_be_checked_before_any_build(tmp_path):
+    """`pipase run` checks the load before building (build_started None): the build-time
+    condition is left to the export, every other one holds."""
+    con = _load_db(tmp_path, [("L1", EXTRACTION, _at(0), _at(5), "loaded")])
+    problems, _, provenance = gate.check_load(con, EXTRACTION, None, expected_sources=SOURCES)
+    assert problems == [] and provenance.load_id == "L1"
+    con.execute("update raw.load_report set rows_read = 0, rows_loaded = 0 where source = 'webrsa'")
+    problems, _, _ = gate.check_load(con, EXTRACTION, None, expected_sources=SOURCES)
+    assert any("webrsa" in p and "empty" in p for p in problems)
+
+
 def test_no_load_at_all_is_refused(tmp_path):
     con = duckdb.connect(str(tmp_path / "empty.duckdb"))
     problems, _, provenance = _check_load(con)

@@ -334,6 +334,134 @@ def test_if_invalid_empty_is_refused_outside_a_birth_date(tmp_path: Path, column
         lf.contracts(tmp_path)
 
 
+EXTRACTION_DAY = dt.date(2026, 6, 30)
+
+
+def _out_of_range_cases(extraction: Path) -> None:
+    """Birth dates and event dates with a mistyped year or later than the extraction
+    (2026-06-30), and dates that may follow it (a planned end, a scheduled appointment)."""
+    lf.write_extraction(extraction, n=2, sources=["nova_dpas", "iodas_ase"])
+    spec = lf.spec_of("nova_dpas", "personnes")
+    texts = [dict(r.text) for r in lf.make_rows(spec, 5)]
+    texts[1]["date_naissance"] = "12-05-0203"  # line 3: year 0203
+    texts[2]["date_naissance"] = "31-12-9999"  # line 4: year 9999
+    texts[3]["date_naissance"] = "01-07-2026"  # line 5: the day after the extraction
+    texts[4]["date_naissance"] = "30-06-2026"  # line 6: the extraction day itself
+    lf.write_csv(extraction / "nova_dpas" / spec.file, spec, texts)
+    spec = lf.spec_of("nova_dpas", "rendez_vous")
+    texts = [dict(r.text) for r in lf.make_rows(spec, 2)]
+    texts[1]["date_rdv"] = "15-09-2026 10:00"  # line 3: a scheduled appointment
+    lf.write_csv(extraction / "nova_dpas" / spec.file, spec, texts)
+    spec = lf.spec_of("iodas_ase", "mesures")
+    texts = [dict(r.text) for r in lf.make_rows(spec, 5)]
+    texts[1]["date_debut"] = "01/07/2026"  # line 3: starts after the extraction
+    texts[2]["date_fin"] = "31/12/9999"  # line 4: an end in year 9999
+    texts[3]["date_fin"] = "31/08/2030"  # line 5: a planned end, allowed
+    texts[4]["date_decision"] = "03/02/1899"  # line 6: before 1900
+    lf.write_csv(extraction / "iodas_ase" / spec.file, spec, texts)
+
+
+def test_dates_out_of_range_or_after_the_extraction_are_refused(tmp_path: Path, db: Path) -> None:
+    """A year 0203 or 9999 and a birth, decision or start after the extraction date never load
+    as dates (the tester's 0203-01 and 9999-12 months left in annex 2): a birth date is emptied
+    with its reason, any other row is rejected; a planned end and an appointment may follow."""
+    extraction = tmp_path / "ex"
+    _out_of_range_cases(extraction)
+    result = load_extraction(
+        extraction, db, sources=["nova_dpas", "iodas_ase"], extraction_date=EXTRACTION_DAY
+    )
+    assert result.ok and result.rows_with_warnings == 3
+    with connect(db) as con:
+        people = {
+            r["_ligne"]: (r["date_naissance"], r["motif_date_naissance"])
+            for r in rows_of(con, "nova_dpas__personnes")
+        }
+        appointments = [r["_ligne"] for r in rows_of(con, "nova_dpas__rendez_vous")]
+        measures = {r["_ligne"]: r["date_fin"] for r in rows_of(con, "iodas_ase__mesures")}
+        rejects = rejects_of(con, result.load_id)
+    assert people[3] == (None, "date_hors_periode")
+    assert people[4] == (None, "date_hors_periode")
+    assert people[5] == (None, "date_posterieure_extraction")
+    assert people[6] == (EXTRACTION_DAY, None)
+    assert appointments == [2, 3]
+    assert sorted(measures) == [2, 5] and measures[5] == dt.date(2030, 8, 31)
+    assert [(r[2], r[3], r[4], r[5]) for r in rejects] == [
+        ("iodas_ase/mesures.csv", 3, "date_debut", "date_after_extraction"),
+        ("iodas_ase/mesures.csv", 4, "date_fin", "date_out_of_range"),
+        ("iodas_ase/mesures.csv", 6, "date_decision", "date_out_of_range"),
+    ]
+    assert "2026-06-30" in rejects[0][6] and "1900-01-01" in rejects[1][6]
+
+
+def test_without_an_extraction_date_the_load_day_bounds_the_events(
+    tmp_path: Path, db: Path
+) -> None:
+    """`pipase load` without --extraction-date: nothing recorded can follow the load's day."""
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=2, sources=["nova_dpas"])
+    spec = lf.spec_of("nova_dpas", "personnes")
+    texts = [dict(r.text) for r in lf.make_rows(spec, 2)]
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
+    texts[1]["date_naissance"] = tomorrow.strftime("%d-%m-%Y")
+    lf.write_csv(extraction / "nova_dpas" / spec.file, spec, texts)
+    result = load_extraction(extraction, db, sources=["nova_dpas"])
+    with connect(db) as con:
+        reasons = [r["motif_date_naissance"] for r in rows_of(con, "nova_dpas__personnes")]
+    assert result.ok and reasons == [None, "date_posterieure_extraction"]
+
+
+def test_without_the_date_rules_the_impossible_years_load(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    """Mutation: `not_after_extraction` removed from the contracts and the 1900-2099 window
+    opened; the same files then load every date of the test above."""
+    from pipase.load import rules
+
+    contracts_dir = tmp_path / "contracts"
+    contracts_dir.mkdir()
+    for path in CONTRACTS_DIR.glob("*.yml"):
+        text = path.read_text(encoding="utf-8").replace(", not_after_extraction: true", "")
+        (contracts_dir / path.name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(rules, "DATE_MIN", dt.date(1, 1, 1))
+    monkeypatch.setattr(rules, "DATE_MAX", dt.date(9999, 12, 31))
+    extraction = tmp_path / "ex"
+    _out_of_range_cases(extraction)
+    result = load_extraction(
+        extraction,
+        db,
+        sources=["nova_dpas", "iodas_ase"],
+        extraction_date=EXTRACTION_DAY,
+        contracts_dir=contracts_dir,
+    )
+    with connect(db) as con:
+        births = [r["date_naissance"] for r in rows_of(con, "nova_dpas__personnes")]
+        rejects = rejects_of(con, result.load_id)
+    assert result.ok and result.rows_with_warnings == 0 and rejects == []
+    assert dt.date(203, 5, 12) in births and dt.date(9999, 12, 31) in births
+
+
+@pytest.mark.parametrize("value", ["yes", "1"])
+def test_not_after_extraction_is_a_yes_or_no_on_a_date(tmp_path: Path, value: str) -> None:
+    (tmp_path / "demo.yml").write_text(
+        "source: demo\nfiles:\n  - table: t\n    file: t.csv\n    columns:\n"
+        f"      - {{name: n, type: integer, not_after_extraction: {value}}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContractError, match="not_after_extraction"):
+        lf.contracts(tmp_path)
+
+
+def test_an_unknown_column_key_is_a_contract_error(tmp_path: Path) -> None:
+    """A misspelt rule (`not_after_extration`) would otherwise be ignored without a word."""
+    (tmp_path / "demo.yml").write_text(
+        "source: demo\nfiles:\n  - table: t\n    file: t.csv\n    columns:\n"
+        "      - {name: d, type: date, not_after_extration: true}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContractError, match="not_after_extration"):
+        lf.contracts(tmp_path)
+
+
 def test_decimal_integer_boolean_and_accepted_integer_rules(tmp_path: Path, db: Path) -> None:
     extraction = tmp_path / "ex"
     lf.write_extraction(extraction, n=1, sources=["iodas_ase", "webrsa"])

@@ -145,9 +145,39 @@ def test_a_refusal_exits_1_with_the_reason_and_a_record_but_no_package(runs):
     assert saved["statut"] == "refuse"
     assert "export refusé" in saved["motif"]
     assert saved["paquet"] is None
-    assert saved["durees"]["build"]["statut"] == "ok"
-    assert saved["durees"]["export"]["statut"] == "refus"
-    assert saved["construction"]["non_reussis"] == []
+    # the export's load conditions are checked right after the load: no build is paid for a
+    # load the export would refuse
+    assert saved["durees"]["load"]["statut"] == "refus"
+    assert saved["durees"]["build"]["statut"] == "non_lance"
+    assert saved["durees"]["export"]["statut"] == "non_lance"
+    assert saved["construction"] is None
+    assert saved["fichiers"] and saved["rejets"]  # the record still names every file
+
+
+def test_mutation_without_the_early_load_check_the_build_runs_first(
+    extraction, tmp_path, monkeypatch
+):
+    """Mutation: without the check after the load, the same refusal comes after a build."""
+    monkeypatch.setattr(job, "_gate_the_load", lambda settings: None)
+    built: list[bool] = []
+    monkeypatch.setattr(job, "_build", lambda *a: built.append(True) or _raise_refusal())
+    for name, value in _env().items():
+        monkeypatch.setenv(name, value)
+    settings = RunSettings(
+        extraction_dir=extraction,
+        extraction_date=EXTRACTION_DATE,
+        database=tmp_path / "m.duckdb",
+        out_dir=tmp_path / "export",
+        target_dir=tmp_path / "target",
+        log_dir=tmp_path / "logs",
+    )
+    with pytest.raises(PipaseError):
+        job.run_main_job(settings, password=SECRETS["PIPASE_ARCHIVE_PASSWORD"])
+    assert built == [True]
+
+
+def _raise_refusal():
+    raise PipaseError("refused after the build", rule="export_refused")
 
 
 def test_a_load_failure_exits_1_and_the_record_names_the_file(extraction, tmp_path):
@@ -378,6 +408,8 @@ def test_import_and_purge_append_to_the_record(runs, tmp_path):
     [
         (["run", "x", "--extraction-date", "30/06/2026"], "pas une date AAAA-MM-JJ"),
         (["run", "x"], "--extraction-date"),
+        (["run", "x", "--extraction-date", "2099-06-30"], "ne peut pas être dans le futur"),
+        (["load", "x", "--extraction-date", "2099-06-30"], "ne peut pas être dans le futur"),
         (["run", "x", "--extraction-date", "2026-06-30", "--reject-threshold", "abc"],
          "pas un pourcentage"),
         (["export", "--extraction-date", "2026-13-01"], "pas une date AAAA-MM-JJ"),

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import textwrap
 from pathlib import Path
 
 from pipase import paths
-from pipase.cli_types import DATE_METAVAR, database_argument
+from pipase.cli_types import DATE_METAVAR, database_argument, extraction_day
 from pipase.errors import EXIT_OK, EXIT_REFUSED, PipaseError
 from pipase.i18n import _, number
 from pipase.load.loader import LoadResult, load_extraction, report_rows
@@ -30,13 +29,6 @@ def _description() -> str:
         "whole-file problem or failure leaves the database as it was and exits 1. A source the "
         "Department does not have is declared with --without NAME (its tables are then empty)."
     )
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("not a YYYY-MM-DD date")) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--extraction-date",
-        type=_date,
+        type=extraction_day,
         default=None,
         metavar=DATE_METAVAR,
         help=_("date the Department extracted the files (recorded in raw.load_report)"),

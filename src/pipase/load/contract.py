@@ -35,6 +35,17 @@ PART_NUMBER = "{n}"  # where a part's number goes in the `parts` pattern
 # the column `motif_<column>` (a birth date of an identity table: the row can still be linked
 # on its names); only a direct identifier of type date may say so.
 IF_INVALID = ("reject", "empty")
+COLUMN_KEYS = {
+    "name",
+    "type",
+    "required",
+    "identifying",
+    "formats",
+    "accepted_values",
+    "description",
+    "if_invalid",
+    "not_after_extraction",
+}
 REASON_PREFIX = "motif_"
 
 # strptime directive -> RE2 pattern of what it may read. A value that fits a format's pattern
@@ -87,6 +98,10 @@ class Column:
     accepted_values: tuple[str, ...] | None = None
     description: str = ""
     if_invalid: str = "reject"
+    # An event the extraction records as past (a birth, a decision, a payment): a value after
+    # the extraction date is refused (rule date_after_extraction). Planned ends, scheduled
+    # appointments and rights opening next month are not declared so.
+    not_after_extraction: bool = False
 
     @property
     def duckdb_type(self) -> str:
@@ -269,6 +284,16 @@ def _column(raw: dict, default_formats: tuple[str, ...], where: str) -> Column:
         raise ContractError(
             where, name, "if_invalid: empty applies only to a birth date (type date, identifying)"
         )
+    not_after = raw.get("not_after_extraction", False)
+    if not isinstance(not_after, bool):
+        raise ContractError(where, name, "not_after_extraction is true or false")
+    if not_after and type_ not in ("date", "timestamp"):
+        raise ContractError(
+            where, name, "not_after_extraction only applies to date and timestamp columns"
+        )
+    unknown = sorted(set(raw) - COLUMN_KEYS)
+    if unknown:
+        raise ContractError(where, name, f"unknown key(s) {', '.join(unknown)}")
     return Column(
         name=name,
         type=type_,
@@ -278,6 +303,7 @@ def _column(raw: dict, default_formats: tuple[str, ...], where: str) -> Column:
         accepted_values=accepted,
         description=str(raw.get("description", "")),
         if_invalid=if_invalid,
+        not_after_extraction=not_after,
     )
 
 

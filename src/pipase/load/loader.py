@@ -174,6 +174,12 @@ class LoadResult:
         return self.status == RUN_LOADED and not self.errors
 
     @property
+    def dated(self) -> dt.date:
+        """The date no recorded event may follow: the extraction date, else the load's day
+        (a file cannot have been extracted after it was loaded)."""
+        return self.extraction_date or self.started_at.date()
+
+    @property
     def failed_sources(self) -> list[str]:
         return sorted({f.source for f in self.files if f.status == STATUS_FAILED})
 
@@ -415,7 +421,9 @@ class _Loader:
         try:
             self.progress.phase(_("reading and typing"))
             con.execute(f"drop table if exists temp.main.{prepared.typed_table}")
-            select = typed_select(spec, staged.relation, staged.native, staged.ordinal)
+            select = typed_select(
+                spec, staged.relation, self.result.dated, staged.native, staged.ordinal
+            )
             try:
                 con.execute(f"create temp table {prepared.typed_table} as {select}")
             except duckdb.OutOfMemoryException:
@@ -463,7 +471,9 @@ class _Loader:
             "table": spec.table,
             "file": report.file,
         }
-        rejects = rejects_select(spec, prepared.typed_from, prepared.line, constants)
+        rejects = rejects_select(
+            spec, prepared.typed_from, prepared.line, constants, self.result.dated
+        )
         if rejects is not None:
             con.execute(
                 f'insert into {_raw(self.rejects_table)} (load_id, source, "table", file, line, '

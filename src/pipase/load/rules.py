@@ -13,10 +13,16 @@ Values are trimmed (spaces, tabs, no-break spaces) and an empty value is NULL. D
 against every declared format with `try_strptime`, but only where the value has the format's
 digit pattern (`format_pattern`): matching no pattern is `date_format`, matching a pattern but no
 real date is `date_impossible` (31/02/2003, month 13), and two formats giving two different
-dates is `date_ambiguous` (never guessed).
+dates is `date_ambiguous` (never guessed). A real date outside 1900-2099 is
+`date_out_of_range` (a year typed 0203 or 9999, a spreadsheet's serial number read as a
+year); in a column declared `not_after_extraction`, a date after the extraction date is
+`date_after_extraction` (a birth, a decision or a payment cannot be later than the files that
+record it: many such rows mean the extraction date given to the run is wrong).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from pipase.load.contract import Column, FileSpec, format_pattern
 from pipase.load.sql import quote_ident, sql_literal
@@ -43,12 +49,16 @@ ROW_RULES = (
     "date_format",
     "date_impossible",
     "date_ambiguous",
+    "date_out_of_range",
+    "date_after_extraction",
     "integer",
     "decimal",
     "boolean",
     "accepted_values",
 )
 VALUE_MAX_CHARS = 200
+# The dates any source may hold: a year outside is a typing or reading mistake.
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
 # A column declared `if_invalid: empty` (a birth date of an identity table): the rule its value
 # breaks -> the reason loaded in `motif_<column>`, a closed list (the row is loaded, the value
 # empty). The only place these codes are written; the dbt sources test them from here.
@@ -57,6 +67,8 @@ EMPTIED_REASONS = {
     "date_format": "date_illisible",
     "date_impossible": "date_impossible",
     "date_ambiguous": "date_ambigue",
+    "date_out_of_range": "date_hors_periode",
+    "date_after_extraction": "date_posterieure_extraction",
 }
 
 
@@ -109,7 +121,9 @@ def _date_layer(column: Column) -> list[str]:
     return out
 
 
-def _typed_and_error(column: Column, spec: FileSpec, native: bool) -> tuple[str, str]:
+def _typed_and_error(
+    column: Column, spec: FileSpec, native: bool, extraction_date: dt.date
+) -> tuple[str, str]:
     """(typed value expression, error rule expression) over the date layer."""
     v = quote_ident(column.name)
     nat = _q("_nat_", column) if native else "NULL"
@@ -155,6 +169,16 @@ def _typed_and_error(column: Column, spec: FileSpec, native: bool) -> tuple[str,
             checks.append((guard + "(" + " or ".join(pairs) + ")", "date_ambiguous"))
         checks.append((f"{guard}{first} is null and ({' or '.join(matched)})", "date_impossible"))
         checks.append((f"{guard}{first} is null", "date_format"))
+        day = f"cast(({value}) as date)"
+        checks.append(
+            (
+                f"{day} < date '{DATE_MIN.isoformat()}' or {day} > date '{DATE_MAX.isoformat()}'",
+                "date_out_of_range",
+            )
+        )
+        if column.not_after_extraction:
+            after = f"{day} > date '{extraction_date.isoformat()}'"
+            checks.append((after, "date_after_extraction"))
         text_for_list = v
     if column.accepted_values is not None:
         allowed = ", ".join(sql_literal(a) for a in column.accepted_values)
@@ -164,10 +188,17 @@ def _typed_and_error(column: Column, spec: FileSpec, native: bool) -> tuple[str,
     return value, "case " + " ".join(whens) + " end"
 
 
-def message_case(column: Column, spec: FileSpec, alias: str = "") -> str:
+def message_case(column: Column, spec: FileSpec, extraction_date: dt.date, alias: str = "") -> str:
     """SQL CASE giving the human message of `_err_c` (never containing the value)."""
     formats = ", ".join(column.formats)
     messages = {
+        "date_out_of_range": (
+            f"date before {DATE_MIN.isoformat()} or after {DATE_MAX.isoformat()}: a mistyped year"
+        ),
+        "date_after_extraction": (
+            f"date after the extraction date {extraction_date.isoformat()}: the event cannot be "
+            "later than the files that record it (is the extraction date right?)"
+        ),
         "required": "empty value in a required column",
         "date_format": f"value matches none of the date formats {formats}",
         "date_impossible": f"value has the shape of a date ({formats}) but is not a real date",
@@ -188,10 +219,15 @@ def message_case(column: Column, spec: FileSpec, alias: str = "") -> str:
 
 
 def typed_select(
-    spec: FileSpec, relation: str, native: set[str] | None = None, ordinal: str | None = None
+    spec: FileSpec,
+    relation: str,
+    extraction_date: dt.date,
+    native: set[str] | None = None,
+    ordinal: str | None = None,
 ) -> str:
     """SELECT [`ordinal`,] then `_val_c` for every column, `_txt_c` and `_err_c` where they
-    apply, from `relation` (contract columns as varchar, [ordinal,] native date columns)."""
+    apply, from `relation` (contract columns as varchar, [ordinal,] native date columns);
+    `extraction_date` bounds the columns declared `not_after_extraction`."""
     native = native or set()
     keep = [quote_ident(ordinal)] if ordinal else []
     trimmed = list(keep)
@@ -206,7 +242,7 @@ def typed_select(
     layer1 = f"select *{''.join(', ' + e for e in layer1_extra)} from ({layer0}) l0"
     out = list(keep)
     for column in spec.columns:
-        value, error = _typed_and_error(column, spec, column.name in native)
+        value, error = _typed_and_error(column, spec, column.name in native, extraction_date)
         out.append(f"{value} as {_q('_val_', column)}")
         if keeps_text(column):
             out.append(f"{quote_ident(column.name)} as {_q('_txt_', column)}")
@@ -244,7 +280,11 @@ def reason_case(column: Column, alias: str = "") -> str:
 
 
 def rejects_select(
-    spec: FileSpec, typed_from: str, line_expr: str, constants: dict[str, str]
+    spec: FileSpec,
+    typed_from: str,
+    line_expr: str,
+    constants: dict[str, str],
+    extraction_date: dt.date,
 ) -> str | None:
     """One row per (row, column) problem, for raw.load_rejects (None if no column can fail).
 
@@ -262,8 +302,9 @@ def rejects_select(
         )
         parts.append(
             f"select {head}, {line_expr} as line, {sql_literal(column.name)} as "
-            f"{quote_ident('column')}, {err} as rule, {message_case(column, spec, 't.')} as "
-            f"message, {value} as valeur from {typed_from} where {err} is not null"
+            f"{quote_ident('column')}, {err} as rule, "
+            f"{message_case(column, spec, extraction_date, 't.')} as message, "
+            f"{value} as valeur from {typed_from} where {err} is not null"
         )
     return " union all ".join(parts) if parts else None
 

@@ -10,8 +10,8 @@ from pipase import gate, paths
 from pipase.cli_types import (
     DATE_METAVAR,
     database_argument,
+    extraction_day,
     human_size,
-    iso_date,
     percent,
     positive_int,
 )
@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--extraction-date",
-        type=iso_date,
+        type=extraction_day,
         required=True,
         metavar=DATE_METAVAR,
         help=_("date the Department extracted the files; names the package"),

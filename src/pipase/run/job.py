@@ -384,6 +384,26 @@ def _check_load(result, timing: StageTiming) -> None:
     timing.status = OK
 
 
+def _gate_the_load(settings: RunSettings) -> None:
+    """The export's load conditions (gate part 3: every source, the rejects, the extraction
+    date), checked before the build: a load the export would refuse costs no build."""
+    from pipase.transmission import encryption
+
+    con = encryption.connect(settings.database, read_only=True)
+    try:
+        problems, _warnings, _provenance = gate.check_load(
+            con,
+            settings.extraction_date,
+            None,
+            accept_rejects=settings.accept_rejects,
+            reject_threshold=settings.reject_threshold,
+        )
+    finally:
+        con.close()
+    if problems:
+        raise gate.ExportRefused(problems)
+
+
 def _count(n: int | None) -> str:
     return fr_int(n or 0)
 
@@ -676,6 +696,8 @@ def run_main_job(
             with _stage(result, "load", reporter, sampler) as timing:
                 result.load = _load(settings, reporter, timing)
                 _check_load(result.load, timing)  # the record keeps the files even so
+                if settings.out_dir is not None:
+                    _gate_the_load(settings)
                 for name in unknown_files(settings.extraction_dir):
                     result.warnings.append(
                         _(

@@ -33,7 +33,13 @@ import duckdb
 
 import pipase
 from pipase import gate, paths
-from pipase.cli_types import DATE_METAVAR, database_argument, human_size, iso_date, percent
+from pipase.cli_types import (
+    DATE_METAVAR,
+    database_argument,
+    extraction_day,
+    human_size,
+    percent,
+)
 from pipase.errors import PipaseError
 from pipase.i18n import _
 from pipase.transmission import TransmissionError, archive, encryption
@@ -84,7 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--extraction-date",
-        type=iso_date,
+        type=extraction_day,
         default=None,
         metavar=DATE_METAVAR,
         help=_("date of the extraction (default: today); names the archive"),
