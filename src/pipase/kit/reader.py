@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pipase.errors import PipaseError
 from pipase.i18n import _
+from pipase.xlsx_xml import OVERLAP, UNCOMPUTED_FORMULA
 
 SEPARATORS = (";", ",", "\t", "|")
 BLOCK_BYTES = 4 * 2**20
@@ -483,8 +484,8 @@ class XlsxSource:
             while found is None and (block := part.read(BLOCK_BYTES)):
                 xml = tail + block
                 if b"<f" in xml:
-                    found = _UNCOMPUTED_FORMULA.search(xml)
-                tail = xml[-FORMULA_OVERLAP:]  # a cell cut by the block's end is seen whole
+                    found = UNCOMPUTED_FORMULA.search(xml)
+                tail = xml[-OVERLAP:]  # a cell cut by the block's end is seen whole
         if found:
             row = re.search(rb'r="[A-Z]+(\d+)"', found.group(0))
             raise ReadError(
@@ -549,11 +550,6 @@ _MISREAD_UTF8 = re.compile(
 
 
 _C1_CONTROL = re.compile("[\u0080-\u009f]")
-FORMULA_OVERLAP = 65_536  # bytes kept from a block for the next: longer than a formula cell
-# a cell holding a formula (<f>...</f> or a shared <f .../>) and no value (<v>) after it
-_UNCOMPUTED_FORMULA = re.compile(
-    rb"<c\b[^>]*>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>|</c>)"
-)
 
 
 def _looks_utf16(first: bytes) -> bool:

@@ -19,7 +19,9 @@ exits 1 after naming every problem. Whole-file problems: missing file, sheet or 
 unreadable file (permission, a folder in its place), empty file, wrong delimiter, wrong encoding
 (with its line), mixed line ends, missing, duplicated or undeclared column (an extra column is
 an error: declare it in the contract), a line with too many or too few fields (truncated file),
-an unterminated quote. An unexpected failure (a bug, memory, disk, Ctrl-C) rolls back the same
+an unterminated quote, a workbook cell of a contract column holding an error value (#N/A, #REF!:
+cell_error) or a formula never computed (uncomputed_formula), both of which read as empty. An
+unexpected failure (a bug, memory, disk, Ctrl-C) rolls back the same
 way. Messages name the file, line, column and rule, never a value read from a file: a header
 cell is named only if it has the shape of a column name, else by its position ("an unexpected
 value in the header, column 9"). Nothing is written before the extraction folder is checked: an
@@ -33,8 +35,10 @@ per contract file with status `absent` and 0 rows, raw.load_sources says `absent
 files for a source declared absent is refused (a slip of --without would empty a source).
 
 Row problems reject the row, not the file: required, date_format, date_impossible,
-date_ambiguous, integer, decimal, boolean, accepted_values. Each goes to raw.load_rejects with
-file, line, column and rule (and the value, unless the column is identifying; never printed).
+date_ambiguous, date_out_of_range (outside 1900-2099), date_after_extraction (an event after
+the extraction date, in a column declared so), integer, decimal, boolean, accepted_values.
+Each goes to raw.load_rejects with file, line, column and rule (and the value, unless the
+column is identifying; never printed).
 
 Interface of the bookkeeping tables (what an export gate reads; appended to, never replaced;
 created with `create table if not exists`, so older databases gain the new ones):

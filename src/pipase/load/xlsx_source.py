@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import re
 import zipfile
 import zlib
@@ -34,6 +35,7 @@ from pipase.load.csv_source import StagedFile, check_header, missing_file_error
 from pipase.load.errors import LoadError, shows_as_name
 from pipase.load.rules import native_name
 from pipase.load.sql import quote_ident
+from pipase.xlsx_xml import CELL_REF, ERROR_CELL, OVERLAP, UNCOMPUTED_FORMULA
 
 XLSX_VIEW = "_pipase_xlsx_rows"  # + _<tag>
 BATCH = 10_000  # rows turned into Arrow arrays at a time
@@ -117,21 +119,103 @@ def cell_timestamp(value) -> dt.datetime | None:
     return None
 
 
-def _open_sheet(path: Path, name: str, display: str) -> CalamineSheet:
-    """The sheet, read whole by calamine (raise LoadError: unreadable workbook, no such sheet).
-    calamine reads only the parts it needs, without checking their CRC: the archive is checked
-    whole first, so a damaged file is refused rather than half read. Exception messages are not
-    shown, only their kind."""
+# calamine reads an error cell (#N/A, #REF!...) and a formula never computed as empty cells: a
+# value lost without a word. The sheet's XML is scanned for them (pipase.xlsx_xml).
+SCAN_BLOCK = 1 << 22  # bytes of sheet XML scanned at a time
+# what a cell that reads as empty really is, by rule (the loader's message names each)
+CELL_MARKS = ("cell_error", "uncomputed_formula")
+
+
+def _column_index(letters: bytes) -> int:
+    """Spreadsheet column letters -> 0-based index (A -> 0, AA -> 26)."""
+    index = 0
+    for char in letters:
+        index = index * 26 + char - 64
+    return index - 1
+
+
+def _attributes(tag: bytes) -> dict[str, str]:
+    """The attributes of one XML start tag (prefixes dropped, entities decoded)."""
+    return {
+        key.decode().rpartition(":")[2]: html.unescape(value.decode("utf-8", "replace"))
+        for key, value in _ATTRIBUTE.findall(tag)
+    }
+
+
+_ATTRIBUTE = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+
+
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The archive member holding the sheet called `name`, from xl/workbook.xml and its
+    relations (read with patterns, not an XML parser: no entity is ever expanded)."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            if archive.testzip() is not None:
-                raise zipfile.BadZipFile("a part fails its CRC check")
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    sheets = [_attributes(tag) for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", book)]
+    rel_id = next((a.get("id") for a in sheets if a.get("name") == name), None)
+    links = [_attributes(tag) for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels)]
+    target = next((a.get("Target") for a in links if a.get("Id") == rel_id), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _scan_cells(handle, marks: dict[str, dict[int, int]]) -> None:
+    """Read a sheet's XML block by block (which checks its CRC) and note, per rule of
+    CELL_MARKS and per column index, the first row of a cell that would read as empty."""
+    tail = b""
+    while block := handle.read(SCAN_BLOCK):
+        xml = tail + block
+        for rule, pattern, hint in (
+            ("cell_error", ERROR_CELL, b't="e"'),
+            ("uncomputed_formula", UNCOMPUTED_FORMULA, b"<f"),
+        ):
+            if hint not in xml:
+                continue
+            for found in pattern.finditer(xml):
+                ref = CELL_REF.search(found.group(0))
+                if ref is not None:
+                    column, row = _column_index(ref.group(1)), int(ref.group(2))
+                    first = marks[rule].get(column)
+                    if first is None or row < first:
+                        marks[rule][column] = row
+        tail = xml[-OVERLAP:]  # a cell cut by the block's end is seen whole
+
+
+def _check_archive(path: Path, name: str) -> dict[str, dict[int, int]]:
+    """Every member of the workbook read whole (a damaged one raises BadZipFile, like
+    ZipFile.testzip), the sheet's own XML scanned on the way (see _scan_cells)."""
+    marks: dict[str, dict[int, int]] = {rule: {} for rule in CELL_MARKS}
+    with zipfile.ZipFile(path) as archive:
+        part = _sheet_part(archive, name)
+        for info in archive.infolist():
+            with archive.open(info) as handle:
+                if info.filename == part:
+                    _scan_cells(handle, marks)
+                else:
+                    while handle.read(SCAN_BLOCK):
+                        pass
+    return marks
+
+
+def _open_sheet(
+    path: Path, name: str, display: str
+) -> tuple[CalamineSheet, dict[str, dict[int, int]]]:
+    """The sheet, read whole by calamine, and its cells that read as empty but are not (see
+    _scan_cells); raise LoadError: unreadable workbook, no such sheet. calamine reads only the
+    parts it needs, without checking their CRC: the archive is checked whole first, so a
+    damaged file is refused rather than half read. Exception messages are not shown, only
+    their kind."""
+    try:
+        marks = _check_archive(path, name)
         with CalamineWorkbook.from_path(path) as workbook:
             names = workbook.sheet_names
             if not names:
                 raise CalamineError("no sheet")
             if name in names:
-                return workbook.get_sheet_by_name(name)
+                return workbook.get_sheet_by_name(name), marks
     except UNREADABLE as exc:
         raise LoadError(
             display,
@@ -151,11 +235,16 @@ def _open_sheet(path: Path, name: str, display: str) -> CalamineSheet:
 
 
 def read_rows(path: Path, sheet: str, display: str) -> Iterator[tuple[int, list]]:
+    """The rows of the sheet (see _rows), for a reader that needs no scan of its cells."""
+    values, _marks = _open_sheet(path, sheet, display)
+    yield from _rows(values)
+
+
+def _rows(values: CalamineSheet) -> Iterator[tuple[int, list]]:
     """The rows of the sheet as (spreadsheet row number, values from column A on): str, float,
     bool, date, datetime, time or timedelta, None for an empty cell (an empty string too; an
-    error cell such as #N/A too, calamine giving no text for it). Every row down to the last
-    used one is yielded, empty ones included."""
-    values = _open_sheet(path, sheet, display)
+    error cell such as #N/A too, calamine giving no text for it: _scan_cells finds those).
+    Every row down to the last used one is yielded, empty ones included."""
     start = values.start  # (row, column) of the first used cell; None for an empty sheet
     if start is None:
         return
@@ -190,9 +279,10 @@ def read_sheet(
         raise missing_file_error(path, display)
     sha256 = _sha256(path)
     size = path.stat().st_size
-    rows = read_rows(path, spec.sheet, display)
+    values, marks = _open_sheet(path, spec.sheet, display)
+    rows = _rows(values)
     try:
-        table, dated, records = _sheet_table(rows, spec, display, on_progress)
+        table, dated, records = _sheet_table(rows, spec, display, on_progress, marks)
     finally:
         rows.close()  # frees calamine's copy of the sheet even when a whole-file error stopped
     return Sheet(sha256, size, table, dated, records)
@@ -258,7 +348,30 @@ def _blank(row: list) -> bool:
     return not any(v is not None and (v.__class__ is not str or v.strip()) for v in row)
 
 
-def _sheet_table(rows, spec, display, on_progress) -> tuple[pa.Table, set[str], int]:
+def _refuse_marked_cells(
+    marks: dict[str, dict[int, int]], positions: list[tuple[int, Column]], display: str
+) -> None:
+    """A contract column with an error cell or a formula never computed: the file is refused
+    at the first such cell (the workbook was made with formulas, not exported as values)."""
+    messages = {
+        "cell_error": _(
+            "an error cell (#N/A, #REF!, #DIV/0!...) reads as an empty value: correct the "
+            "formula or paste the values, then export again"
+        ),
+        "uncomputed_formula": _(
+            "formulas without a computed value (the workbook was written by a program): "
+            "open it in a spreadsheet and save it, or paste the values"
+        ),
+    }
+    for rule in CELL_MARKS:
+        found = [(marks[rule][i], column) for i, column in positions if i in marks[rule]]
+        found = [(row, column) for row, column in found if row > 1]
+        if found:
+            row, column = min(found, key=lambda f: f[0])
+            raise LoadError(display, row, column.name, rule, messages[rule])
+
+
+def _sheet_table(rows, spec, display, on_progress, marks=None) -> tuple[pa.Table, set[str], int]:
     header: list[str] | None = None
     header_line = 0
     for number, row in rows:
@@ -283,6 +396,8 @@ def _sheet_table(rows, spec, display, on_progress) -> tuple[pa.Table, set[str], 
     by_name = {c.name: c for c in spec.columns}
     dated = {c.name for c in spec.columns if c.type in ("date", "timestamp")}
     positions = [(header.index(c.name), c) for c in spec.columns]
+    if marks is not None:
+        _refuse_marked_cells(marks, positions, display)
     # Arrow chunks by staged column: one batch of rows at a time is held as Python objects
     chunks: dict[str, list[pa.Array]] = {c.name: [] for c in spec.columns}
     chunks.update({native_name(by_name[n]): [] for n in dated})
