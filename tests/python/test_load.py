@@ -605,6 +605,49 @@ def test_cp1252_letters_outside_latin1_round_trip_exactly(tmp_path: Path, db: Pa
     assert not list(tmp_path.glob("db/.pipase-load-*"))  # the UTF-8 copy is gone
 
 
+def _mixed_encoding_file(tmp_path: Path) -> tuple[Path, Path]:
+    """Iodas-ASE individus (cp1252) whose line 4 was pasted from a UTF-8 file: HÉBRARD there
+    reads as HÃ‰BRARD in cp1252, a key silently wrong."""
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=1, sources=["iodas_ase"])
+    spec = lf.spec_of("iodas_ase", "individus")
+    rows = [dict(r.text) for r in lf.make_rows(spec, 4)]
+    rows[0]["nom_usage"] = "Lefèvre"
+    rows[2]["nom_usage"] = "HÉBRARD"
+    rows[3]["prenom"] = "Cœur-Noël l’Île"
+    lines = lf.csv_bytes(spec, rows).split(b"\n")
+    lines[3] = lf.csv_bytes(spec, [rows[2]], encoding="utf-8").split(b"\n")[1]
+    path = extraction / "iodas_ase" / spec.file
+    path.write_bytes(b"\n".join(lines))
+    return extraction, path
+
+
+def test_a_cp1252_file_with_a_utf8_line_is_refused_at_that_line(tmp_path: Path, db: Path) -> None:
+    extraction, path = _mixed_encoding_file(tmp_path)
+    assert "HÉBRARD".encode() in path.read_bytes() and b"Lef\xe8vre" in path.read_bytes()
+    result = load_extraction(extraction, db, sources=["iodas_ase"])
+    [error] = result.errors
+    assert (error.file, error.line, error.rule) == (
+        "iodas_ase/individus.csv",
+        4,
+        "mixed_encoding",
+    )
+    assert "HÃ" not in str(error) and "BRARD" not in str(error)
+
+
+def test_mutation_without_the_utf8_check_the_name_loads_garbled(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    from pipase.load import csv_source
+
+    monkeypatch.setattr(csv_source, "_utf8_accent", lambda piece: None)
+    extraction, _path = _mixed_encoding_file(tmp_path)
+    result = load_extraction(extraction, db, sources=["iodas_ase"])
+    with connect(db) as con:
+        names = [r["nom_usage"] for r in rows_of(con, "iodas_ase__individus")]
+    assert result.ok and "HÃ‰BRARD" in names
+
+
 @pytest.mark.parametrize("source,table", [("nova_dpas", "personnes"), ("webrsa", "personnes")])
 def test_utf8_bom_is_stripped(tmp_path: Path, db: Path, source: str, table: str) -> None:
     extraction = tmp_path / "ex"

@@ -203,6 +203,25 @@ def check_header(header: list[str], spec: FileSpec, display: str) -> None:
         )
 
 
+def _utf8_accent(piece: bytes) -> int | None:
+    """Offset of the first UTF-8 two-byte sequence (a lead byte 0xC2-0xDF then a continuation
+    byte 0x80-0xBF: é is C3 A9) or of E2 80 (’ “ ” € ...), in bytes of a single-byte encoding,
+    where they read as two characters ("Ã©", "â€"); None if there is none. Vectorised: no
+    per-byte Python. The partners' kit makes the same check on decoded text."""
+    arr = np.frombuffer(piece, dtype=np.uint8)
+    if len(arr) < 2:
+        return None
+    head = arr[:-1]
+    # uint8 wraps around: (b - 0xC2) <= 0x1D is 0xC2 <= b <= 0xDF, in two passes over the bytes
+    lead = np.flatnonzero(((head - np.uint8(0xC2)) <= 0x1D) | (head == 0xE2))
+    if not len(lead):
+        return None
+    follow = arr[lead + 1]
+    utf8 = np.where(arr[lead] == 0xE2, follow == 0x80, (follow - np.uint8(0x80)) <= 0x3F)
+    found = lead[utf8]
+    return int(found[0]) if len(found) else None
+
+
 def _cr_only(head: bytes) -> bool:
     """Whether a file's first block has CR-only line ends: a CR and no LF."""
     return b"\n" not in head and b"\r" in head
@@ -229,6 +248,7 @@ class _Scanner:
         self.has_tail = False
         self.non_ascii_line: int | None = None
         self.valid_utf8 = True
+        self.utf8_line: int | None = None  # first line holding a UTF-8 accent (transcoding)
         self.cr_only = False  # classic Mac line ends (CR alone): rewritten as LF on the way
 
     def _error(self, line: int, column: str | None, rule: str, message: str) -> LoadError:
@@ -348,6 +368,10 @@ class _Scanner:
                         piece.decode("utf-8")
                     except UnicodeDecodeError:
                         self.valid_utf8 = False
+                if self.utf8_line is None:
+                    offset = _utf8_accent(piece)
+                    if offset is not None:
+                        self.utf8_line = self.lines + piece.count(b"\n", 0, offset) + 1
             out.write(text.encode("utf-8"))
         elif self.cr_only:
             out.write(piece)
@@ -468,6 +492,18 @@ class _Scanner:
                 _(
                     "the file is UTF-8 (every non-ASCII byte sequence is valid UTF-8), the "
                     "contract says {encoding}: accented letters would be misread"
+                ).format(encoding=self.spec.encoding),
+            )
+        if self.transcode and self.utf8_line is not None:
+            # some lines UTF-8, others not: read as {encoding}, é would become "Ã©" on those
+            # lines (a name, so a key, silently wrong); read as UTF-8, the others fail
+            raise self._error(
+                self.utf8_line,
+                None,
+                "mixed_encoding",
+                _(
+                    "the file mixes encodings: this line holds accents written in UTF-8, "
+                    "others are {encoding}; save the whole file in one encoding"
                 ).format(encoding=self.spec.encoding),
             )
         if self.header is None:  # pragma: no cover - a non-blank head always has a header
