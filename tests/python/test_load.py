@@ -605,6 +605,43 @@ def test_cp1252_letters_outside_latin1_round_trip_exactly(tmp_path: Path, db: Pa
     assert not list(tmp_path.glob("db/.pipase-load-*"))  # the UTF-8 copy is gone
 
 
+@pytest.mark.parametrize("source,table", [("webrsa", "personnes"), ("iodas_ase", "mesures")])
+def test_a_byte_order_mark_inside_a_file_is_refused_at_its_line(
+    tmp_path: Path, db: Path, source: str, table: str
+) -> None:
+    """Two exports put end to end (`cat a.csv b.csv`): the second one's mark opened the id of
+    its first row (UTF-8 file) or read as "ï»¿" (cp1252), and its rows joined nothing."""
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=1, sources=[source])
+    spec = lf.spec_of(source, table)
+    first = lf.csv_bytes(spec, [r.text for r in lf.make_rows(spec, 2)])
+    second = lf.csv_bytes(spec, [r.text for r in lf.make_rows(spec, 2, seed=5)])
+    body = second.split(b"\n", 1)[1]  # without its header: only the mark is left over
+    (extraction / source / spec.file).write_bytes(first + b"\xef\xbb\xbf" + body)
+    result = load_extraction(extraction, db, sources=[source])
+    [error] = result.errors
+    assert (error.line, error.column, error.rule) == (4, spec.columns[0].name, "encoding")
+    assert "byte-order mark" in str(error)
+
+
+def test_mutation_without_the_mark_check_the_id_carries_it(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    from pipase.load import csv_source
+
+    monkeypatch.setattr(csv_source, "UTF8_BOM", b"\x00never")
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=1, sources=["iodas_ase"])
+    spec = lf.spec_of("iodas_ase", "individus")
+    first = lf.csv_bytes(spec, [r.text for r in lf.make_rows(spec, 2)])
+    body = lf.csv_bytes(spec, [r.text for r in lf.make_rows(spec, 1, seed=5)]).split(b"\n", 1)[1]
+    (extraction / "iodas_ase" / spec.file).write_bytes(first + b"\xef\xbb\xbf" + body)
+    result = load_extraction(extraction, db, sources=["iodas_ase"])
+    with connect(db) as con:
+        ids = [r[spec.columns[0].name] for r in rows_of(con, "iodas_ase__individus")]
+    assert result.ok and ids[-1].startswith("ï»¿")  # cp1252 reads the mark as 3 letters
+
+
 def _mixed_encoding_file(tmp_path: Path) -> tuple[Path, Path]:
     """Iodas-ASE individus (cp1252) whose line 4 was pasted from a UTF-8 file: HÉBRARD there
     reads as HÃ‰BRARD in cp1252, a key silently wrong."""

@@ -357,6 +357,19 @@ class _Scanner:
                 "encoding",
                 _("NUL byte in a text file (is it UTF-16 or binary?)"),
             )
+        bom = piece.find(UTF8_BOM)
+        if bom >= 0:
+            # two files put end to end: the mark would open a value (an id that joins nothing)
+            line = self.lines + piece.count(b"\n", 0, bom) + 1
+            raise self._error(
+                line,
+                self._column_at(piece, bom, line),
+                "encoding",
+                _(
+                    "a UTF-8 byte-order mark inside the file, not at its start: were two files "
+                    "put end to end? Join them without the second one's mark (and header)"
+                ),
+            )
         text = self._decode(piece)
         if self.transcode:
             if not piece.isascii():
