@@ -885,6 +885,14 @@ def case_truncated_last_line(ex: Path):
     return ("iodas_ase/hors_placement.csv", 5, spec.columns[3].name, "truncated")
 
 
+def case_cut_inside_the_last_value(ex: Path):
+    """A copy interrupted inside the last value: every field is there, the last one short."""
+    spec, rows = _rows("iodas_ase", "hors_placement")
+    data = lf.csv_bytes(spec, rows)
+    _replace_file(ex, "iodas_ase", "hors_placement", data[:-3])  # the line end and 2 bytes
+    return ("iodas_ase/hors_placement.csv", 5, None, "truncated")
+
+
 def case_unterminated_quote(ex: Path):
     spec, rows = _rows("iodas_ase", "informations_preoccupantes")
     data = lf.csv_bytes(spec, rows)
@@ -988,6 +996,7 @@ WHOLE_FILE_CASES = [
     case_utf16_file,
     case_nul_byte,
     case_truncated_last_line,
+    case_cut_inside_the_last_value,
     case_unterminated_quote,
     case_extra_field_mid_file,
     case_missing_field_mid_file,
@@ -1000,6 +1009,32 @@ WHOLE_FILE_CASES = [
     case_xlsx_not_a_workbook,
     case_xlsx_damaged_part,
 ]
+
+
+def test_a_contract_may_say_its_exporter_never_ends_the_last_line(tmp_path: Path, db: Path) -> None:
+    """`final_line_end: optional` in the format: the same file loads, its last line whole."""
+    contracts_dir = tmp_path / "contracts"
+    contracts_dir.mkdir()
+    for path in CONTRACTS_DIR.glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        if path.name == "iodas_ase.yml":
+            text = text.replace(
+                'date_formats: ["%d/%m/%Y"]}',
+                'date_formats: ["%d/%m/%Y"], final_line_end: optional}',
+            )
+            assert "final_line_end" in text
+        (contracts_dir / path.name).write_text(text, encoding="utf-8")
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=3, sources=["iodas_ase"])
+    spec, rows = _rows("iodas_ase", "hors_placement")
+    _replace_file(extraction, "iodas_ase", "hors_placement", lf.csv_bytes(spec, rows)[:-1])
+    refused = load_extraction(extraction, db, sources=["iodas_ase"])
+    assert [e.rule for e in refused.errors] == ["truncated"]
+    result = load_extraction(extraction, db, sources=["iodas_ase"], contracts_dir=contracts_dir)
+    assert result.ok
+    with connect(db) as con:
+        loaded = rows_of(con, "iodas_ase__hors_placement")
+    assert [r["_ligne"] for r in loaded] == [2, 3, 4, 5]
 
 
 @pytest.mark.parametrize("make_case", WHOLE_FILE_CASES, ids=lambda f: f.__name__[5:])

@@ -27,7 +27,19 @@ DUCKDB_TYPES = {
     "boolean": "BOOLEAN",
 }
 FILE_TYPES = ("csv", "xlsx")
-FORMAT_KEYS = ("type", "delimiter", "encoding", "quote", "decimal_separator", "date_formats")
+FORMAT_KEYS = (
+    "type",
+    "delimiter",
+    "encoding",
+    "quote",
+    "decimal_separator",
+    "date_formats",
+    "final_line_end",
+)
+# `final_line_end` of a CSV format: `required` (default), a last line without a line end is a
+# file cut short (a copy interrupted, a disk full: its last value may be cut); `optional`, for
+# an exporter that never ends its last line.
+FINAL_LINE_END = ("required", "optional")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 PART_NUMBER = "{n}"  # where a part's number goes in the `parts` pattern
 # `if_invalid` of a column: what a value breaking a rule does to its row. `reject` (default):
@@ -136,6 +148,7 @@ class FileSpec:
     quote: str = '"'
     decimal_separator: str = ","
     parts: str | None = None  # a split export: file names of parts 2, 3, ... ("{n}" = number)
+    final_line_end: str = "required"  # FINAL_LINE_END
 
     @property
     def raw_table(self) -> str:
@@ -342,6 +355,9 @@ def read_contract(path: Path) -> Contract:
         decimal_separator = str(fmt.get("decimal_separator", ","))
         if decimal_separator not in (",", "."):
             raise ContractError(file_where, None, "decimal_separator is ',' or '.'")
+        final_line_end = str(fmt.get("final_line_end", "required"))
+        if final_line_end not in FINAL_LINE_END:
+            raise ContractError(file_where, None, "final_line_end is 'required' or 'optional'")
         default_formats = _as_tuple(fmt.get("date_formats", ["%Y-%m-%d"]), file_where, None)
         columns = tuple(_column(c, default_formats, file_where) for c in raw_file["columns"])
         names = [c.name for c in columns]
@@ -364,6 +380,7 @@ def read_contract(path: Path) -> Contract:
                 quote=quote,
                 decimal_separator=decimal_separator,
                 parts=_parts(raw_file, file, file_where),
+                final_line_end=final_line_end,
             )
         )
     return Contract(source, str(data.get("description", "")).strip(), tuple(files), path)

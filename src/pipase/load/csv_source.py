@@ -246,6 +246,7 @@ class _Scanner:
         self.blank_lines = 0
         self.odd_line_end = False  # a line end inside a quoted field
         self.has_tail = False
+        self.tail = b""  # the last line, when it has no line end
         self.non_ascii_line: int | None = None
         self.valid_utf8 = True
         self.utf8_line: int | None = None  # first line holding a UTF-8 accent (transcoding)
@@ -306,6 +307,7 @@ class _Scanner:
         tail = len(piece) - (int(ends[-1]) + 1 if len(ends) else 0)
         if tail:  # a last line without a final newline
             self.has_tail = True
+            self.tail = piece[-tail:]
             if piece[-tail:] not in (b"\r",):
                 self.last_nonblank_line = self.lines + len(ends) + 1
             else:
@@ -522,6 +524,27 @@ class _Scanner:
         if self.header is None:  # pragma: no cover - a non-blank head always has a header
             raise self._error(None, None, "empty_file", _("the file is empty (no header)"))
         total_lines = self.lines + (1 if self.has_tail else 0)
+        if (
+            self.has_tail
+            and self.last_nonblank_line == total_lines
+            and total_lines > 1
+            and self.spec.final_line_end == "required"
+            and not self.quotes & 1  # an open quote: DuckDB names the cut field
+            and _field_index(self.tail, self.delimiter, self.quote) + 1 >= len(self.header)
+        ):
+            # cut inside its last value, the line has all its fields: nothing else shows it
+            # (cut in an earlier field, it lacks fields, which DuckDB reports with the column)
+            raise self._error(
+                total_lines,
+                None,
+                "truncated",
+                _(
+                    "the last line does not end with a line end: the file may have been cut "
+                    "short (a copy interrupted, a disk full) inside its last value; export it "
+                    "again, or declare final_line_end: optional in the contract if the "
+                    "exporter never ends its last line"
+                ),
+            )
         simple = not self.odd_line_end and (
             self.first_blank_line is None or self.first_blank_line > self.last_nonblank_line
         )
