@@ -642,6 +642,50 @@ def test_mutation_without_the_mark_check_the_id_carries_it(
     assert result.ok and ids[-1].startswith("ï»¿")  # cp1252 reads the mark as 3 letters
 
 
+@pytest.fixture
+def csv_default_limit():
+    """The csv module's field limit as a fresh process has it (131,072), restored after."""
+    import csv
+
+    before = csv.field_size_limit(131_072)
+    yield
+    csv.field_size_limit(before)
+
+
+def _long_value_extraction(tmp_path: Path) -> Path:
+    """A comment of 200,000 characters holding a line break, in Iodas-ASE individus line 3."""
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=1, sources=["iodas_ase"])
+    spec = lf.spec_of("iodas_ase", "individus")
+    rows = [dict(r.text) for r in lf.make_rows(spec, 3)]
+    rows[1]["nationalite"] = "x" * 200_000 + "\nsuite"
+    lf.write_csv(extraction / "iodas_ase" / spec.file, spec, rows)
+    return extraction
+
+
+def test_a_long_quoted_value_over_two_lines_loads(
+    tmp_path: Path, db: Path, csv_default_limit
+) -> None:
+    """The csv module that numbers the lines stopped at its default limit and the load blamed
+    mixed line ends; DuckDB reads a value of any length."""
+    result = load_extraction(_long_value_extraction(tmp_path), db, sources=["iodas_ase"])
+    assert result.ok, result.errors
+    with connect(db) as con:
+        loaded = rows_of(con, "iodas_ase__individus")
+    assert [r["_ligne"] for r in loaded] == [2, 3, 5]
+    assert len(loaded[1]["nationalite"]) == 200_006
+
+
+def test_mutation_at_the_csv_modules_default_limit_the_load_stops(
+    tmp_path: Path, db: Path, monkeypatch, csv_default_limit
+) -> None:
+    from pipase.load import csv_source
+
+    monkeypatch.setattr(csv_source, "CSV_FIELD_LIMIT", 131_072)
+    result = load_extraction(_long_value_extraction(tmp_path), db, sources=["iodas_ase"])
+    assert [(e.line, e.rule) for e in result.errors] == [(3, "unreadable_file")]
+
+
 def _mixed_encoding_file(tmp_path: Path) -> tuple[Path, Path]:
     """Iodas-ASE individus (cp1252) whose line 4 was pasted from a UTF-8 file: HÉBRARD there
     reads as HÃ‰BRARD in cp1252, a key silently wrong."""

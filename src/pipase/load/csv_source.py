@@ -42,6 +42,7 @@ from pipase.load.errors import LoadError, header_cell
 from pipase.load.sql import quote_ident, sql_literal
 
 BLOCK_SIZE = 16 * 1024 * 1024
+CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's largest field (a C long on every platform)
 UTF8_BOM = codecs.BOM_UTF8
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 MAP_VIEW = "_pipase_csv_lines"
@@ -586,6 +587,10 @@ def _record_lines(scan: CsvScan, spec: FileSpec, display: str) -> array:
     in an unquoted value) is a whole-file error: its lines could not be numbered.
     """
     starts = array("q")
+    # DuckDB reads a value of any length; the csv module stops at 131,072 characters by default
+    # (a long quoted comment), which is no line-end problem
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     # newline="\n": a line is what ends with \n, as the numpy pass and DuckDB count them (a
     # lone \r inside a value does not start a line)
     with scan.read_path.open("r", encoding="utf-8-sig", newline="\n") as handle:
@@ -595,7 +600,15 @@ def _record_lines(scan: CsvScan, spec: FileSpec, display: str) -> array:
             for row in reader:
                 starts.append(previous + 1 if row else -1)
                 previous = reader.line_num
-        except csv.Error:
+        except csv.Error as exc:
+            if "new-line" not in str(exc):  # its message never quotes the file
+                raise LoadError(
+                    display,
+                    previous + 1,
+                    None,
+                    "unreadable_file",
+                    _("a record the CSV reader cannot read ({kind})").format(kind=str(exc)[:80]),
+                ) from None
             raise LoadError(
                 display,
                 previous + 1,
