@@ -982,6 +982,21 @@ def case_bom_and_blank_lines_only(ex: Path):
 def case_header_not_on_line_1(ex: Path):
     spec, rows = _rows("nova_dpas", "personnes")
     _replace_file(ex, "nova_dpas", "personnes", b"\n" + lf.csv_bytes(spec, rows))
+    return ("nova_dpas/personnes.csv", 2, None, "header")  # found on line 2
+
+
+def case_title_above_the_header(ex: Path):
+    """A title line typed above the header: named as such, not as a wrong delimiter."""
+    spec, rows = _rows("webrsa", "personnes")
+    data = "Export WebRSA du 30/06/2026\n".encode() + lf.csv_bytes(spec, rows)
+    _replace_file(ex, "webrsa", "personnes", data)
+    return ("webrsa/personnes.csv", 2, None, "header")
+
+
+def case_blank_line_one_and_no_header(ex: Path):
+    spec, rows = _rows("nova_dpas", "personnes")
+    data = lf.csv_bytes(spec, rows).split(b"\n", 1)[1]  # the header dropped
+    _replace_file(ex, "nova_dpas", "personnes", b"\n" + data)
     return ("nova_dpas/personnes.csv", 1, None, "header")
 
 
@@ -1048,6 +1063,8 @@ WHOLE_FILE_CASES = [
     case_empty_file,
     case_bom_and_blank_lines_only,
     case_header_not_on_line_1,
+    case_title_above_the_header,
+    case_blank_line_one_and_no_header,
     case_xlsx_missing_sheet,
     case_xlsx_missing_column,
     case_xlsx_not_a_workbook,
@@ -1079,6 +1096,19 @@ def test_a_contract_may_say_its_exporter_never_ends_the_last_line(tmp_path: Path
     with connect(db) as con:
         loaded = rows_of(con, "iodas_ase__hors_placement")
     assert [r["_ligne"] for r in loaded] == [2, 3, 4, 5]
+
+
+def test_mutation_without_the_header_search_a_title_line_reads_as_a_wrong_delimiter(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    from pipase.load import csv_source
+
+    monkeypatch.setattr(csv_source._Scanner, "_header_below", lambda self, piece, enc: None)
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=2, sources=["webrsa"])
+    case_title_above_the_header(extraction)
+    result = load_extraction(extraction, db, sources=["webrsa"])
+    assert [(e.line, e.rule) for e in result.errors] == [(1, "delimiter")]
 
 
 @pytest.mark.parametrize("make_case", WHOLE_FILE_CASES, ids=lambda f: f.__name__[5:])

@@ -42,6 +42,7 @@ from pipase.load.errors import LoadError, header_cell
 from pipase.load.sql import quote_ident, sql_literal
 
 BLOCK_SIZE = 16 * 1024 * 1024
+HEADER_SEARCH_LINES = 20  # lines searched for a header that is not on line 1
 CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's largest field (a C long on every platform)
 UTF8_BOM = codecs.BOM_UTF8
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -427,10 +428,35 @@ class _Scanner:
                     byte=first[exc.start], encoding=encoding
                 ),
             ) from None
+        below = self._header_below(piece, encoding)
+        if below is not None:
+            raise self._error(
+                below,
+                None,
+                "header",
+                _("the header is on line {line}: the lines above it must be removed").format(
+                    line=below
+                ),
+            )
         if not text.strip():
             raise self._error(1, None, "header", _("line 1 is empty: the header must be line 1"))
         self.header = _header_fields(text, self.spec, self.display)
         check_header(self.header, self.spec, self.display)
+
+    def _header_below(self, piece: bytes, encoding: str) -> int | None:
+        """The line (2 to HEADER_SEARCH_LINES) holding every contract column, when line 1 does
+        not: a title or a blank line typed above the header."""
+        expected = set(self.spec.column_names)
+        lines = piece.split(b"\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES]
+        for number, raw in enumerate(lines, start=1):
+            text = raw.decode(encoding, errors="replace").rstrip("\r").lstrip("\ufeff")
+            try:
+                fields = next(csv.reader([text], delimiter=self.spec.delimiter), [])
+            except csv.Error:
+                continue
+            if expected <= {f.strip() for f in fields}:
+                return number if number > 1 else None
+        return None
 
     def scan(self, on_progress: Callable[[int, int], None] | None = None) -> CsvScan:
         if not self.path.is_file():
