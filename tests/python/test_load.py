@@ -988,7 +988,7 @@ def case_header_not_on_line_1(ex: Path):
 def case_title_above_the_header(ex: Path):
     """A title line typed above the header: named as such, not as a wrong delimiter."""
     spec, rows = _rows("webrsa", "personnes")
-    data = "Export WebRSA du 30/06/2026\n".encode() + lf.csv_bytes(spec, rows)
+    data = b"Export WebRSA du 30/06/2026\n" + lf.csv_bytes(spec, rows)
     _replace_file(ex, "webrsa", "personnes", data)
     return ("webrsa/personnes.csv", 2, None, "header")
 
