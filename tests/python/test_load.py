@@ -686,6 +686,51 @@ def test_mutation_at_the_csv_modules_default_limit_the_load_stops(
     assert [(e.line, e.rule) for e in result.errors] == [(3, "unreadable_file")]
 
 
+def _duplicated_ids(extraction: Path) -> None:
+    """Iodas-ASE individus: lines 3 and 4 share an id with different contents (two people or
+    two versions: which one?), line 6 repeats line 5 as is."""
+    lf.write_extraction(extraction, n=1, sources=["iodas_ase"])
+    spec = lf.spec_of("iodas_ase", "individus")
+    rows = [dict(r.text) for r in lf.make_rows(spec, 5)]
+    rows[2]["id_individu"] = rows[1]["id_individu"]
+    rows.insert(4, dict(rows[3]))
+    lf.write_csv(extraction / "iodas_ase" / spec.file, spec, rows)
+
+
+def test_rows_sharing_a_person_id_are_rejected_and_a_repeated_row_loads_once(
+    tmp_path: Path, db: Path
+) -> None:
+    """Before, the build failed on a unique test named by a hash; now the load names the lines:
+    no identity is chosen between two, a row repeated as is loads once."""
+    extraction = tmp_path / "ex"
+    _duplicated_ids(extraction)
+    result = load_extraction(extraction, db, sources=["iodas_ase"])
+    assert result.ok
+    with connect(db) as con:
+        lines = [r["_ligne"] for r in rows_of(con, "iodas_ase__individus")]
+        rejects = rejects_of(con, result.load_id)
+        report = report_of(con, result.load_id)["iodas_ase/individus.csv"]
+    assert lines == [2, 5, 7]
+    assert [(r[3], r[4], r[5]) for r in rejects] == [
+        (3, "id_individu", "duplicate_id"),
+        (4, "id_individu", "duplicate_id"),
+        (6, "id_individu", "duplicate_row"),
+    ]
+    assert report[:4] == (6, 3, 3, "loaded_with_rejects")
+
+
+def test_mutation_without_unique_in_the_contract_every_row_loads(tmp_path: Path, db: Path) -> None:
+    contracts_dir = tmp_path / "contracts"
+    contracts_dir.mkdir()
+    for path in CONTRACTS_DIR.glob("*.yml"):
+        text = path.read_text(encoding="utf-8").replace(", unique: true", "")
+        (contracts_dir / path.name).write_text(text, encoding="utf-8")
+    extraction = tmp_path / "ex"
+    _duplicated_ids(extraction)
+    result = load_extraction(extraction, db, sources=["iodas_ase"], contracts_dir=contracts_dir)
+    assert result.ok and result.rows_rejected == 0
+
+
 def _mixed_encoding_file(tmp_path: Path) -> tuple[Path, Path]:
     """Iodas-ASE individus (cp1252) whose line 4 was pasted from a UTF-8 file: HÉBRARD there
     reads as HÃ‰BRARD in cp1252, a key silently wrong."""

@@ -475,6 +475,21 @@ def test_without_declares_the_sources_absent_to_the_loader(tmp_path, monkeypatch
 
 
 # --------------------------------------------------------------------------- pieces
+@pytest.mark.parametrize(
+    ("uid", "name"),
+    [
+        ("test.pipase.unique_int_keys__iodas_ase__individus_id_individu.5863a9dd10",
+         "unique_int_keys__iodas_ase__individus_id_individu"),
+        ("test.pipase.assert_reconciliation_adds_up", "assert_reconciliation_adds_up"),
+        ("model.pipase.int_keys__identites", "int_keys__identites"),
+        ("unit_test.pipase.int_cohort__jeunes_ase.born_2004", "born_2004"),
+    ],
+)  # fmt: skip
+def test_a_failing_node_is_named_not_hashed(uid, name):
+    """The tester's failed build named its test `5863a9dd10`, the hash dbt appends."""
+    assert dbt_build.node_name(uid) == name
+
+
 def test_dbt_events_become_node_progress():
     start = {"index": 3, "total": 433, "node_info": {"node_name": "stg_webrsa__personnes"}}
     assert dbt_build._node_event("LogStartLine", start) == (

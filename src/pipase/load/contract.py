@@ -57,6 +57,7 @@ COLUMN_KEYS = {
     "description",
     "if_invalid",
     "not_after_extraction",
+    "unique",
 }
 REASON_PREFIX = "motif_"
 
@@ -114,6 +115,10 @@ class Column:
     # the extraction date is refused (rule date_after_extraction). Planned ends, scheduled
     # appointments and rights opening next month are not declared so.
     not_after_extraction: bool = False
+    # An id the rows must not share (the person tables' ids, which every later table joins):
+    # rows sharing it with different contents are all rejected (duplicate_id: none is chosen),
+    # a row repeated as is keeps its first copy (the others: duplicate_row).
+    unique: bool = False
 
     @property
     def duckdb_type(self) -> str:
@@ -304,6 +309,9 @@ def _column(raw: dict, default_formats: tuple[str, ...], where: str) -> Column:
         raise ContractError(
             where, name, "not_after_extraction only applies to date and timestamp columns"
         )
+    unique = raw.get("unique", False)
+    if not isinstance(unique, bool):
+        raise ContractError(where, name, "unique is true or false")
     unknown = sorted(set(raw) - COLUMN_KEYS)
     if unknown:
         raise ContractError(where, name, f"unknown key(s) {', '.join(unknown)}")
@@ -317,6 +325,7 @@ def _column(raw: dict, default_formats: tuple[str, ...], where: str) -> Column:
         description=str(raw.get("description", "")),
         if_invalid=if_invalid,
         not_after_extraction=not_after,
+        unique=unique,
     )
 
 

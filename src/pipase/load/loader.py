@@ -56,6 +56,7 @@ from pipase.load.progress import Progress
 from pipase.load.rules import (
     any_error,
     any_warning,
+    duplicate_updates,
     loaded_select,
     rejects_select,
     typed_select,
@@ -441,6 +442,8 @@ class _Loader:
                         "because it may quote the file's content)"
                     ).format(kind=type(exc).__name__),
                 ) from None
+            for statement in duplicate_updates(spec, f"temp.main.{prepared.typed_table}"):
+                con.execute(statement)
             rows_read, rows_rejected, rows_warned = con.execute(
                 f"select count(*), count(*) filter (where {any_error(spec)}), "
                 f"count(*) filter (where not ({any_error(spec)}) and ({any_warning(spec)})) "

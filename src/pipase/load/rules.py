@@ -51,6 +51,8 @@ ROW_RULES = (
     "date_ambiguous",
     "date_out_of_range",
     "date_after_extraction",
+    "duplicate_id",
+    "duplicate_row",
     "integer",
     "decimal",
     "boolean",
@@ -74,7 +76,12 @@ EMPTIED_REASONS = {
 
 def can_fail(column: Column) -> bool:
     """Whether a value of this column can break a rule (else no error column is computed)."""
-    return column.required or column.accepted_values is not None or column.type != "varchar"
+    return (
+        column.required
+        or column.unique
+        or column.accepted_values is not None
+        or column.type != "varchar"
+    )
 
 
 def keeps_text(column: Column) -> bool:
@@ -195,6 +202,14 @@ def message_case(column: Column, spec: FileSpec, extraction_date: dt.date, alias
         "date_out_of_range": (
             f"date before {DATE_MIN.isoformat()} or after {DATE_MAX.isoformat()}: a mistyped year"
         ),
+        "duplicate_id": (
+            f"the value of {column.name} is on several rows with different contents: none is "
+            "chosen (correct the extraction)"
+        ),
+        "duplicate_row": (
+            f"the row repeats an earlier one (same {column.name}, same content): the first is "
+            "loaded"
+        ),
         "date_after_extraction": (
             f"date after the extraction date {extraction_date.isoformat()}: the event cannot be "
             "later than the files that record it (is the extraction date right?)"
@@ -249,6 +264,29 @@ def typed_select(
         if can_fail(column):
             out.append(f"{error} as {_q('_err_', column)}")
     return f"select {', '.join(out)} from ({layer1}) l1"
+
+
+def duplicate_updates(spec: FileSpec, table: str) -> list[str]:
+    """UPDATEs of the typed table marking, for each column declared `unique`, the rows that
+    share its value (rows breaking no other rule): `duplicate_id` on every one of them when
+    their contents differ, `duplicate_row` on the copies after the first (file order) when
+    they are the same row repeated."""
+    values = ", ".join(_q("_val_", c) for c in spec.columns)
+    statements = []
+    for column in spec.columns:
+        if not column.unique:
+            continue
+        value, error = _q("_val_", column), _q("_err_", column)
+        statements.append(
+            f"update {table} set {error} = d.rule from ("
+            "select r, case when min(h) over w <> max(h) over w then 'duplicate_id' "
+            "when row_number() over (w order by r) > 1 then 'duplicate_row' end as rule "
+            f"from (select rowid as r, {value} as v, hash({values}) as h from {table} "
+            f"where {value} is not null and not ({any_error(spec)})) s "
+            "window w as (partition by v)"
+            f") d where {table}.rowid = d.r and d.rule is not null"
+        )
+    return statements
 
 
 def any_error(spec: FileSpec, alias: str = "") -> str:

@@ -217,6 +217,15 @@ def run_subprocess(args: list[str], env: dict[str, str], on_node: Callable[[Node
     return None
 
 
+def node_name(uid: str) -> str:
+    """A node's name as a person reads it: `test.pipase.unique_x.5863a9dd10` is `unique_x`
+    (a generic test's id ends with a hash), `model.pipase.int_x` is `int_x`."""
+    parts = uid.split(".")
+    if parts[0] == "test" and len(parts) >= 3:
+        return parts[2]
+    return parts[-1]
+
+
 def summarise(target_dir: Path, command: str, since: float) -> BuildOutcome | None:
     """The build's nodes by kind and status, and the ones that did not pass, from
     run_results.json (None when the file is older than `since`: this build wrote none)."""
@@ -236,9 +245,7 @@ def summarise(target_dir: Path, command: str, since: float) -> BuildOutcome | No
         counts = outcome.by_kind.setdefault(kind, {})
         counts[status] = counts.get(status, 0) + 1
         if status not in PASSING:
-            outcome.not_passing.append(
-                {"type": kind, "nom": uid.rsplit(".", 1)[-1], "statut": status}
-            )
+            outcome.not_passing.append({"type": kind, "nom": node_name(uid), "statut": status})
             if status != "warn":
                 outcome.ok = False
     outcome.seconds = round(float(run.get("elapsed_time") or 0.0), 2)

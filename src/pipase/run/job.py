@@ -470,6 +470,7 @@ def _build(settings: RunSettings, reporter: Reporter, timing: StageTiming, env: 
     )
     if not outcome.ok and settings.stop_on_build_failure:
         failing = [f for f in outcome.not_passing if f["statut"] != "warn"]
+        failing.sort(key=lambda f: f["statut"] == "skipped")  # what failed first, then skipped
         shown = ", ".join(f"{f['type']} {f['nom']} ({f['statut']})" for f in failing[:10])
         more = len(failing) - 10
         raise _BuildFailed(
