@@ -553,6 +553,23 @@ def test_files_no_contract_names_are_listed(extraction, tmp_path):
     shutil.copyfile(copy / "webrsa" / "personnes.csv", copy / "webrsa" / "personnes (2).csv")
     (copy / "iodas_pa").mkdir()
     (copy / "notes.txt").write_text("x", encoding="utf-8")
+    identity = "ZORGLUB Qwxzcanarette née le 11-02-1999.csv"  # a file named after a person
+    shutil.copyfile(copy / "iodas_ase" / "individus.csv", copy / "iodas_ase" / identity)
+    (copy / "iodas_ase" / "dupont_marie").mkdir()
+    (copy / "webrsa" / ".DS_Store").write_text("x", encoding="utf-8")  # an OS's, never data
+    (copy / "webrsa" / ".personnes_suite.csv").write_text("x", encoding="utf-8")
+    hidden = loader._("(a name not shown: it may hold an identity)")
     assert loader.unknown_files(copy) == [
-        "iodas_ase/individus_complement.csv", "iodas_pa/", "notes.txt", "webrsa/personnes (2).csv",
+        f"iodas_ase/{hidden}", f"iodas_ase/{hidden}/", "iodas_ase/individus_complement.csv",
+        "iodas_pa/", hidden, f"webrsa/{hidden}", "webrsa/personnes (2).csv",
     ]  # fmt: skip
+
+
+def test_mutation_showing_every_unknown_name_would_quote_an_identity(
+    extraction, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(loader, "shows_as_file_name", lambda name, known=(): True)
+    copy = tmp_path / "extraction"
+    shutil.copytree(extraction, copy)
+    (copy / "iodas_ase" / "ZORGLUB Marie née le 11-02-1999.csv").write_text("x")
+    assert any("ZORGLUB" in name for name in loader.unknown_files(copy))

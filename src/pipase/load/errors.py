@@ -19,6 +19,23 @@ from pipase.i18n import _
 _COLUMN_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
+# What a file or folder name must look like to be shown: lower-case ASCII words (a copy's
+# " (2)" allowed) and an extension, no run of 6 digits (a birth date: 11021999, 110299). An
+# upper-case word, an accent or a space between words may be a person's name.
+_FILE_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,62}( \([0-9]{1,3}\))?(\.[a-z0-9]{1,5})?")
+_DATE_DIGITS = re.compile(r"[0-9]{6}|[0-9]{1,2}[-_.][0-9]{1,2}[-_.][0-9]{2,4}")
+
+
+def shows_as_file_name(name: str, known: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether a file or folder name found in an extraction may be quoted in a message: it has
+    that shape and, when `known` is given, holds one of those words (a contract's source, table
+    or file stem: `individus_complement.csv`, `personnes (2).csv`, `iodas_pa/`). A name in
+    lower-case words alone (`dupont_marie.csv`) may still be a person's."""
+    if _FILE_NAME.fullmatch(name) is None or _DATE_DIGITS.search(name) is not None:
+        return False
+    return not known or any(word in name for word in known)
+
+
 def shows_as_name(text: object) -> bool:
     """Whether a header cell (or sheet name) may be quoted in a message."""
     return isinstance(text, str) and _COLUMN_NAME.fullmatch(text) is not None

@@ -51,7 +51,7 @@ from pipase.connection_secrets import MEMORY_LIMIT_ENV, apply_memory_limit, memo
 from pipase.i18n import _, number
 from pipase.load.contract import Contract, FileSpec, read_contracts
 from pipase.load.csv_source import StagedFile, stage_csv
-from pipase.load.errors import LoadError, os_reason, unreadable_file
+from pipase.load.errors import LoadError, os_reason, shows_as_file_name, unreadable_file
 from pipase.load.progress import Progress
 from pipase.load.rules import (
     any_error,
@@ -287,30 +287,51 @@ def table_parts(spec: FileSpec, folder: Path) -> tuple[list[int], int | None, li
 NOT_SOURCE_FILES = frozenset({"manifest.json", "ground_truth"})
 
 
+# Left by operating systems in any folder: never data.
+SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
+def _ignored(name: str) -> bool:
+    return name in SYSTEM_FILES or name.startswith("._")
+
+
 def unknown_files(extraction_dir: Path) -> list[str]:
     """Files and folders of the extraction that no contract names (a table's file or one of
-    its parts): the load never reads them, so their rows are in no count. An adversarial
-    tester's `individus_complement.csv`, `personnes (2).csv` and a folder `iodas_pa/` went
-    unmentioned, with exit 0."""
+    its parts), hidden ones too: the load never reads them, so their rows are in no count. An
+    adversarial tester's `individus_complement.csv`, `personnes (2).csv` and a folder
+    `iodas_pa/` went unmentioned, with exit 0. A name is shown only when it has the shape of a
+    file name (`shows_as_file_name`): a file named after a person ("DUPONT Marie née le
+    ...csv") is named by its folder alone."""
     contracts = read_contracts()
+    known = {name.split("_")[0] for name in contracts}  # iodas, webrsa, nova
+    for contract in contracts.values():
+        known |= {spec.table for spec in contract.files}
+        known |= {spec.file.rsplit(".", 1)[0] for spec in contract.files}
     found = []
     for entry in sorted(extraction_dir.iterdir()):
-        if entry.name in NOT_SOURCE_FILES or entry.name.startswith("."):
+        if entry.name in NOT_SOURCE_FILES or _ignored(entry.name):
             continue
         contract = contracts.get(entry.name)
         if contract is None or not entry.is_dir():
-            found.append(entry.name + ("/" if entry.is_dir() else ""))
+            found.append(_entry_label("", entry, known))
             continue
         for item in sorted(entry.iterdir()):
-            if item.name.startswith("."):
+            if _ignored(item.name):
                 continue
             named = any(
                 item.name == spec.file or (spec.parts and spec.part_number(item.name))
                 for spec in contract.files
             )
             if not named:
-                found.append(f"{entry.name}/{item.name}" + ("/" if item.is_dir() else ""))
+                found.append(_entry_label(entry.name + "/", item, known))
     return found
+
+
+def _entry_label(folder: str, entry: Path, known: set[str]) -> str:
+    slash = "/" if entry.is_dir() else ""
+    if shows_as_file_name(entry.name, known):
+        return f"{folder}{entry.name}{slash}"
+    return folder + _("(a name not shown: it may hold an identity)") + slash
 
 
 def _file_error(exc: OSError, path: Path, display: str) -> LoadError:
