@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import shutil
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -729,6 +730,45 @@ def test_mutation_without_unique_in_the_contract_every_row_loads(tmp_path: Path,
     _duplicated_ids(extraction)
     result = load_extraction(extraction, db, sources=["iodas_ase"], contracts_dir=contracts_dir)
     assert result.ok and result.rows_rejected == 0
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "expected"),
+    [
+        ("iodas_dpas", "aides_financieres_02.xlsx", "aides_financieres_2.xlsx"),
+        ("iodas_dpas", "aides_financieres (2).xlsx", "aides_financieres_2.xlsx"),
+        ("iodas_dpas", "Aides_Financieres_2.XLSX", "aides_financieres_2.xlsx"),
+        ("iodas_ase", "Individus.CSV", "individus.csv"),
+    ],
+)
+def test_a_file_named_almost_like_a_contract_file_is_refused(
+    tmp_path: Path, db: Path, source: str, name: str, expected: str
+) -> None:
+    """The adversarial tester's second part `aides_financieres_02.xlsx` (229 rows) was left
+    out with exit 0: a name that differs from a contract file's or part's only by case,
+    spaces or zeros stops the load, naming the expected name."""
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=2, sources=[source])
+    spec = lf.contracts()[source].files[0]
+    shutil.copyfile(extraction / source / spec.file, extraction / source / name)
+    result = load_extraction(extraction, db, sources=[source])
+    assert [(e.file, e.rule) for e in result.errors] == [(f"{source}/{name}", "misnamed_file")]
+    assert expected in str(result.errors[0])
+    assert result.failed_sources == [source]
+
+
+def test_mutation_without_the_name_check_the_part_is_left_out(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    from pipase.load import loader as loader_module
+
+    monkeypatch.setattr(loader_module, "misnamed_files", lambda *a: [])
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=2, sources=["iodas_dpas"])
+    folder = extraction / "iodas_dpas"
+    shutil.copyfile(folder / "aides_financieres.xlsx", folder / "aides_financieres_02.xlsx")
+    result = load_extraction(extraction, db, sources=["iodas_dpas"])
+    assert result.ok and [f.rows_read for f in result.files] == [2]  # the copy's rows: gone
 
 
 def _mixed_encoding_file(tmp_path: Path) -> tuple[Path, Path]:

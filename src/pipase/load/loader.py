@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import secrets
 import shutil
 import tempfile
@@ -954,6 +955,12 @@ def _run(
                 result.files.extend(part.report for part in parts[contract.source])
         _stage_everything(loader, chosen, parts, absent_reports)
         result.errors.extend(_copied_parts(result.files))
+        for spec, error in misnamed_files(extraction_dir, chosen, absent):
+            result.errors.append(error)
+            report = next(
+                r for r in result.files if (r.source, r.table) == (spec.source, spec.table)
+            )
+            report.status, report.detail = STATUS_FAILED, str(error)
         result.finished_at = _utcnow()
         if result.errors:
             raise _WholeFileErrors
@@ -1020,6 +1027,57 @@ def _stage_everything(
             loader.load(parts[contract.source])
     finally:
         loader.prefetcher.close()
+
+
+def _as_contract_name(name: str) -> str:
+    """A file name as a person may have typed a contract's: lower case, "x (2).csv" as
+    "x_2.csv", part numbers without leading zeros ("x_02.csv" as "x_2.csv")."""
+    text = name.strip().lower()
+    text = re.sub(r"\s*\(([0-9]+)\)(?=\.[^.]+$|$)", r"_\1", text)
+    return re.sub(r"_0+([0-9])", r"_\1", text)
+
+
+def misnamed_files(
+    extraction_dir: Path, chosen: list[Contract], absent: set[str]
+) -> list[tuple[FileSpec, LoadError]]:
+    """Files of a source's folder named like one of its contract's files or parts but not
+    exactly (`Individus.CSV`, `aides_financieres_02.xlsx`, `aides_financieres (2).xlsx`): the
+    load would leave their rows out, so each is a whole-file problem (rule misnamed_file). The
+    name differs from a contract's only by case, spaces or zeros: it is shown."""
+    errors = []
+    for contract in chosen:
+        folder = extraction_dir / contract.source
+        if contract.source in absent or not folder.is_dir():
+            continue
+        for item in sorted(folder.iterdir()):
+            if any(
+                item.name == spec.file or (spec.parts and spec.part_number(item.name))
+                for spec in contract.files
+            ):
+                continue
+            typed = _as_contract_name(item.name)
+            for spec in contract.files:
+                number = spec.part_number(typed) if spec.parts else None
+                expected = spec.part_file(number) if number else spec.file
+                if typed != expected:
+                    continue
+                errors.append(
+                    (
+                        spec,
+                        LoadError(
+                            f"{contract.source}/{item.name}",
+                            None,
+                            None,
+                            "misnamed_file",
+                            _(
+                                "named like {expected} but not exactly (case, spaces or zeros): "
+                                "rename it {expected}, or remove it if it is a copy; the load "
+                                "would leave its rows out"
+                            ).format(expected=expected),
+                        ),
+                    )
+                )
+    return errors
 
 
 def _copied_parts(files: list[FileReport]) -> list[LoadError]:
