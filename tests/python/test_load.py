@@ -1022,6 +1022,15 @@ def case_cut_inside_the_last_value(ex: Path):
     return ("iodas_ase/hors_placement.csv", 5, None, "truncated")
 
 
+def case_header_repeated(ex: Path):
+    """Two exports put end to end, the second with its header: that line loaded as a row (an
+    id "id_individu") in a table without a coded column."""
+    spec, rows = _rows("iodas_ase", "detenteurs_autorite_parentale")
+    data = lf.csv_bytes(spec, rows[:2]) + lf.csv_bytes(spec, rows[2:])
+    _replace_file(ex, "iodas_ase", "detenteurs_autorite_parentale", data)
+    return ("iodas_ase/detenteurs_autorite_parentale.csv", 4, None, "header_repeated")
+
+
 def case_unterminated_quote(ex: Path):
     spec, rows = _rows("iodas_ase", "informations_preoccupantes")
     data = lf.csv_bytes(spec, rows)
@@ -1141,6 +1150,7 @@ WHOLE_FILE_CASES = [
     case_nul_byte,
     case_truncated_last_line,
     case_cut_inside_the_last_value,
+    case_header_repeated,
     case_unterminated_quote,
     case_extra_field_mid_file,
     case_missing_field_mid_file,
@@ -1181,6 +1191,33 @@ def test_a_contract_may_say_its_exporter_never_ends_the_last_line(tmp_path: Path
     with connect(db) as con:
         loaded = rows_of(con, "iodas_ase__hors_placement")
     assert [r["_ligne"] for r in loaded] == [2, 3, 4, 5]
+
+
+def test_mutation_without_the_repeat_check_the_header_loads_as_a_row(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    from pipase.load import csv_source
+
+    monkeypatch.setattr(csv_source._Scanner, "_repeated_header", lambda self, piece: None)
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=2, sources=["iodas_ase"])
+    case_header_repeated(extraction)
+    result = load_extraction(extraction, db, sources=["iodas_ase"])
+    with connect(db) as con:
+        ids = [r["id_individu"] for r in rows_of(con, "iodas_ase__detenteurs_autorite_parentale")]
+    assert result.ok and "id_individu" in ids
+
+
+def test_a_value_equal_to_the_header_inside_a_row_is_no_repeat(tmp_path: Path, db: Path) -> None:
+    """Only a whole line equal to the header is one: a header line that is a prefix of a row,
+    or a row holding a column name as a value, loads."""
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=2, sources=["nova_dpas"])
+    spec = lf.spec_of("nova_dpas", "rendez_vous")
+    rows = [dict(r.text) for r in lf.make_rows(spec, 3)]
+    rows[1][spec.columns[-1].name] = spec.columns[-1].name
+    lf.write_csv(extraction / "nova_dpas" / spec.file, spec, rows)
+    assert load_extraction(extraction, db, sources=["nova_dpas"]).ok
 
 
 def test_mutation_without_the_header_search_a_title_line_reads_as_a_wrong_delimiter(

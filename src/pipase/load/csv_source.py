@@ -249,6 +249,7 @@ class _Scanner:
         self.odd_line_end = False  # a line end inside a quoted field
         self.has_tail = False
         self.tail = b""  # the last line, when it has no line end
+        self.header_bytes = b""  # line 1 as read, without its line end
         self.non_ascii_line: int | None = None
         self.valid_utf8 = True
         self.utf8_line: int | None = None  # first line holding a UTF-8 accent (transcoding)
@@ -361,6 +362,7 @@ class _Scanner:
                 "encoding",
                 _("NUL byte in a text file (is it UTF-16 or binary?)"),
             )
+        self._repeated_header(piece)
         bom = piece.find(UTF8_BOM)
         if bom >= 0:
             # two files put end to end: the mark would open a value (an id that joins nothing)
@@ -394,6 +396,35 @@ class _Scanner:
             out.write(piece)
         self._analyse(piece)
 
+    def _repeated_header(self, piece: bytes) -> None:
+        """The header line again, inside the file: two exports put end to end. Its line would
+        load as a row (an id "id_individu") or be rejected cell by cell."""
+        header = self.header_bytes
+        if not header:
+            return
+        # a piece starts at a line start: after the first one, the header may open it
+        at = 0 if self.lines and piece.startswith(header) else -1
+        start = 0
+        while True:
+            if at < 0:
+                found = piece.find(b"\n" + header, start)
+                if found < 0:
+                    return
+                at = found + 1
+            end = at + len(header)
+            if piece[end : end + 1] in (b"\n", b"\r", b""):
+                line = self.lines + piece.count(b"\n", 0, at) + 1
+                raise self._error(
+                    line,
+                    None,
+                    "header_repeated",
+                    _(
+                        "the header is repeated on line {line}: were two exports put end to "
+                        "end? Remove that line (and check that no row is there twice)"
+                    ).format(line=line),
+                )
+            start, at = end, -1
+
     def _cr_to_lf(self, block: bytes, carry: bytes) -> bytes:
         """A block of a CR-only file with its CRs made LFs; an LF in it mixes two kinds of line
         ends, which no reader can number reliably: a whole-file error."""
@@ -414,6 +445,7 @@ class _Scanner:
     def _read_header(self, piece: bytes) -> None:
         end = piece.find(b"\n")
         first = piece if end < 0 else piece[:end]
+        self.header_bytes = first.rstrip(b"\r")
         if b"\x00" in first:
             raise self._error(1, None, "encoding", _("NUL byte in the header (is it UTF-16?)"))
         encoding = "utf-8" if not self.transcode else self.spec.encoding
