@@ -171,6 +171,39 @@ def test_mixed_line_ends_are_a_whole_file_error(
     assert_unchanged(db, before, result)
 
 
+def _crlf_file_with_a_lone_lf(extraction: Path) -> None:
+    """Iodas-ASE mesures in CRLF with one line ending in LF alone (line 4), and a line break
+    inside a quoted value (line 2), which a spreadsheet writes as LF alone."""
+    lf.write_extraction(extraction, n=2, sources=["iodas_ase"])
+    spec = lf.spec_of("iodas_ase", "mesures")
+    rows = [dict(r.text) for r in lf.make_rows(spec, 5)]
+    rows[0]["motif_fin"] = "avec\nsaut"
+    data = lf.csv_bytes(spec, rows, newline="\r\n")
+    lines = data.split(b"\r\n")
+    data = b"\r\n".join(lines[:4]) + b"\n" + b"\r\n".join(lines[4:])
+    (extraction / "iodas_ase" / spec.file).write_bytes(data)
+
+
+def test_a_lone_lf_in_a_crlf_file_is_named_with_its_line(tmp_path: Path, db: Path) -> None:
+    """The adversarial tester's one LF in a CRLF file: DuckDB refused it without a line."""
+    extraction = tmp_path / "ex"
+    _crlf_file_with_a_lone_lf(extraction)
+    result = load_extraction(extraction, db, sources=["iodas_ase"])
+    assert [(e.file, e.line, e.rule) for e in result.errors] == [
+        ("iodas_ase/mesures.csv", 5, "line_ends")
+    ]
+
+
+def test_mutation_without_the_lf_check_duckdb_refuses_the_file_without_a_line(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(csv_module._Scanner, "_lone_line_feeds", lambda *a: None)
+    extraction = tmp_path / "ex"
+    _crlf_file_with_a_lone_lf(extraction)
+    result = load_extraction(extraction, db, sources=["iodas_ase"])
+    assert [(e.line, e.rule) for e in result.errors] != [(5, "line_ends")]
+
+
 # ---------------------------------------------------------------------------- unreadable files
 
 

@@ -250,6 +250,7 @@ class _Scanner:
         self.has_tail = False
         self.tail = b""  # the last line, when it has no line end
         self.header_bytes = b""  # line 1 as read, without its line end
+        self.crlf = False  # line 1 ends with CRLF: every line outside quotes must
         self.non_ascii_line: int | None = None
         self.valid_utf8 = True
         self.utf8_line: int | None = None  # first line holding a UTF-8 accent (transcoding)
@@ -295,6 +296,8 @@ class _Scanner:
             inside = parity.astype(bool)
             if inside.any():
                 self.odd_line_end = True
+            if self.crlf:
+                self._lone_line_feeds(piece, arr, ends, inside)
             starts = np.concatenate(([0], ends[:-1] + 1))
             length = ends - starts
             blank = (length == 0) | ((length == 1) & (arr[np.minimum(starts, len(arr) - 1)] == 13))
@@ -317,6 +320,26 @@ class _Scanner:
                 self.blank_lines += 1
         self.lines += len(ends)
         self.quotes += len(quotes)
+
+    def _lone_line_feeds(self, piece: bytes, arr, ends, inside) -> None:
+        """An LF without its CR, outside quotes, in a file whose lines end with CRLF: a second
+        kind of line end (DuckDB refuses the file without a line). Inside quotes an LF is part
+        of the value (a spreadsheet's line break in a cell)."""
+        before = arr[np.maximum(ends - 1, 0)]
+        lone = ends[((before != 13) | (ends == 0)) & ~inside]
+        if not len(lone):
+            return
+        offset = int(lone[0])
+        line = self.lines + int(np.searchsorted(ends, offset)) + 1
+        raise self._error(
+            line,
+            None,
+            "line_ends",
+            _(
+                "a line feed (LF) alone outside quotes, in a file whose lines end with CRLF: "
+                "mixed line ends? Save the file again with one kind of line end"
+            ),
+        )
 
     def _lone_carriage_returns(self, piece: bytes, arr, ends, quotes) -> None:
         """A CR that does not end a CRLF, outside quotes, in a file with LF line ends: a second
@@ -446,6 +469,7 @@ class _Scanner:
         end = piece.find(b"\n")
         first = piece if end < 0 else piece[:end]
         self.header_bytes = first.rstrip(b"\r")
+        self.crlf = first.endswith(b"\r") and end >= 0
         if b"\x00" in first:
             raise self._error(1, None, "encoding", _("NUL byte in the header (is it UTF-16?)"))
         encoding = "utf-8" if not self.transcode else self.spec.encoding
