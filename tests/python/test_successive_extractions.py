@@ -76,7 +76,18 @@ def two_extractions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, objec
     database = tmp / "pipase.duckdb"
     first = tmp / "extraction_1"
     synth = subprocess.run(
-        [str(PIPASE), "synth", "--out", str(first), "--youths", "150", "--seed", "11"],
+        [
+            str(PIPASE),
+            "synth",
+            "--out",
+            str(first),
+            "--youths",
+            "150",
+            "--seed",
+            "11",
+            "--extraction-date",
+            "2024-06-30",  # no event after the date the load is given
+        ],  # fmt: skip
         capture_output=True,
         text=True,
     )
