@@ -122,3 +122,30 @@ def test_a_cell_cut_by_the_scan_block_is_still_found(monkeypatch) -> None:
 
     xlsx_source._scan_cells(Handle(xml), marks)
     assert marks == {"cell_error": {2: 9}, "uncomputed_formula": {3: 12}}
+
+
+def _split_by_sheet(book, sheet, header):
+    """The adversarial tester's workbook: rows 4 and 5 moved to a sheet 'aides (2)' with the
+    same header, a data office's way of splitting a long table."""
+    other = book.create_sheet("aides (2)")
+    other.append(header)
+    for row in (4, 5):
+        other.append([c.value for c in sheet[row]])
+    sheet.delete_rows(4, 2)
+
+
+def test_rows_continued_on_another_sheet_refuse_the_file(tmp_path: Path, db: Path) -> None:
+    extraction, _path = _workbook(tmp_path, _split_by_sheet)
+    result = load_extraction(extraction, db, sources=[SOURCE])
+    [error] = result.errors
+    assert (error.file, error.rule) == ("iodas_dpas/aides_financieres.xlsx", "rows_on_other_sheet")
+    assert "aides (2)" not in str(error)  # a sheet's name is shown only in column-name shape
+
+
+def test_mutation_without_the_sheet_check_the_other_sheets_rows_are_left_out(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(xlsx_source, "_same_header_sheets", lambda *a: [])
+    extraction, _path = _workbook(tmp_path, _split_by_sheet)
+    result = load_extraction(extraction, db, sources=[SOURCE])
+    assert result.ok and [f.rows_read for f in result.files] == [2]  # 4 rows written, 2 read

@@ -200,8 +200,26 @@ def _check_archive(path: Path, name: str) -> dict[str, dict[int, int]]:
     return marks
 
 
+def _same_header_sheets(
+    workbook: CalamineWorkbook, names: list[str], name: str, columns: list[str]
+) -> list[str]:
+    """The workbook's other sheets whose first non-empty row holds every contract column: the
+    table continued on them (an export split by sheet), rows the load would leave out."""
+    found = []
+    for other in names:
+        if other == name:
+            continue
+        for row in workbook.get_sheet_by_name(other).iter_rows():
+            cells = {str(v).strip() for v in row if v not in (None, "")}
+            if cells:
+                if set(columns) <= cells:
+                    found.append(other)
+                break
+    return found
+
+
 def _open_sheet(
-    path: Path, name: str, display: str
+    path: Path, name: str, display: str, columns: list[str] | None = None
 ) -> tuple[CalamineSheet, dict[str, dict[int, int]]]:
     """The sheet, read whole by calamine, and its cells that read as empty but are not (see
     _scan_cells); raise LoadError: unreadable workbook, no such sheet. calamine reads only the
@@ -215,6 +233,19 @@ def _open_sheet(
             if not names:
                 raise CalamineError("no sheet")
             if name in names:
+                others = _same_header_sheets(workbook, names, name, columns) if columns else []
+                if others:
+                    raise LoadError(
+                        display,
+                        None,
+                        None,
+                        "rows_on_other_sheet",
+                        _(
+                            "the sheet {name!r} continues on {sheets} (the same header): the "
+                            "load reads one sheet and would leave those rows out; put every row "
+                            "on {name!r}, or in the parts the contract names"
+                        ).format(name=name, sheets=_sheet_list(others)),
+                    )
                 return workbook.get_sheet_by_name(name), marks
     except UNREADABLE as exc:
         raise LoadError(
@@ -279,7 +310,7 @@ def read_sheet(
         raise missing_file_error(path, display)
     sha256 = _sha256(path)
     size = path.stat().st_size
-    values, marks = _open_sheet(path, spec.sheet, display)
+    values, marks = _open_sheet(path, spec.sheet, display, spec.column_names)
     rows = _rows(values)
     try:
         table, dated, records = _sheet_table(rows, spec, display, on_progress, marks)
