@@ -771,6 +771,54 @@ def test_mutation_without_the_name_check_the_part_is_left_out(
     assert result.ok and [f.rows_read for f in result.files] == [2]  # the copy's rows: gone
 
 
+INVISIBLE_ENDS = [
+    "\u200b",
+    "\u00ad",
+    "\u3000",
+    "\u2009",
+    "\u200e",
+    "\u2060",
+    "\u00a0",
+]  # U+FEFF: a BOM, refused
+
+
+def _ids_with_invisible_ends(extraction: Path) -> list[str]:
+    """Nova-DPAS rendez_vous whose person ids end (or start) with an invisible character, as a
+    copy from a web page leaves them: the adversarial tester's appointments joined nobody."""
+    lf.write_extraction(extraction, n=len(INVISIBLE_ENDS), sources=["nova_dpas"])
+    spec = lf.spec_of("nova_dpas", "rendez_vous")
+    rows = [dict(r.text) for r in lf.make_rows(spec, len(INVISIBLE_ENDS))]
+    clean = [row["id_personne"] for row in rows]
+    for i, (row, char) in enumerate(zip(rows, INVISIBLE_ENDS, strict=True)):
+        row["id_personne"] = char + row["id_personne"] if i % 2 else row["id_personne"] + char
+    lf.write_csv(extraction / "nova_dpas" / spec.file, spec, rows, encoding="utf-8")
+    return clean
+
+
+def test_invisible_characters_at_a_values_ends_are_trimmed(tmp_path: Path, db: Path) -> None:
+    extraction = tmp_path / "ex"
+    clean = _ids_with_invisible_ends(extraction)
+    result = load_extraction(extraction, db, sources=["nova_dpas"])
+    with connect(db) as con:
+        ids = [r["id_personne"] for r in rows_of(con, "nova_dpas__rendez_vous")]
+    assert result.ok and ids == clean
+
+
+def test_mutation_trimming_only_spaces_leaves_them_in_the_ids(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    from pipase.load import rules
+
+    monkeypatch.setattr(rules, "TRIM_CHARS", "' '")
+    monkeypatch.setattr(rules, "_INVISIBLE_CLASS", "[\\x{0001}]")
+    extraction = tmp_path / "ex"
+    clean = _ids_with_invisible_ends(extraction)
+    result = load_extraction(extraction, db, sources=["nova_dpas"])
+    with connect(db) as con:
+        ids = [r["id_personne"] for r in rows_of(con, "nova_dpas__rendez_vous")]
+    assert result.ok and sum(a != b for a, b in zip(ids, clean, strict=True)) >= 5
+
+
 def _mixed_encoding_file(tmp_path: Path) -> tuple[Path, Path]:
     """Iodas-ASE individus (cp1252) whose line 4 was pasted from a UTF-8 file: HÉBRARD there
     reads as HÃ‰BRARD in cp1252, a key silently wrong."""
