@@ -1079,6 +1079,16 @@ def case_header_repeated(ex: Path):
     return ("iodas_ase/detenteurs_autorite_parentale.csv", 4, None, "header_repeated")
 
 
+def case_stray_quote_mid_file(ex: Path):
+    """A quote typed at the start of a name on line 3 of 6, never closed: reported as a stray
+    quote, not as a file cut short."""
+    spec, rows = _rows("iodas_ase", "informations_preoccupantes", n=5)
+    rows[1]["motif"] = "@@"
+    data = lf.csv_bytes(spec, rows).replace(b"@@", b'"Violences')
+    _replace_file(ex, "iodas_ase", "informations_preoccupantes", data)
+    return ("iodas_ase/informations_preoccupantes.csv", 3, "motif", "quote")
+
+
 def case_unterminated_quote(ex: Path):
     spec, rows = _rows("iodas_ase", "informations_preoccupantes")
     data = lf.csv_bytes(spec, rows)
@@ -1199,6 +1209,7 @@ WHOLE_FILE_CASES = [
     case_truncated_last_line,
     case_cut_inside_the_last_value,
     case_header_repeated,
+    case_stray_quote_mid_file,
     case_unterminated_quote,
     case_extra_field_mid_file,
     case_missing_field_mid_file,

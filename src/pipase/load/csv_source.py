@@ -727,6 +727,19 @@ def _rejected_record_error(
     line = _duckdb_line_to_physical(int(duck_line), scan, spec, display)
     width = len(scan.header)
     if error_type in ("UNQUOTED VALUE", "LINE SIZE OVER MAXIMUM") and scan.quote_open_at_end:
+        if scan.last_nonblank_line - line > 1:
+            # the quote swallowed the line ends of every line after it: a stray quote in a
+            # value, rather than a file cut inside a quoted value (that is its last line)
+            return LoadError(
+                display,
+                line,
+                column,
+                "quote",
+                _(
+                    "a quote opened on line {line} is never closed: a stray quote in a value? "
+                    "(it would swallow the {n} lines after it)"
+                ).format(line=line, n=scan.last_nonblank_line - line),
+            )
         return LoadError(
             display,
             line,
