@@ -149,3 +149,36 @@ def test_mutation_without_the_sheet_check_the_other_sheets_rows_are_left_out(
     extraction, _path = _workbook(tmp_path, _split_by_sheet)
     result = load_extraction(extraction, db, sources=[SOURCE])
     assert result.ok and [f.rows_read for f in result.files] == [2]  # 4 rows written, 2 read
+
+
+def test_an_id_typed_as_a_huge_number_refuses_the_file(tmp_path: Path, db: Path) -> None:
+    """The tester's ids 12345678901234567 and ...568 both loaded as '1.234567890123457e+16':
+    two ids made one. A text column's number cell beyond 2**53 is no exact id."""
+
+    def edit(book, sheet, header):
+        _cell(sheet, header, 3, "id_demande").value = 12345678901234567
+        _cell(sheet, header, 4, "id_demande").value = 12345678901234568
+
+    extraction, _path = _workbook(tmp_path, edit)
+    result = load_extraction(extraction, db, sources=[SOURCE])
+    [error] = result.errors
+    assert (error.line, error.column, error.rule) == (3, "id_demande", "imprecise_number")
+
+
+def test_mutation_without_the_number_check_two_ids_load_as_one(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(xlsx_source, "EXACT_INTEGER", float("inf"))
+
+    def edit(book, sheet, header):
+        _cell(sheet, header, 3, "id_demande").value = 12345678901234567
+        _cell(sheet, header, 4, "id_demande").value = 12345678901234568
+
+    extraction, _path = _workbook(tmp_path, edit)
+    result = load_extraction(extraction, db, sources=[SOURCE])
+    assert result.ok
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        ids = [r[0] for r in con.execute("select id_demande from raw.iodas_dpas__aides").fetchall()]
+    assert ids[1] == ids[2]  # two ids made one

@@ -78,12 +78,22 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+EXACT_INTEGER = 2**53  # a float holds every whole number up to this one exactly
+
+
+class ImpreciseNumber(ValueError):
+    """A number cell of a text column too large to be an exact whole number (an id)."""
+
+
 def _number_text(value: int | float, column: Column | None, separator: str) -> str:
     """A number cell as text: whole numbers without ".0"; in a decimal column, two decimals
     when the float is a cent amount (650.5 -> "650,50"), the contract's separator. (calamine
     reads every number as a float: up to 2**53, exactly the integer written in the file.)"""
-    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
-        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        if abs(value) > EXACT_INTEGER and column is not None and column.type == "varchar":
+            raise ImpreciseNumber  # an id typed as a number: Excel kept 15 digits of it
+        if abs(value) <= EXACT_INTEGER:
+            value = int(value)
     if isinstance(value, int):
         return str(value)
     if column is None or column.type != "decimal":
@@ -466,10 +476,28 @@ def _sheet_table(rows, spec, display, on_progress, marks=None) -> tuple[pa.Table
                 ]
                 chunks[native_name(column)].append(pa.array(stamps, type=pa.timestamp("us")))
                 values = [None if t is not None else v for v, t in zip(values, stamps, strict=True)]
-            texts = [
-                v if v is None or v.__class__ is str else cell_text(v, column, separator)
-                for v in values
-            ]
+            try:
+                texts = [
+                    v if v is None or v.__class__ is str else cell_text(v, column, separator)
+                    for v in values
+                ]
+            except ImpreciseNumber:
+                row = next(
+                    number
+                    for number, v in zip(lines[-len(records) :], values, strict=False)
+                    if v.__class__ is float and abs(v) > EXACT_INTEGER
+                )
+                raise LoadError(
+                    display,
+                    row,
+                    column.name,
+                    "imprecise_number",
+                    _(
+                        "a number cell too large to be an exact whole number (above 2^53) in a "
+                        "text column (an id?): the workbook does not hold the exported value "
+                        "(a spreadsheet keeps 15 digits); export the column as text"
+                    ),
+                ) from None
             chunks[column.name].append(pa.array(texts, type=pa.string()))
         if on_progress is not None:
             on_progress(0, len(lines))
