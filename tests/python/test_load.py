@@ -675,6 +675,9 @@ def test_a_long_quoted_value_over_two_lines_loads(
         loaded = rows_of(con, "iodas_ase__individus")
     assert [r["_ligne"] for r in loaded] == [2, 3, 5]
     assert len(loaded[1]["nationalite"]) == 200_006
+    import csv
+
+    assert csv.field_size_limit() == 131_072  # restored: the kit in the same process keeps it
 
 
 def test_mutation_at_the_csv_modules_default_limit_the_load_stops(

@@ -668,11 +668,18 @@ def _record_lines(scan: CsvScan, spec: FileSpec, display: str) -> array:
     them in its reject table); blank lines get -1. A record the csv module refuses (a lone CR
     in an unquoted value) is a whole-file error: its lines could not be numbered.
     """
-    starts = array("q")
     # DuckDB reads a value of any length; the csv module stops at 131,072 characters by default
     # (a long quoted comment), which is no line-end problem
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
-        csv.field_size_limit(CSV_FIELD_LIMIT)
+    # (process-wide: set for this pass only, the partners' kit relies on the default)
+    previous_limit = csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
+    try:
+        return _numbered_records(scan, spec, display)
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _numbered_records(scan: CsvScan, spec: FileSpec, display: str) -> array:
+    starts = array("q")
     # newline="\n": a line is what ends with \n, as the numpy pass and DuckDB count them (a
     # lone \r inside a value does not start a line)
     with scan.read_path.open("r", encoding="utf-8-sig", newline="\n") as handle:
