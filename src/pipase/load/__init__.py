@@ -19,8 +19,13 @@ exits 1 after naming every problem. Whole-file problems: missing file, sheet or 
 unreadable file (permission, a folder in its place), empty file, wrong delimiter, wrong encoding
 (with its line), mixed line ends, missing, duplicated or undeclared column (an extra column is
 an error: declare it in the contract), a line with too many or too few fields (truncated file),
-an unterminated quote, a workbook cell of a contract column holding an error value (#N/A, #REF!:
-cell_error) or a formula never computed (uncomputed_formula), both of which read as empty. An
+an unterminated or stray quote, a workbook cell of a contract column holding an error value
+(#N/A, #REF!: cell_error) or a formula never computed (uncomputed_formula), both of which read
+as empty, a number cell above 2^53 in a text column (imprecise_number), a table continued on
+another sheet (rows_on_other_sheet), a file named like a contract file or part but not exactly
+(misnamed_file), the header repeated inside a CSV file (header_repeated) or below a title
+line, a byte-order mark inside it, a cp1252 file with lines in UTF-8 (mixed_encoding), a last
+line without a line end (truncated, unless the contract says final_line_end: optional). An
 unexpected failure (a bug, memory, disk, Ctrl-C) rolls back the same
 way. Messages name the file, line, column and rule, never a value read from a file: a header
 cell is named only if it has the shape of a column name, else by its position ("an unexpected
