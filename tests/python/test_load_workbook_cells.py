@@ -182,3 +182,30 @@ def test_mutation_without_the_number_check_two_ids_load_as_one(
     with duckdb.connect(str(db), read_only=True) as con:
         ids = [r[0] for r in con.execute("select id_demande from raw.iodas_dpas__aides").fetchall()]
     assert ids[1] == ids[2]  # two ids made one
+
+
+def test_a_title_row_above_the_header_is_named_as_such(tmp_path: Path, db: Path) -> None:
+    """A title typed on row 1: reported as the header on row 2, not as a wrong delimiter."""
+
+    def edit(book, sheet, header):
+        sheet.insert_rows(1)
+        sheet["A1"] = "Aides financières au 30/06/2026"
+
+    extraction, _path = _workbook(tmp_path, edit)
+    result = load_extraction(extraction, db, sources=[SOURCE])
+    [error] = result.errors
+    assert (error.line, error.rule) == (2, "header")
+
+
+def test_mutation_without_the_search_the_title_reads_as_a_wrong_delimiter(
+    tmp_path: Path, db: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(xlsx_source, "HEADER_SEARCH_ROWS", 0)
+
+    def edit(book, sheet, header):
+        sheet.insert_rows(1)
+        sheet["A1"] = "Aides financières au 30/06/2026"
+
+    extraction, _path = _workbook(tmp_path, edit)
+    result = load_extraction(extraction, db, sources=[SOURCE])
+    assert [(e.line, e.rule) for e in result.errors] == [(1, "delimiter")]

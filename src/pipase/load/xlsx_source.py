@@ -38,6 +38,7 @@ from pipase.load.sql import quote_ident
 from pipase.xlsx_xml import CELL_REF, ERROR_CELL, OVERLAP, UNCOMPUTED_FORMULA
 
 XLSX_VIEW = "_pipase_xlsx_rows"  # + _<tag>
+HEADER_SEARCH_ROWS = 20  # rows searched for a header that is not on row 1
 BATCH = 10_000  # rows turned into Arrow arrays at a time
 # what a damaged workbook raises (zipfile lets zlib's and some other errors through)
 UNREADABLE = (
@@ -425,6 +426,14 @@ def _sheet_table(rows, spec, display, on_progress, marks=None) -> tuple[pa.Table
     if header is None:
         message = _("sheet {name!r} is empty").format(name=spec.sheet)
         raise LoadError(display, None, None, "empty_file", message)
+    expected = set(spec.column_names)
+    if not expected <= set(header):
+        # a title typed above the header: the header is a later row (the rows read here are
+        # lost to the load, which stops on this row or on the header check below)
+        for number, row in islice(rows, HEADER_SEARCH_ROWS):
+            if expected <= {(cell_text(v, None, ".") or "").strip() for v in row}:
+                header_line = number
+                break
     if header_line != 1:
         raise LoadError(
             display,
