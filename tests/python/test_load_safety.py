@@ -853,3 +853,18 @@ def test_a_load_killed_outright_changes_nothing_and_leaves_no_running_row(
     assert after == before  # not even a `running` row: a run is written once it is over
     assert load_extraction(second, db, sources=SOURCES).ok
     assert not [t for t in state(db)["_tables"] if t.startswith("_pipase_stage__")]
+
+
+def test_the_load_command_warns_of_files_no_contract_names(
+    tmp_path: Path, db: Path, capsys
+) -> None:
+    """As `pipase run` does: a file no contract names is never read, and says so; a file named
+    after a person is named by its folder alone."""
+    extraction = tmp_path / "ex"
+    lf.write_extraction(extraction, n=2, sources=["nova_dpas"])
+    (extraction / "nova_dpas" / "personnes_suite.csv").write_text("x", encoding="utf-8")
+    (extraction / "nova_dpas" / "DUPONT Marie.csv").write_text("x", encoding="utf-8")
+    assert cli([str(extraction), "--database", str(db), "--source", "nova_dpas"]) == 0
+    err = capsys.readouterr().err
+    assert "nova_dpas/personnes_suite.csv: a file no contract names" in err
+    assert "DUPONT" not in err and err.count("a file no contract names") == 2

@@ -11,7 +11,7 @@ from pipase import paths
 from pipase.cli_types import DATE_METAVAR, database_argument, extraction_day
 from pipase.errors import EXIT_OK, EXIT_REFUSED, PipaseError
 from pipase.i18n import _, number
-from pipase.load.loader import LoadResult, load_extraction, report_rows
+from pipase.load.loader import LoadResult, load_extraction, report_rows, unknown_files
 
 EXIT_LOAD_FAILED = EXIT_REFUSED  # the load changed nothing: a whole-file problem, a failure
 EXIT_INTERRUPTED = 130  # Ctrl-C: rolled back too
@@ -170,4 +170,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_LOAD_FAILED
     print(format_table(report_rows(result)))
     print(summary(result))
+    for name in unknown_files(Path(args.extraction_dir)):  # as `pipase run` warns
+        print(
+            f"pipase load : {_('warning')} : "
+            + _("{file}: a file no contract names, not loaded (its rows are in no count)").format(
+                file=name
+            ),
+            file=sys.stderr,
+        )
     return EXIT_OK
