@@ -169,6 +169,32 @@ def write_extraction(
     return out
 
 
+def edited_contracts(folder: Path, old: str, new: str = "", only: str | None = None) -> Path:
+    """Copies of the contracts in `folder` with `old` replaced by `new` (in the file `only`, or
+    in all): a contract rule removed or changed, for a mutation test. Returns `folder`."""
+    from pipase.paths import CONTRACTS_DIR
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in CONTRACTS_DIR.glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        if only is None or path.name == only:
+            assert old in text or only is None, f"{old!r} not in {path.name}"
+            text = text.replace(old, new)
+        (folder / path.name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def extraction_texts(
+    extraction_dir: Path, source: str, table: str, rows: int, n: int = 1
+) -> tuple[FileSpec, list[dict[str, str]]]:
+    """A valid extraction of `source` (n rows per table), then the spec of `table` and the
+    texts of `rows` rows of it, to change and write again: the opening of most tests that plant
+    one mistake in one file."""
+    write_extraction(extraction_dir, n=n, sources=[source])
+    spec = spec_of(source, table)
+    return spec, [dict(r.text) for r in make_rows(spec, rows)]
+
+
 def snapshot(con, exclude: tuple[str, ...] = ("load_report", "load_extractions")) -> dict:
     """Every table of schema raw (but the bookkeeping ones), as sorted rows with columns."""
     tables = [

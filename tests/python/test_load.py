@@ -21,7 +21,6 @@ import pytest
 from pipase import load
 from pipase.load import ContractError, LoadError, load_extraction
 from pipase.load import progress as progress_module
-from pipase.paths import CONTRACTS_DIR
 
 EXPECTED_TYPES = {
     "varchar": "VARCHAR",
@@ -294,11 +293,7 @@ def test_a_bad_birth_date_loads_the_row_empty_with_its_reason(tmp_path: Path, db
 
 def test_without_the_policy_the_bad_birth_dates_reject_their_rows(tmp_path: Path, db: Path) -> None:
     """Mutation: the same files with `if_invalid: empty` removed from the contracts."""
-    contracts_dir = tmp_path / "contracts"
-    contracts_dir.mkdir()
-    for path in CONTRACTS_DIR.glob("*.yml"):
-        text = path.read_text(encoding="utf-8").replace(", if_invalid: empty", "")
-        (contracts_dir / path.name).write_text(text, encoding="utf-8")
+    contracts_dir = lf.edited_contracts(tmp_path / "contracts", ", if_invalid: empty")
     extraction = tmp_path / "ex"
     _birth_date_cases(extraction)
     result = load_extraction(
@@ -399,9 +394,7 @@ def test_without_an_extraction_date_the_load_day_bounds_the_events(
 ) -> None:
     """`pipase load` without --extraction-date: nothing recorded can follow the load's day."""
     extraction = tmp_path / "ex"
-    lf.write_extraction(extraction, n=2, sources=["nova_dpas"])
-    spec = lf.spec_of("nova_dpas", "personnes")
-    texts = [dict(r.text) for r in lf.make_rows(spec, 2)]
+    spec, texts = lf.extraction_texts(extraction, "nova_dpas", "personnes", 2, n=2)
     tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
     texts[1]["date_naissance"] = tomorrow.strftime("%d-%m-%Y")
     lf.write_csv(extraction / "nova_dpas" / spec.file, spec, texts)
@@ -418,11 +411,7 @@ def test_without_the_date_rules_the_impossible_years_load(
     opened; the same files then load every date of the test above."""
     from pipase.load import rules
 
-    contracts_dir = tmp_path / "contracts"
-    contracts_dir.mkdir()
-    for path in CONTRACTS_DIR.glob("*.yml"):
-        text = path.read_text(encoding="utf-8").replace(", not_after_extraction: true", "")
-        (contracts_dir / path.name).write_text(text, encoding="utf-8")
+    contracts_dir = lf.edited_contracts(tmp_path / "contracts", ", not_after_extraction: true")
     monkeypatch.setattr(rules, "DATE_MIN", dt.date(1, 1, 1))
     monkeypatch.setattr(rules, "DATE_MAX", dt.date(9999, 12, 31))
     extraction = tmp_path / "ex"
@@ -583,9 +572,7 @@ def test_two_date_formats_reject_ambiguous_values_never_guess(tmp_path: Path, db
 
 def test_cp1252_letters_outside_latin1_round_trip_exactly(tmp_path: Path, db: Path) -> None:
     extraction = tmp_path / "ex"
-    lf.write_extraction(extraction, n=1, sources=["iodas_ase"])
-    spec = lf.spec_of("iodas_ase", "individus")
-    rows = [dict(r.text) for r in lf.make_rows(spec, 2)]
+    spec, rows = lf.extraction_texts(extraction, "iodas_ase", "individus", 2)
     rows[0]["nom_usage"] = "Œuvray d’Été"
     rows[0]["prenom"] = "Cœur-Noël"
     rows[1]["nationalite"] = "“Française” … €"
@@ -656,9 +643,7 @@ def csv_default_limit():
 def _long_value_extraction(tmp_path: Path) -> Path:
     """A comment of 200,000 characters holding a line break, in Iodas-ASE individus line 3."""
     extraction = tmp_path / "ex"
-    lf.write_extraction(extraction, n=1, sources=["iodas_ase"])
-    spec = lf.spec_of("iodas_ase", "individus")
-    rows = [dict(r.text) for r in lf.make_rows(spec, 3)]
+    spec, rows = lf.extraction_texts(extraction, "iodas_ase", "individus", 3)
     rows[1]["nationalite"] = "x" * 200_000 + "\nsuite"
     lf.write_csv(extraction / "iodas_ase" / spec.file, spec, rows)
     return extraction
@@ -693,9 +678,7 @@ def test_mutation_at_the_csv_modules_default_limit_the_load_stops(
 def _duplicated_ids(extraction: Path) -> None:
     """Iodas-ASE individus: lines 3 and 4 share an id with different contents (two people or
     two versions: which one?), line 6 repeats line 5 as is."""
-    lf.write_extraction(extraction, n=1, sources=["iodas_ase"])
-    spec = lf.spec_of("iodas_ase", "individus")
-    rows = [dict(r.text) for r in lf.make_rows(spec, 5)]
+    spec, rows = lf.extraction_texts(extraction, "iodas_ase", "individus", 5)
     rows[2]["id_individu"] = rows[1]["id_individu"]
     rows.insert(4, dict(rows[3]))
     lf.write_csv(extraction / "iodas_ase" / spec.file, spec, rows)
@@ -724,11 +707,7 @@ def test_rows_sharing_a_person_id_are_rejected_and_a_repeated_row_loads_once(
 
 
 def test_mutation_without_unique_in_the_contract_every_row_loads(tmp_path: Path, db: Path) -> None:
-    contracts_dir = tmp_path / "contracts"
-    contracts_dir.mkdir()
-    for path in CONTRACTS_DIR.glob("*.yml"):
-        text = path.read_text(encoding="utf-8").replace(", unique: true", "")
-        (contracts_dir / path.name).write_text(text, encoding="utf-8")
+    contracts_dir = lf.edited_contracts(tmp_path / "contracts", ", unique: true")
     extraction = tmp_path / "ex"
     _duplicated_ids(extraction)
     result = load_extraction(extraction, db, sources=["iodas_ase"], contracts_dir=contracts_dir)
@@ -826,9 +805,7 @@ def _mixed_encoding_file(tmp_path: Path) -> tuple[Path, Path]:
     """Iodas-ASE individus (cp1252) whose line 4 was pasted from a UTF-8 file: HÉBRARD there
     reads as HÃ‰BRARD in cp1252, a key silently wrong."""
     extraction = tmp_path / "ex"
-    lf.write_extraction(extraction, n=1, sources=["iodas_ase"])
-    spec = lf.spec_of("iodas_ase", "individus")
-    rows = [dict(r.text) for r in lf.make_rows(spec, 4)]
+    spec, rows = lf.extraction_texts(extraction, "iodas_ase", "individus", 4)
     rows[0]["nom_usage"] = "Lefèvre"
     rows[2]["nom_usage"] = "HÉBRARD"
     rows[3]["prenom"] = "Cœur-Noël l’Île"
@@ -928,9 +905,7 @@ def test_line_numbers_with_multiline_quoted_fields_blank_lines_and_crlf(
     tmp_path: Path, db: Path
 ) -> None:
     extraction = tmp_path / "ex"
-    lf.write_extraction(extraction, n=1, sources=["iodas_ase"])
-    spec = lf.spec_of("iodas_ase", "informations_preoccupantes")
-    rows = [dict(r.text) for r in lf.make_rows(spec, 4)]
+    spec, rows = lf.extraction_texts(extraction, "iodas_ase", "informations_preoccupantes", 4)
     rows[0]["motif"] = "ligne un\r\nligne deux\r\nligne trois"  # lines 2-4
     rows[2]["date_reception"] = "32/01/2020"  # the record on line 7 (after a blank line 6)
     body = lf.csv_bytes(spec, rows[:2], newline="\r\n")
@@ -1231,17 +1206,12 @@ WHOLE_FILE_CASES = [
 
 def test_a_contract_may_say_its_exporter_never_ends_the_last_line(tmp_path: Path, db: Path) -> None:
     """`final_line_end: optional` in the format: the same file loads, its last line whole."""
-    contracts_dir = tmp_path / "contracts"
-    contracts_dir.mkdir()
-    for path in CONTRACTS_DIR.glob("*.yml"):
-        text = path.read_text(encoding="utf-8")
-        if path.name == "iodas_ase.yml":
-            text = text.replace(
-                'date_formats: ["%d/%m/%Y"]}',
-                'date_formats: ["%d/%m/%Y"], final_line_end: optional}',
-            )
-            assert "final_line_end" in text
-        (contracts_dir / path.name).write_text(text, encoding="utf-8")
+    contracts_dir = lf.edited_contracts(
+        tmp_path / "contracts",
+        'date_formats: ["%d/%m/%Y"]}',
+        'date_formats: ["%d/%m/%Y"], final_line_end: optional}',
+        only="iodas_ase.yml",
+    )
     extraction = tmp_path / "ex"
     lf.write_extraction(extraction, n=3, sources=["iodas_ase"])
     spec, rows = _rows("iodas_ase", "hors_placement")
@@ -1274,9 +1244,7 @@ def test_a_value_equal_to_the_header_inside_a_row_is_no_repeat(tmp_path: Path, d
     """Only a whole line equal to the header is one: a header line that is a prefix of a row,
     or a row holding a column name as a value, loads."""
     extraction = tmp_path / "ex"
-    lf.write_extraction(extraction, n=2, sources=["nova_dpas"])
-    spec = lf.spec_of("nova_dpas", "rendez_vous")
-    rows = [dict(r.text) for r in lf.make_rows(spec, 3)]
+    spec, rows = lf.extraction_texts(extraction, "nova_dpas", "rendez_vous", 3, n=2)
     rows[1][spec.columns[-1].name] = spec.columns[-1].name
     lf.write_csv(extraction / "nova_dpas" / spec.file, spec, rows)
     assert load_extraction(extraction, db, sources=["nova_dpas"]).ok

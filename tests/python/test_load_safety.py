@@ -174,9 +174,7 @@ def test_mixed_line_ends_are_a_whole_file_error(
 def _crlf_file_with_a_lone_lf(extraction: Path) -> None:
     """Iodas-ASE mesures in CRLF with one line ending in LF alone (line 4), and a line break
     inside a quoted value (line 2), which a spreadsheet writes as LF alone."""
-    lf.write_extraction(extraction, n=2, sources=["iodas_ase"])
-    spec = lf.spec_of("iodas_ase", "mesures")
-    rows = [dict(r.text) for r in lf.make_rows(spec, 5)]
+    spec, rows = lf.extraction_texts(extraction, "iodas_ase", "mesures", 5, n=2)
     rows[0]["motif_fin"] = "avec\nsaut"
     data = lf.csv_bytes(spec, rows, newline="\r\n")
     lines = data.split(b"\r\n")
@@ -593,9 +591,7 @@ def test_header_cells_shaped_like_names_are_shown_only_through_the_check(
 
 def test_a_column_name_shaped_extra_cell_is_named(tmp_path: Path, db: Path) -> None:
     extraction = tmp_path / "ex"
-    lf.write_extraction(extraction, n=2, sources=["webrsa"])
-    spec = lf.spec_of("webrsa", "foyers")
-    rows = [dict(r.text) for r in lf.make_rows(spec, 2)]
+    spec, rows = lf.extraction_texts(extraction, "webrsa", "foyers", 2, n=2)
     header = [c.name for c in spec.columns] + ["commentaire_agent"]
     lf.write_csv(extraction / "webrsa" / spec.file, spec, rows, header=header)
     result = load_extraction(extraction, db, sources=["webrsa"])

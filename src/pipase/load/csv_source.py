@@ -376,29 +376,17 @@ class _Scanner:
             return
         if self.header is None:
             self._read_header(piece)
-        nul = piece.find(b"\x00")
-        if nul >= 0:
-            line = self.lines + piece.count(b"\n", 0, nul) + 1
-            raise self._error(
-                line,
-                self._column_at(piece, nul, line),
-                "encoding",
-                _("NUL byte in a text file (is it UTF-16 or binary?)"),
-            )
+        self._refuse_bytes(piece, b"\x00", _("NUL byte in a text file (is it UTF-16 or binary?)"))
         self._repeated_header(piece)
-        bom = piece.find(UTF8_BOM)
-        if bom >= 0:
-            # two files put end to end: the mark would open a value (an id that joins nothing)
-            line = self.lines + piece.count(b"\n", 0, bom) + 1
-            raise self._error(
-                line,
-                self._column_at(piece, bom, line),
-                "encoding",
-                _(
-                    "a UTF-8 byte-order mark inside the file, not at its start: were two files "
-                    "put end to end? Join them without the second one's mark (and header)"
-                ),
-            )
+        # two files put end to end: the mark would open a value (an id that joins nothing)
+        self._refuse_bytes(
+            piece,
+            UTF8_BOM,
+            _(
+                "a UTF-8 byte-order mark inside the file, not at its start: were two files "
+                "put end to end? Join them without the second one's mark (and header)"
+            ),
+        )
         text = self._decode(piece)
         if self.transcode:
             if not piece.isascii():
@@ -418,6 +406,13 @@ class _Scanner:
         elif self.cr_only:
             out.write(piece)
         self._analyse(piece)
+
+    def _refuse_bytes(self, piece: bytes, needle: bytes, message: str) -> None:
+        """An encoding error at the first `needle` of the piece, with its line and column."""
+        at = piece.find(needle)
+        if at >= 0:
+            line = self.lines + piece.count(b"\n", 0, at) + 1
+            raise self._error(line, self._column_at(piece, at, line), "encoding", message)
 
     def _repeated_header(self, piece: bytes) -> None:
         """The header line again, inside the file: two exports put end to end. Its line would
