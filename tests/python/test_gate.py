@@ -12,6 +12,7 @@ Two layers:
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
@@ -478,6 +479,59 @@ def _edit_json(path: Path, edit) -> None:
     data = json.loads(path.read_text())
     edit(data)
     path.write_text(json.dumps(data))
+
+
+def test_a_leaving_table_changed_after_the_build_is_refused(build):
+    """An adversarial tester typed a name into a leaving table after the build and put back
+    the file's time (`touch -r`): the package went out, names in it. The build's fingerprints
+    (on-run-end hook) show the change."""
+    _write_db(
+        build,
+        "update leaving.annexe2_iodas_ase__individu set circonscription = 'DUPONT Jean' "
+        "where rowid < 2",
+    )
+    _refused(_export(build), build, "annexe2_iodas_ase__individu", "changed since the build")
+
+
+def test_a_row_added_after_the_build_is_refused(build):
+    _write_db(
+        build,
+        "insert into leaving.annexe2_iodas_ase__mesure "
+        "select * from leaving.annexe2_iodas_ase__mesure limit 1",
+    )
+    _refused(_export(build), build, "annexe2_iodas_ase__mesure")
+
+
+def test_mutation_without_the_fingerprint_check_the_changed_table_leaves(build, monkeypatch):
+    _write_db(
+        build,
+        "update leaving.annexe2_iodas_ase__individu set circonscription = 'DUPONT Jean' "
+        "where rowid < 2",
+    )
+    done = _run_export_in_process(build, monkeypatch, check=lambda con, tables: None)
+    assert done == 0
+
+
+def test_a_build_without_fingerprints_is_refused(build):
+    _write_db(build, "drop table pipase_build.empreintes_sortantes")
+    _refused(_export(build), build, "no fingerprint")
+
+
+def _run_export_in_process(build: Path, monkeypatch, check) -> int:
+    """`pipase export` in this process, with export_cmd.check_fingerprints replaced."""
+    from pipase.transmission import export_cmd
+
+    monkeypatch.setattr(export_cmd, "check_fingerprints", check)
+    for name, value in _env(build).items():
+        monkeypatch.setenv(name, value)
+    parser = argparse.ArgumentParser()
+    export_cmd.add_arguments(parser)
+    args = parser.parse_args(
+        ["--database", str(build / "pipase.duckdb"), "--target-dir", str(build / "target"),
+         "--out", str(build / "export"), "--extraction-date", EXTRACTION.isoformat(),
+         *SMALL_RUN]
+    )  # fmt: skip
+    return export_cmd.run(args)
 
 
 def test_a_keyed_build_with_a_random_key_passes_and_exports(build):

@@ -198,6 +198,61 @@ def check_fresh(artifacts: DbtArtifacts, database: Path) -> None:
         )
 
 
+# written by the on-run-end hook (macros/transmission/record_leaving_fingerprints.sql)
+FINGERPRINTS = "pipase_build.empreintes_sortantes"
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, table: LeavingTable) -> tuple[int, str]:
+    """(rows, fingerprint) of a leaving table: the query of the dbt macro
+    leaving_fingerprint_sql (count and sum of the rows' hashes), which the build records."""
+    rows, value = con.execute(
+        "select count(*), cast(coalesce(sum(hash(t)), 0) as varchar) "
+        f"from {_quote(table.schema)}.{_quote(table.name)} as t"
+    ).fetchone()
+    return int(rows), str(value)
+
+
+def check_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[LeavingTable]) -> None:
+    """Refuse a leaving table whose content is not the one its build recorded (the on-run-end
+    hook): a value changed, a row added or removed after `dbt build`, whatever the file's
+    modification time says."""
+    if not encryption.has_table(con, "pipase_build", "empreintes_sortantes"):
+        raise TransmissionError(
+            _(
+                "export refused: the build recorded no fingerprint of the leaving tables "
+                "({table}): build again with this project's dbt, then export"
+            ).format(table=FINGERPRINTS)
+        )
+    recorded = {
+        name: (int(rows), str(value))
+        for name, rows, value in con.execute(
+            f"select modele, lignes, empreinte from {FINGERPRINTS}"
+        ).fetchall()
+    }
+    changed = []
+    for table in tables:
+        built = recorded.get(table.name)
+        if built is None:
+            message = _("{table}: no fingerprint recorded by the build")
+            changed.append(message.format(table=table.name))
+            continue
+        rows, value = fingerprint(con, table)
+        if (rows, value) != built:
+            changed.append(
+                _("{table}: {rows} rows now, {built} when built and tested; or values changed")
+                .format(table=table.name, rows=rows, built=built[0])
+            )  # fmt: skip
+    if changed:
+        raise TransmissionError(
+            _(
+                "export refused: leaving tables changed since the build that tested them (a "
+                "value typed by hand?); run `dbt build` again, then export:"
+            )
+            + "\n  "
+            + "\n  ".join(changed)
+        )
+
+
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -387,6 +442,7 @@ def export(
             reject_threshold=reject_threshold,
         )
         warnings = list(checked.warnings) + check_tables(con, tables)
+        check_fingerprints(con, tables)
     finally:
         con.close()
     archive_path = out_dir / f"pipase_{extraction_date.isoformat()}.7z"
