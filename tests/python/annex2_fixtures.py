@@ -179,3 +179,28 @@ def add_table(
     path = folder / f"{table}.parquet"
     con.execute(f"copy ({select_sql}) to '{path}' (format parquet)")
     manifest["tables"].append(parquet_entry(con, table, path))
+
+
+def record_fingerprints(con, schema: str = "leaving") -> None:
+    """What dbt's on-run-end hook (record_leaving_fingerprints) leaves after a build: the
+    fingerprint of every table of `schema`, for a database built by hand."""
+    from pipase.transmission.artifacts import LeavingTable
+    from pipase.transmission.export_cmd import fingerprint
+
+    con.execute("create schema if not exists pipase_build")
+    con.execute(
+        "create or replace table pipase_build.empreintes_sortantes (modele varchar primary key, "
+        "lignes bigint, empreinte varchar, invocation_id varchar, calcule_le timestamp)"
+    )
+    names = [
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [schema]
+        ).fetchall()
+    ]
+    for name in names:
+        rows, value = fingerprint(con, LeavingTable(unique_id=name, schema=schema, name=name))
+        con.execute(
+            "insert into pipase_build.empreintes_sortantes values (?, ?, ?, 'test', now())",
+            [name, rows, value],
+        )

@@ -100,6 +100,7 @@ def build_leaving_database(path: Path, rows: int = 50) -> None:
         [rows * 3],
     )
     con.execute("create table crossing.int_not_exported as select 1 as x")
+    fx.record_fingerprints(con)
     con.close()
 
 
@@ -304,6 +305,7 @@ def build_annex2_database(path: Path, individuals: int = 50) -> dict[str, int]:
     counts = fx.create_annex2_tables(con, "leaving", individuals, marker=MARKER)
     con.execute("create schema crossing")
     con.execute("create table crossing.int_not_exported as select 1 as x")
+    fx.record_fingerprints(con)
     con.close()
     return counts
 
@@ -612,6 +614,71 @@ def entry_of(manifest: dict, name: str) -> dict:
     return next(t for t in manifest["tables"] if t["name"] == name)
 
 
+def _repacked_without_password(exported: Path, tmp_path: Path) -> Path:
+    """The same members in an archive with no password at all: anyone can write one."""
+    folder = tmp_path / "clear"
+    with py7zr.SevenZipFile(exported, "r", password=PASSWORD) as z:
+        z.extractall(folder)
+    result = tmp_path / "clear.7z"
+    with py7zr.SevenZipFile(result, "w") as z:
+        for path in sorted(folder.iterdir()):
+            z.write(path, path.name)
+    return result
+
+
+def test_an_archive_without_encryption_is_refused(annex2_study, annex2_exported, tmp_path, capsys):
+    """An adversarial tester's archive without a password was imported without a word."""
+    clear = _repacked_without_password(annex2_exported, tmp_path)
+    assert do_import(annex2_study, clear) == 1
+    assert "archive_non_chiffree" in capsys.readouterr().err
+
+
+def test_mutation_without_the_encryption_check_the_clear_archive_is_imported(
+    annex2_study, annex2_exported, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(archive, "_refuse_clear_file_list", lambda path: None)
+    assert do_import(annex2_study, _repacked_without_password(annex2_exported, tmp_path)) == 0
+
+
+def _bomb(exported: Path, tmp_path: Path, size: int) -> Path:
+    """The package plus a member of `size` zero bytes, packed with LZMA2 (pipase's own filter
+    does not compress): a few KB that expand to `size`."""
+    folder = tmp_path / "bomb"
+    with py7zr.SevenZipFile(exported, "r", password=PASSWORD) as z:
+        z.extractall(folder)
+    with (folder / "zz.bin").open("wb") as handle:
+        handle.truncate(size)
+    result = tmp_path / "bomb.7z"
+    filters = [{"id": py7zr.FILTER_LZMA2}, {"id": py7zr.FILTER_CRYPTO_AES256_SHA256}]
+    with py7zr.SevenZipFile(
+        result, "w", filters=filters, password=PASSWORD, header_encryption=True
+    ) as z:
+        for path in sorted(folder.iterdir()):
+            z.write(path, path.name)
+    return result
+
+
+def test_a_decompression_bomb_is_refused_before_decompressing(
+    annex2_study, annex2_exported, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(archive, "MAX_SMALL_ARCHIVE_BYTES", 1 << 20)
+    bomb = _bomb(annex2_exported, tmp_path, 64 << 20)
+    assert bomb.stat().st_size < 1 << 20
+    extracted = []
+    monkeypatch.setattr(archive, "_Factory", lambda: extracted.append(1) or (_ for _ in ()))
+    assert do_import(annex2_study, bomb) == 1
+    assert "archive_contenu" in capsys.readouterr().err and extracted == []
+
+
+def test_mutation_without_the_size_check_the_bomb_is_decompressed(
+    annex2_study, annex2_exported, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(archive, "MAX_SMALL_ARCHIVE_BYTES", 1 << 40)
+    bomb = _bomb(annex2_exported, tmp_path, 64 << 20)
+    assert do_import(annex2_study, bomb) == 1  # refused later: a file outside the manifest
+    assert "archive_contenu" not in capsys.readouterr().err
+
+
 def test_checksum_mismatch_names_the_table(annex2_study, annex2_exported, tmp_path, capsys):
     def edit(folder, manifest):
         entry_of(manifest, ANNEX2_PLACEMENT)["sha256"] = "0" * 64
@@ -707,6 +774,7 @@ def test_partner_file_is_imported_and_linked(annex2_study, annex2_exported, tmp_
         "cle_hachage_secondaire = sha256('secondaire-solo-ase')"
     )
     con.execute("insert into leaving.annexe2_iodas_ase__individu select * from solo")
+    fx.record_fingerprints(con)  # as the build that made the table would
     con.close()
     write_artifacts(study / "target", tables=ANNEX2_TABLES)
     assert export(study, "--overwrite") == 0
@@ -929,6 +997,7 @@ config-version: 2
 profile: tiny
 flags: {send_anonymous_usage_stats: false}
 vars: {pipase_keyed: false}
+on-run-end: ["{{ record_leaving_fingerprints(results) }}"]
 models:
   tiny:
     annexe2:
@@ -957,6 +1026,10 @@ tiny:
     "macros/generate_schema_name.sql": (
         "{% macro generate_schema_name(custom, node) %}{{ custom or target.schema }}{% endmacro %}"
     ),
+    # pipase's own hook: the export compares its fingerprints with what it sends
+    "macros/record_leaving_fingerprints.sql": (
+        Path(__file__).resolve().parents[2] / "macros/transmission/record_leaving_fingerprints.sql"
+    ).read_text(encoding="utf-8"),
     "models/_groups.yml": "groups: [{name: leaving, owner: {name: data office}}]\n",
     "models/annexe2/annexe2_iodas_ase__individu.sql": (
         f"select sha256('individu-' || range) as cle_hachage, '{MARKER}' as genre from range(30)\n"
@@ -1019,7 +1092,7 @@ def test_dbt_builds_an_encrypted_database_and_export_reads_it(tmp_path, monkeypa
     command = [str(DBT), "build", "--project-dir", str(project)]
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:]
-    assert "PASS=4" in done.stdout
+    assert "PASS=5" in done.stdout  # model, 3 tests, the on-run-end hook
     assert MARKER.encode() not in database.read_bytes()
     # the key is nowhere in dbt's files
     for path in list(project.rglob("*")):

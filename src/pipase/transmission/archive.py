@@ -93,11 +93,34 @@ def list_names(path: Path, password: str) -> list[str]:
         return archive.getnames()
 
 
+def _refuse_clear_file_list(path: Path) -> None:
+    """`pipase export` encrypts the file list (header) with the data: an archive whose list
+    opens without a password was not made by it (anyone can write one, and its content may have
+    travelled in clear). An adversarial tester's archive without any encryption was imported
+    without a word."""
+    try:
+        with py7zr.SevenZipFile(path, "r") as archive:
+            archive.getnames()
+    except py7zr.exceptions.PasswordRequired:
+        return  # the header is encrypted: as exported
+    except Exception:  # noqa: BLE001 - damaged: the reading with the password says how
+        return
+    raise DamagedArchive(
+        _(
+            "the archive's file list is not encrypted: it was not made by `pipase export` "
+            "(an archive without a password can be written by anyone)"
+        ),
+        rule="archive_non_chiffree",
+        file=str(path),
+    )
+
+
 def _open(path: Path, password: str) -> py7zr.SevenZipFile:
     if not path.is_file():
         raise TransmissionError(_("no such file"), rule="fichier_absent", file=str(path))
     if not py7zr.is_7zfile(path):
         raise DamagedArchive(_("not a 7-zip archive"), rule="archive", file=str(path))
+    _refuse_clear_file_list(path)
     try:
         archive = py7zr.SevenZipFile(path, "r", password=password)
         archive.getnames()
@@ -120,9 +143,35 @@ def _open(path: Path, password: str) -> py7zr.SevenZipFile:
     return archive
 
 
+# Decompressed, an archive of Parquet files (already compressed) is hardly larger than itself;
+# a "zip bomb" is thousands of times larger (2 GB of zeros in 536 KB).
+MAX_EXPANSION = 20
+MAX_SMALL_ARCHIVE_BYTES = 64 << 20  # a small archive may expand up to this, whatever its ratio
+
+
 def read_archive(path: Path, password: str) -> dict[str, Member]:
-    """Every member, in memory, with its SHA-256; WrongPassword or DamagedArchive otherwise."""
+    """Every member, in memory, with its SHA-256; WrongPassword or DamagedArchive otherwise.
+    Before anything is decompressed, the sizes the header lists must stay within
+    MAX_EXPANSION times the archive's size (or MAX_SMALL_ARCHIVE_BYTES): an adversarial
+    tester's 2 GB of zeros in a 536 KB archive took 2.4 GB of memory before it was refused."""
     archive = _open(path, password)
+    try:
+        total = sum(int(i.uncompressed or 0) for i in archive.list())
+    except Exception:  # noqa: BLE001 - a damaged header
+        archive.close()
+        message = _("damaged archive header")
+        raise DamagedArchive(message, rule="integrite", file=str(path)) from None
+    limit = max(MAX_EXPANSION * path.stat().st_size, MAX_SMALL_ARCHIVE_BYTES)
+    if total > limit:
+        archive.close()
+        raise DamagedArchive(
+            _(
+                "{size} bytes once decompressed, {ratio} times the archive: not an export of "
+                "Parquet files (a decompression bomb?); not decompressed"
+            ).format(size=total, ratio=total // max(path.stat().st_size, 1)),
+            rule="archive_contenu",
+            file=str(path),
+        )
     factory = _Factory()
     try:
         archive.extract(factory=factory)
