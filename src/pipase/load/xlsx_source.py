@@ -82,7 +82,7 @@ def _sha256(path: Path) -> str:
 EXACT_INTEGER = 2**53  # a float holds every whole number up to this one exactly
 
 
-class ImpreciseNumber(ValueError):
+class _ImpreciseNumber(ValueError):
     """A number cell of a text column too large to be an exact whole number (an id)."""
 
 
@@ -92,7 +92,7 @@ def _number_text(value: int | float, column: Column | None, separator: str) -> s
     reads every number as a float: up to 2**53, exactly the integer written in the file.)"""
     if isinstance(value, float) and value.is_integer():
         if abs(value) > EXACT_INTEGER and column is not None and column.type == "varchar":
-            raise ImpreciseNumber  # an id typed as a number: Excel kept 15 digits of it
+            raise _ImpreciseNumber  # an id typed as a number: Excel kept 15 digits of it
         if abs(value) <= EXACT_INTEGER:
             value = int(value)
     if isinstance(value, int):
@@ -490,7 +490,7 @@ def _sheet_table(rows, spec, display, on_progress, marks=None) -> tuple[pa.Table
                     v if v is None or v.__class__ is str else cell_text(v, column, separator)
                     for v in values
                 ]
-            except ImpreciseNumber:
+            except _ImpreciseNumber:
                 row = next(
                     number
                     for number, v in zip(lines[-len(records) :], values, strict=False)
