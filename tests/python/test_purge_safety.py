@@ -419,3 +419,76 @@ def test_partial_failure_is_recorded_and_exits_1(tmp_path, monkeypatch, capsys):
     assert "suppression complète" not in md.read_text()
     err = capsys.readouterr().err
     assert "suppression incomplète" in err and str(stubborn) in err
+
+
+# --------------------------------------------------------------------------- adversarial round 2
+def test_a_folder_that_is_no_dbt_project_keeps_its_target_and_logs(tmp_path, capsys):
+    """An adversarial tester's `--dbt-project ~` deleted ~/target/thesis and ~/logs."""
+    home = tmp_path / "home"
+    (home / "target" / "thesis").mkdir(parents=True)
+    (home / "target" / "thesis" / "chap1.tex").write_text("x")
+    (home / "logs").mkdir()
+    study = study_folder(tmp_path)
+    assert purge(study, tmp_path / "records", "--dbt-project", str(home)) == 1
+    assert "dbt_project.yml" in capsys.readouterr().err
+    assert (home / "target" / "thesis" / "chap1.tex").exists() and (study / "notes.csv").exists()
+
+
+def test_mutation_without_the_project_check_the_home_folders_go(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "target").mkdir(parents=True)
+    (home / "target" / "chap1.tex").write_text("x")
+    real_is_file = Path.is_file
+    monkeypatch.setattr(
+        Path, "is_file", lambda self: self.name == "dbt_project.yml" or real_is_file(self)
+    )
+    assert purge(study_folder(tmp_path), tmp_path / "records", "--dbt-project", str(home)) == 0
+    assert not (home / "target").exists()
+
+
+def test_a_study_folder_inside_a_repository_is_refused(tmp_path, capsys):
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (repo / "src" / "code.py").write_text("x")
+    assert purge(repo / "src", tmp_path / "records") == 1
+    assert "dépôt" in capsys.readouterr().err and (repo / "src" / "code.py").exists()
+
+
+@pytest.mark.parametrize("folder", ["/etc/ssl", "/usr/share/doc", "/var/lib/apt"])
+def test_a_study_folder_inside_a_system_tree_is_refused(folder, tmp_path, capsys):
+    if not Path(folder).is_dir():
+        pytest.skip(f"{folder} is not on this machine")
+    assert purge(Path(folder), tmp_path / "records") == 1
+    assert "système" in capsys.readouterr().err
+
+
+def test_a_hard_linked_content_is_not_recorded_as_deleted(tmp_path):
+    """The record said « suppression complète » while the content lived on under another
+    name outside the study folder."""
+    outside, study = outside_folder(tmp_path), study_folder(tmp_path)
+    os.link(outside / "precious.txt", study / "extraction.csv")
+    records = tmp_path / "records"
+    assert purge(study, records) == 1
+    record = record_of(records)
+    assert record["statut"] == "suppression incomplète"
+    assert any("lien physique" in e["raison"] for e in record["echecs"])
+    assert (outside / "precious.txt").read_text() == "not the study's"
+
+
+def test_two_names_of_one_content_both_in_the_study_are_a_complete_deletion(tmp_path):
+    study = study_folder(tmp_path)
+    os.link(study / "notes.csv", study / "copie.csv")
+    records = tmp_path / "records"
+    assert purge(study, records) == 0 and record_of(records)["statut"] == "suppression complète"
+
+
+def test_a_fifo_is_removed_without_being_read(tmp_path):
+    """A FIFO in the study folder blocked the purge forever (it was opened to be hashed)."""
+    study = study_folder(tmp_path)
+    os.mkfifo(study / "pipe.csv")
+    records = tmp_path / "records"
+    assert purge(study, records) == 0
+    entry = next(f for f in record_of(records)["fichiers"] if f["chemin"].endswith("pipe.csv"))
+    assert entry["nature"] == "autre" and entry["sha256"] is None
+    assert not os.path.lexists(study / "pipe.csv")

@@ -1168,13 +1168,14 @@ def make_study_to_purge(root: Path, monkeypatch) -> tuple[Path, Path]:
     (project / "logs" / "dbt.log").write_text("log line\n")
     (project / "models").mkdir()
     (project / "models" / "keep.sql").write_text("select 1")
+    (project / "dbt_project.yml").write_text("name: p\n")  # the purge checks it is dbt's
     return study, project
 
 
 def test_purge_deletes_everything_and_records_it(tmp_path, monkeypatch, capsys):
     study, project = make_study_to_purge(tmp_path, monkeypatch)
     listed = [p for p in sorted(study.rglob("*")) + sorted(project.rglob("*")) if p.is_file()]
-    listed = [p for p in listed if "models" not in p.parts]
+    listed = [p for p in listed if "models" not in p.parts and p.name != "dbt_project.yml"]
     expected = {
         str(p): (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest()) for p in listed
     }

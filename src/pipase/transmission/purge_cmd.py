@@ -104,6 +104,12 @@ SYSTEM_FOLDERS = frozenset(
         "/var",
     )
 )
+# Trees no study folder is ever inside (the study's data live under /home, /srv, /data, /mnt,
+# /tmp...): an adversarial tester's purge of /etc/ssl passed every check but --yes.
+SYSTEM_TREES = tuple(
+    Path(p) for p in ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run",
+                      "/sbin", "/sys", "/usr", "/var/lib", "/var/cache", "/var/log")
+)  # fmt: skip
 STATUS_RUNNING = "en cours"
 STATUS_DONE = "suppression complète"
 STATUS_PARTIAL = "suppression incomplète"
@@ -231,6 +237,7 @@ class _Entry:
     ino: int
     real_parent: str
     size: int
+    links: int = 1  # names of a regular file's content (st_nlink)
 
 
 def _refuse(message: str, path: Path | None = None) -> TransmissionError:
@@ -316,6 +323,21 @@ def study_root(study_dir: Path) -> Root:
     if not folder.is_dir():
         raise _refuse(_("the study folder is not a folder"), given)
     check_root_folder(folder)
+    above = _project_above(folder)
+    if above is not None:
+        raise _refuse(
+            _(
+                "the study folder is inside a repository or project ({project}): its code, "
+                "not the study's data (nothing deleted)"
+            ).format(project=above),
+            given,
+        )
+    inside = next((f for f in SYSTEM_TREES if _inside(folder, f)), None)
+    if inside is not None:
+        raise _refuse(
+            _("the study folder is inside the system folder {folder}").format(folder=inside),
+            given,
+        )
     return Root(path=folder, keep=True)
 
 
@@ -326,6 +348,13 @@ def other_roots(study: Root, dbt_projects: list[Path], also: list[Path]) -> list
         project = Path(os.path.abspath(project))
         if not project.is_dir():
             raise _refuse(_("the dbt project folder does not exist"), project)
+        if not (project / "dbt_project.yml").is_file():
+            # its target/ and logs/ are someone else's (an adversarial tester's home folder
+            # lost ~/target/thesis and ~/logs)
+            raise _refuse(
+                _("not a dbt project (no dbt_project.yml): its target/ and logs/ are not dbt's"),
+                project,
+            )
         for name in ("target", "logs"):
             path = _unfollowed(project.resolve() / name)
             if os.path.lexists(path):
@@ -373,6 +402,7 @@ def _entry(path: Path, st: os.stat_result) -> _Entry:
         ino=st.st_ino,
         real_parent=os.path.realpath(path.parent),
         size=st.st_size if stat.S_ISREG(st.st_mode) else 0,
+        links=st.st_nlink if stat.S_ISREG(st.st_mode) else 1,
     )
 
 
@@ -445,13 +475,23 @@ def describe_entry(entry: _Entry) -> DeletedEntry:
             cible_lien=target,
             note="lien supprimé, cible conservée",
         )
+    if not _is_regular(entry.path):
+        # a FIFO, a socket, a device: never opened (reading a FIFO blocks the purge forever)
+        return DeletedEntry(
+            chemin=str(entry.path), nature="autre", octets=0, sha256=None,
+            note="ni fichier ni dossier : supprimé sans être lu",
+        )  # fmt: skip
     try:
         digest, note = _sha256_no_follow(entry.path), None
     except OSError as error:
         digest, note = None, f"SHA-256 non calculé ({error.strerror or type(error).__name__})"
-    nature = "fichier" if entry.size or _is_regular(entry.path) else "autre"
+    if entry.links > 1:
+        note = (
+            f"lien physique : le contenu a {entry.links} noms, les autres hors de la purge "
+            "le gardent"
+        )
     return DeletedEntry(
-        chemin=str(entry.path), nature=nature, octets=entry.size, sha256=digest, note=note
+        chemin=str(entry.path), nature="fichier", octets=entry.size, sha256=digest, note=note
     )
 
 
@@ -628,6 +668,11 @@ def _confirm(yes: bool, count: int, roots: list[Root]) -> None:
         raise _refuse(_("not confirmed: nothing deleted"))
 
 
+def _names_inside(entry: _Entry, files: dict[str, _Entry]) -> int:
+    """How many of the purged files are names of the same content (same device and inode)."""
+    return sum(1 for other in files.values() if (other.dev, other.ino) == (entry.dev, entry.ino))
+
+
 def _remove(entry: _Entry) -> str | None:
     """Remove one entry if it is still the one inventoried; the reason when it is not removed."""
     try:
@@ -681,7 +726,7 @@ def purge(
     databases = [
         describe_database(e.path)
         for e in files
-        if e.path.suffix.lower() in DATABASE_SUFFIXES and not e.is_link
+        if e.path.suffix.lower() in DATABASE_SUFFIXES and not e.is_link and _is_regular(e.path)
     ]
     record = PurgeRecord(
         document="Procès-verbal de suppression des données (convention PIPASE, article 3.3)",
@@ -713,6 +758,16 @@ def purge(
         described.supprime = not os.path.lexists(described.chemin)
     record.echecs = failures
     record.restants = sorted(remaining)
+    inventoried = {str(e.path): e for e in files}
+    for entry in files:  # a content with names outside the purge is not deleted
+        if entry.links > 1 and entry.links - _names_inside(entry, inventoried) > 0:
+            failures.append(
+                Failure(
+                    chemin=str(entry.path),
+                    raison="lien physique : le contenu reste sous un autre nom, hors de la purge",
+                )
+            )
+    record.echecs = failures
     record.statut = STATUS_DONE if not remaining and not failures else STATUS_PARTIAL
     write_record(record, json_path, md_path)
     return record, json_path, md_path
