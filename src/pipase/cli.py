@@ -8,8 +8,10 @@ line on stderr and exit code 1; a usage error is exit code 2 (argparse).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
 
 import pipase
@@ -138,6 +140,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERRUPTED = 130  # as a shell reports a process stopped by Ctrl-C
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt() -> object:
+    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does: without it the process died at once,
+    and an export stopped by `kill` left its clear Parquet files in the output folder. Returns
+    the previous handler (None when it could not be set)."""
+    # not in the main thread (a caller embedding pipase), signal() raises: left as it is
+    with contextlib.suppress(ValueError):
+        return signal.signal(signal.SIGTERM, _interrupt)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     argv = sys.argv[1:] if argv is None else argv
@@ -148,11 +167,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pipase {command} : {_('error')} : {error}", file=sys.stderr)
         return EXIT_REFUSED
     args = parser.parse_args(argv)
+    previous = _terminate_as_interrupt()
     try:
         return args._module.run(args)
     except PipaseError as error:
         print(f"pipase {args.command} : {_('error')} : {error}", file=sys.stderr)
         return EXIT_REFUSED
+    except KeyboardInterrupt:
+        # Ctrl-C, or SIGTERM (a scheduler's stop): every command's cleanup ran on the way out
+        # (`finally`: the export's clear Parquet removed, a load rolled back)
+        print(f"pipase {args.command} : {_('interrupted')}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader of the standard output left (`pipase hash ... | head -1`): every command
         # prints its summary after its work is done and written; no traceback, and Python's
@@ -160,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -525,6 +525,70 @@ def test_clear_parquet_removed_when_packing_fails(study, monkeypatch, capsys):
     assert list((study / "data" / "export").rglob("*")) == []
 
 
+def test_sigterm_during_packing_leaves_no_clear_parquet(study, monkeypatch, capsys):
+    """An adversarial tester's `kill` during the export left the ten annex 2 Parquet files in
+    clear in the output folder: SIGTERM now unwinds like Ctrl-C, through the cleanup."""
+    import signal
+
+    def killed(destination, members, password):
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler raises KeyboardInterrupt here
+
+    monkeypatch.setattr(archive, "write_archive", killed)
+    monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
+    before = signal.getsignal(signal.SIGTERM)
+    code = cli.main(
+        ["export", "--database", str(study / "data" / "pipase.duckdb"), "--target-dir",
+         str(study / "target"), "--out", str(study / "data" / "export"), "--extraction-date",
+         EXTRACTION]
+    )  # fmt: skip
+    assert code == 130 and "interrompu" in capsys.readouterr().err
+    assert list((study / "data" / "export").rglob("*")) == []
+    assert signal.getsignal(signal.SIGTERM) is before  # restored for the caller
+
+
+def test_leftovers_of_a_killed_export_are_removed_by_the_next(study, monkeypatch):
+    """SIGKILL or a power cut leaves the clear folder: the next export removes it."""
+    out = study / "data" / "export"
+    (out / ".pipase_export_abc123").mkdir(parents=True)
+    (out / ".pipase_export_abc123" / "annexe2_iodas_ase__individu.parquet").write_bytes(b"PAR1")
+    (out / f".pipase_{EXTRACTION}.7z.partial").write_bytes(b"7z")
+    monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
+    assert export(study) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"pipase_{EXTRACTION}.7z",
+        f"pipase_{EXTRACTION}.manifest.json",
+    ]
+
+
+def test_export_never_writes_through_a_link(study, monkeypatch, tmp_path, capsys):
+    """Links in the output folder made the export overwrite files elsewhere."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("someone else's")
+    out = study / "data" / "export"
+    out.mkdir(parents=True)
+    (out / f"pipase_{EXTRACTION}.manifest.json").symlink_to(victim)
+    monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
+    assert export(study) == 1
+    assert "lien symbolique" in capsys.readouterr().err
+    assert victim.read_text() == "someone else's"
+
+
+def test_mutation_without_the_link_check_the_export_overwrites_the_target(
+    study, monkeypatch, tmp_path
+):
+    from pipase.transmission import export_cmd as module
+
+    monkeypatch.setattr(module, "_refuse_links", lambda *paths: None)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("someone else's")
+    out = study / "data" / "export"
+    out.mkdir(parents=True)
+    (out / f"pipase_{EXTRACTION}.manifest.json").symlink_to(victim)
+    monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
+    assert export(study) == 0
+    assert victim.read_text() != "someone else's"
+
+
 # --------------------------------------------------------------------------- 7-Zip itself
 def test_archive_opens_with_7zz_and_the_right_password_only(exported):
     assert Path(SEVEN_ZIP).exists(), "7zz (Debian package 7zip) is needed"

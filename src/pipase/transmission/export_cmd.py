@@ -411,6 +411,31 @@ def build_manifest(
     }
 
 
+WORKDIR_PREFIX = ".pipase_export_"  # the clear Parquet files, while they are packed
+
+
+def _refuse_links(*paths: Path) -> None:
+    """Refuse to write through a symbolic link: an adversarial tester's links in the output
+    folder made the export overwrite files elsewhere with the manifest and the archive."""
+    for path in paths:
+        if path.is_symlink():
+            raise TransmissionError(
+                _("export refused: {path} is a symbolic link; remove it").format(path=path)
+            )
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """The clear Parquet folders and partial archives of an export killed outright (SIGKILL,
+    a power cut): removed before a new export, never through a link."""
+    for entry in out_dir.iterdir():
+        if entry.is_symlink():
+            continue
+        if entry.name.startswith(WORKDIR_PREFIX) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(".pipase_") and entry.name.endswith(".7z.partial"):
+            entry.unlink(missing_ok=True)
+
+
 def export(
     *,
     database: Path,
@@ -459,8 +484,10 @@ def export(
         )
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".pipase_export_", dir=out_dir))  # mode 0700
     partial = out_dir / f".{archive_path.name}.partial"
+    _refuse_links(archive_path, manifest_copy, partial)
+    _remove_leftovers(out_dir)
+    workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX, dir=out_dir))  # mode 0700
     try:
         con = encryption.connect(database, read_only=True)
         try:
