@@ -385,6 +385,37 @@ def test_the_secret_check_sees_a_leak():
     assert all(value in leaked for value in SECRETS.values())
 
 
+def test_the_import_and_purge_commands_add_their_steps_with_registre(runs, tmp_path):
+    """The README said `pipase import` and `pipase purge` add their steps to the record; no
+    command did (an adversarial tester). --registre does, refused when the record would be
+    purged with the study."""
+    work = runs["work"]
+    path = tmp_path / "pipase.run.json"
+    path.write_bytes((work / "export" / f"pipase_{EXTRACTION_DATE}.run.json").read_bytes())
+    package = work / "export" / f"pipase_{EXTRACTION_DATE}.7z"
+    env = _env(PIPASE_DB_KEY="")
+    done = _pipase("import", str(package), "--database", str(tmp_path / "asso.duckdb"),
+                   "--registre", str(path), env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    study = tmp_path / "study"
+    study.mkdir()
+    (study / "notes.csv").write_text("a;b\n", encoding="utf-8")
+    inside = study / "copie.run.json"
+    inside.write_bytes(path.read_bytes())
+    refused = _pipase("purge", "--study-dir", str(study), "--no-dbt", "--record-dir",
+                      str(tmp_path / "pv"), "--registre", str(inside), "--yes", env=env)  # fmt: skip
+    assert refused.returncode == 1 and "--registre" in refused.stderr
+    assert (study / "notes.csv").exists()
+    done = _pipase("purge", "--study-dir", str(study), "--no-dbt", "--record-dir",
+                   str(tmp_path / "pv"), "--registre", str(path), "--yes", env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert [s["section"] for s in saved["suites"]] == ["import", "purge"]
+    imported = saved["suites"][0]["donnees"]["archive"]
+    assert imported["sha256"] == _sha256(package) and len(imported["tables"]) == 10
+    assert saved["suites"][1]["donnees"]["statut"] == "suppression complète"
+
+
 def test_import_and_purge_append_to_the_record(runs, tmp_path):
     path = tmp_path / "pipase_x.run.json"
     path.write_bytes((runs["work"] / "export" / f"pipase_{EXTRACTION_DATE}.run.json").read_bytes())

@@ -743,6 +743,34 @@ def test_mutation_without_the_size_check_the_bomb_is_decompressed(
     assert "archive_contenu" not in capsys.readouterr().err
 
 
+def test_an_older_extraction_never_replaces_a_newer_one(
+    annex2_study, annex2_exported, tmp_path, capsys
+):
+    """An adversarial tester's archive dated 2020-01-01 replaced the 2026 tables silently."""
+    assert do_import(annex2_study, annex2_exported) == 0
+
+    def edit(folder, manifest):
+        manifest["extraction_date"] = "2020-01-01"
+
+    capsys.readouterr()
+    assert do_import(annex2_study, repack(annex2_exported, tmp_path, edit)) == 1
+    err = capsys.readouterr().err
+    assert "extraction_anterieure" in err and "2020-01-01" in err
+
+
+def test_the_manifest_text_reaches_the_terminal_without_escapes(
+    annex2_study, annex2_exported, tmp_path, capsys
+):
+    """A forged manifest's `keys` cleared the screen and printed « TOUT EST OK »."""
+
+    def edit(folder, manifest):
+        manifest["keys"] = "plain\x1b[2J\x1b[32m TOUT EST OK"
+
+    assert do_import(annex2_study, repack(annex2_exported, tmp_path, edit)) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "plain[2J[32m TOUT EST OK" in out
+
+
 def test_checksum_mismatch_names_the_table(annex2_study, annex2_exported, tmp_path, capsys):
     def edit(folder, manifest):
         entry_of(manifest, ANNEX2_PLACEMENT)["sha256"] = "0" * 64

@@ -29,7 +29,6 @@ Association's check; ``pipase purge``: the deletion), which also rewrites the Ma
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import math
 import os
@@ -47,9 +46,13 @@ from pipase.i18n import _
 
 RECORD_FORMAT = "pipase-run"
 RECORD_FORMAT_VERSION = 1
-FINGERPRINT_LABEL = b"pipase-empreinte-v1"
+# A memory-hard derivation: a fingerprint must cost a guesser no less than the archive does
+# (7-Zip derives its AES key with 2^19 SHA-256). An HMAC cost 2 SHA-256 per guess, so that the
+# record, beside the package, let anyone test password guesses some 2^18 times faster.
+FINGERPRINT_LABEL = b"pipase-empreinte-v2"
+FINGERPRINT_COST = {"n": 2**15, "r": 8, "p": 1}  # ~0.1 s and 32 MB per fingerprint
 FINGERPRINT_METHOD = (
-    "HMAC-SHA-256(clé = secret, message = 'pipase-empreinte-v1'), 16 premiers chiffres hexa"
+    "scrypt(secret, sel = 'pipase-empreinte-v2', N = 2^15, r = 8, p = 1), 16 chiffres hexa"
 )
 SECRET_VARIABLES = (
     "PIPASE_HASH_KEY",
@@ -77,8 +80,11 @@ MIN_LENGTH, MIN_LENGTH_WITHOUT_LETTER = 4, 6
 
 # --------------------------------------------------------------------------- small helpers
 def fingerprint(secret: str) -> str:
-    """16 hex digits that identify a secret without revealing it."""
-    return hmac.new(secret.encode("utf-8"), FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+    """16 hex digits that identify a secret without revealing it, as slow to guess as the
+    archive's own key derivation (FINGERPRINT_COST)."""
+    return hashlib.scrypt(
+        secret.encode("utf-8"), salt=FINGERPRINT_LABEL, maxmem=64 << 20, dklen=8, **FINGERPRINT_COST
+    ).hex()
 
 
 def secret_fingerprints(

@@ -84,6 +84,7 @@ from pipase import paths
 from pipase.cli_types import database_argument
 from pipase.errors import PipaseError
 from pipase.i18n import _
+from pipase.run.record import append_to_record, read_record
 from pipase.transmission import TransmissionError, archive, encryption, partners
 from pipase.transmission.annex2_schema import IDENTIFIER, SHAPES, ExpectedColumn, expected_tables
 from pipase.transmission.export_cmd import MANIFEST_FORMAT, MANIFEST_NAME
@@ -159,6 +160,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--expected-sha256",
         metavar="HEX",
         help=_("the archive's SHA-256 printed by `pipase export`: checked before anything else"),
+    )
+    parser.add_argument(
+        "--registre",
+        type=Path,
+        default=None,
+        metavar=_("FILE"),
+        help=_("a run record (pipase_<date>.run.json) to which this import's check is added"),
     )
 
 
@@ -714,6 +722,25 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _refuse_an_older_extraction(con: duckdb.DuckDBPyConnection, checked: CheckedArchive) -> None:
+    """An archive of an extraction older than the one the database holds would replace the
+    newer tables without a word (an adversarial tester's manifest dated 2020-01-01)."""
+    incoming = _text_or_none(checked.manifest.get("extraction_date"))
+    held = con.execute(
+        f"select max(extraction_date) from {LOG_TABLE} where kind = 'departement'"
+    ).fetchone()[0]
+    if incoming is None or held is None or date.fromisoformat(incoming) >= held:
+        return
+    raise TransmissionError(
+        _(
+            "the database holds the extraction of {held}; this archive is of {incoming}, an "
+            "older one: import it into another database (--database)"
+        ).format(held=held.isoformat(), incoming=incoming),
+        rule="extraction_anterieure",
+        file=str(checked.path),
+    )
+
+
 def load_archive(con: duckdb.DuckDBPyConnection, checked: CheckedArchive) -> None:
     """Replace the annex 2 tables with the archive's (checked: names and columns are annex 2's)."""
     manifest = checked.manifest
@@ -957,6 +984,7 @@ def import_all(
         try:
             _ensure_log(con)
             if checked is not None:
+                _refuse_an_older_extraction(con, checked)
                 load_archive(con, checked)
             for partner in checked_partners:
                 warning = load_partner(con, partner)
@@ -988,9 +1016,18 @@ def import_all(
     )
 
 
+def _shown(value: object) -> str:
+    """A manifest's text as printed: printable characters only, 40 at most. An adversarial
+    tester's `keys` held terminal escapes that cleared the screen and printed « TOUT EST OK »."""
+    text = "".join(c for c in str(value) if c.isprintable())
+    return text[:40] + ("…" if len(text) > 40 else "")
+
+
 def run(args: argparse.Namespace) -> int:
     """Refusals are PipaseError (printed by the CLI on one line, exit code 1)."""
     database = (args.database or default_database()).resolve()
+    if args.registre is not None:
+        read_record(args.registre)  # a wrong path is refused before anything is imported
     try:
         report = import_all(
             archive_path=args.archive.resolve() if args.archive else None,
@@ -1025,9 +1062,9 @@ def run(args: argparse.Namespace) -> int:
         print(
             _("archive {archive}: extraction of {date}, keys {keys}, protocol {protocol}").format(
                 archive=report.archive.path.name,
-                date=manifest.get("extraction_date"),
-                keys=manifest.get("keys"),
-                protocol=manifest.get("protocol_version"),
+                date=_shown(manifest.get("extraction_date")),
+                keys=_shown(manifest.get("keys")),
+                protocol=_shown(manifest.get("protocol_version")),
             )
         )
         for table in report.archive.tables:
@@ -1049,4 +1086,21 @@ def run(args: argparse.Namespace) -> int:
                     schema=PARTNER_SCHEMA, table=partner.table, rows=partner.rows, linked=count
                 )
             )
+    if args.registre is not None:
+        append_to_record(args.registre, "import", _record_entry(report))
+        print(_("added to the run record: {path}").format(path=args.registre))
     return 0
+
+
+def _record_entry(report: ImportReport) -> dict:
+    """The import's check as a run record keeps it: names, counts, digests (no value)."""
+    entry: dict = {"base": str(report.database), "base_chiffree": report.encrypted}
+    if report.archive:
+        entry["archive"] = {
+            "fichier": report.archive.path.name,
+            "sha256": report.archive.sha256,
+            "date_extraction": _shown(report.archive.manifest.get("extraction_date")),
+            "tables": {t.name: t.rows for t in report.archive.tables},
+        }
+    entry["partenaires"] = {p.table: p.rows for p, _count in report.partners}
+    return entry

@@ -168,6 +168,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "(default: ~/pipase_suppressions)"
         ),
     )
+    parser.add_argument(
+        "--registre",
+        type=Path,
+        default=None,
+        metavar=_("FILE"),
+        help=_(
+            "a run record (pipase_<date>.run.json), outside the purged folders, to which the "
+            "deletion is added"
+        ),
+    )
     parser.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
 
 
@@ -704,6 +714,7 @@ def purge(
     also: list[Path],
     record_dir: Path,
     yes: bool,
+    run_record: Path | None = None,
 ) -> tuple[PurgeRecord, Path, Path]:
     """Check everything, inventory, record, delete, check, record again (module doc)."""
     study = study_root(study_dir)
@@ -714,6 +725,11 @@ def purge(
             raise _refuse(
                 _("the record folder is inside a folder to purge: choose --record-dir elsewhere"),
                 record_dir,
+            )
+        if run_record is not None and _inside(Path(os.path.realpath(run_record)), root.path):
+            raise _refuse(
+                _("the run record (--registre) is inside a folder to purge: move it first"),
+                run_record,
             )
     planned = [(root, inventory(root)) for root in roots]
     entries = [e for _root, listed in planned for e in listed]
@@ -778,6 +794,10 @@ def run(args: argparse.Namespace) -> int:
     study_dir = args.study_dir or paths.data_dir()
     projects = [] if args.no_dbt else (args.dbt_project or [paths.project_dir()])
     record_dir = args.record_dir or Path.home() / "pipase_suppressions"
+    if args.registre is not None:
+        from pipase.run.record import read_record
+
+        read_record(args.registre)  # refused before anything is deleted
     try:
         record, json_path, md_path = purge(
             study_dir=study_dir,
@@ -785,6 +805,7 @@ def run(args: argparse.Namespace) -> int:
             also=args.also,
             record_dir=record_dir,
             yes=args.yes,
+            run_record=args.registre,
         )
     except OSError as error:
         raise PipaseError(
@@ -815,6 +836,21 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     print(_("deletion record: {md} and {json}").format(md=md_path, json=json_path))
+    if args.registre is not None:
+        from pipase.run.record import append_to_record
+
+        append_to_record(
+            args.registre,
+            "purge",
+            {
+                "statut": record.statut,
+                "fichiers_supprimes": sum(f.supprime for f in record.fichiers),
+                "octets": record.octets_total,
+                "bases_de_donnees": len(record.bases_de_donnees),
+                "echecs": len(record.echecs),
+                "proces_verbal": str(json_path),
+            },
+        )
     if record.statut != STATUS_DONE:
         print(
             _(
