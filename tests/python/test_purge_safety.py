@@ -492,3 +492,16 @@ def test_a_fifo_is_removed_without_being_read(tmp_path):
     entry = next(f for f in record_of(records)["fichiers"] if f["chemin"].endswith("pipe.csv"))
     assert entry["nature"] == "autre" and entry["sha256"] is None
     assert not os.path.lexists(study / "pipe.csv")
+
+
+def test_a_study_folder_given_with_dotdot_is_refused(tmp_path, capsys):
+    """`ws/current/..` with `current` a link: Python read it as ws/, the system as the link
+    target's parent; the purge emptied ws/."""
+    workspace = tmp_path / "ws"
+    (workspace / "keep").mkdir(parents=True)
+    (workspace / "keep" / "a.txt").write_text("x")
+    elsewhere = tmp_path / "elsewhere" / "run"
+    elsewhere.mkdir(parents=True)
+    (workspace / "current").symlink_to(elsewhere, target_is_directory=True)
+    assert purge(workspace / "current" / "..", tmp_path / "records") == 1
+    assert "'..'" in capsys.readouterr().err and (workspace / "keep" / "a.txt").exists()

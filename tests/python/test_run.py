@@ -416,6 +416,20 @@ def test_the_import_and_purge_commands_add_their_steps_with_registre(runs, tmp_p
     assert saved["suites"][1]["donnees"]["statut"] == "suppression complète"
 
 
+def test_a_failed_run_keeps_the_record_of_the_package_in_place(runs, tmp_path):
+    """A failed `--overwrite` run replaced the record of the package it did not replace."""
+    shutil.copytree(runs["work"] / "export", tmp_path / "export")
+    record_path = tmp_path / "export" / f"pipase_{EXTRACTION_DATE}.run.json"
+    before = record_path.read_bytes()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = _pipase(*_run_args(tmp_path, empty, "--overwrite"))
+    assert done.returncode == 1
+    assert record_path.read_bytes() == before
+    (failed,) = (tmp_path / "export").glob(f"pipase_{EXTRACTION_DATE}.run.sans_paquet_*.json")
+    assert json.loads(failed.read_text(encoding="utf-8"))["statut"] == "echoue"
+
+
 def test_import_and_purge_append_to_the_record(runs, tmp_path):
     path = tmp_path / "pipase_x.run.json"
     path.write_bytes((runs["work"] / "export" / f"pipase_{EXTRACTION_DATE}.run.json").read_bytes())

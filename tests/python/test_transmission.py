@@ -658,6 +658,14 @@ def test_flipped_byte_is_refused(annex2_study, annex2_exported, monkeypatch, cap
     assert do_import(study, tampered, "--expected-sha256", expected) == 1
     assert "son SHA-256 diffère de celui donné par l'expéditeur" in capsys.readouterr().err
     assert do_import(study, exported, "--expected-sha256", expected) == 0
+    assert "--expected-sha256" not in capsys.readouterr().err
+
+
+def test_an_import_without_the_senders_sha256_says_so(annex2_study, annex2_exported, capsys):
+    """Anyone who knows the password can pack an archive: only the SHA-256 the sender printed
+    ties it to the export; without it the import warns."""
+    assert do_import(annex2_study, annex2_exported) == 0
+    assert "--expected-sha256" in capsys.readouterr().err
 
 
 def repack(exported: Path, tmp_path: Path, edit) -> Path:

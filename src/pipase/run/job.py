@@ -674,6 +674,19 @@ def build_record(result: RunResult, password: str | None, build_since: float | N
 
 
 # --------------------------------------------------------------------------- the job
+def _record_path(settings: RunSettings, result: RunResult) -> Path:
+    """The record's file: the package's own name, unless this run made no package while an
+    earlier run's package is there: its record stays, this one is written beside it with the
+    time of the run (an adversarial tester's failed `--overwrite` run replaced the record of
+    the package still in place)."""
+    path = settings.record_path
+    archive = settings.archive_path
+    if result.status != "termine" and archive is not None and archive.exists() and path.exists():
+        stamp = (result.finished_at or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
+        path = path.with_name(path.name.replace(".run.json", f".run.sans_paquet_{stamp}.json"))
+    return path
+
+
 def run_main_job(
     settings: RunSettings, *, password: str | None = None, progress: Reporter | None = None
 ) -> RunResult:
@@ -748,8 +761,9 @@ def run_main_job(
         result.finished_at = datetime.now(UTC)
         result.total_seconds = time.perf_counter() - started
         result.record = build_record(result, password, build_since)
-        result.record_markdown = record.write_record(result.record, settings.record_path)
-        result.record_path = settings.record_path
+        path = _record_path(settings, result)
+        result.record_markdown = record.write_record(result.record, path)
+        result.record_path = path
         reporter.close()
     if result.error is not None:
         result.error.run_result = result  # type: ignore[attr-defined]

@@ -1053,6 +1053,13 @@ def run(args: argparse.Namespace) -> int:
             rule="fichier",
             file=error.filename and str(error.filename),
         ) from None
+    if report.archive and not args.expected_sha256:
+        report.warnings.append(
+            _(
+                "the archive's SHA-256 was not compared with the one the sender printed "
+                "(--expected-sha256): anyone who knows the password can make an archive"
+            )
+        )
     for warning in report.warnings:
         print(_("pipase import: warning: {warning}").format(warning=warning), file=sys.stderr)
     state = _("encrypted (AES-256)") if report.encrypted else _("NOT encrypted")

@@ -318,6 +318,10 @@ def check_root_folder(folder: Path) -> None:
 
 def study_root(study_dir: Path) -> Root:
     """The study folder: it exists, it is a folder, not a link, and not a protected place."""
+    if ".." in Path(study_dir).parts:
+        # abspath drops "x/.." without looking, the system follows x when it is a link: the two
+        # name different folders (an adversarial tester's ws/current/.. emptied ws/)
+        raise _refuse(_("give the study folder without '..'"), Path(study_dir))
     given = Path(os.path.abspath(study_dir))
     if not os.path.lexists(given):
         raise _refuse(_("the study folder does not exist (nothing deleted)"), given)
