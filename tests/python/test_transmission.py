@@ -560,14 +560,20 @@ def test_leftovers_of_a_killed_export_are_removed_by_the_next(study, monkeypatch
     ]
 
 
-def test_export_never_writes_through_a_link(study, monkeypatch, tmp_path, capsys):
-    """Links in the output folder made the export overwrite files elsewhere."""
+def _linked_manifest(study: Path, tmp_path: Path, monkeypatch) -> Path:
+    """The manifest's place in the output folder taken by a link to someone else's file."""
     victim = tmp_path / "victim.txt"
     victim.write_text("someone else's")
     out = study / "data" / "export"
     out.mkdir(parents=True)
     (out / f"pipase_{EXTRACTION}.manifest.json").symlink_to(victim)
     monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
+    return victim
+
+
+def test_export_never_writes_through_a_link(study, monkeypatch, tmp_path, capsys):
+    """Links in the output folder made the export overwrite files elsewhere."""
+    victim = _linked_manifest(study, tmp_path, monkeypatch)
     assert export(study) == 1
     assert "lien symbolique" in capsys.readouterr().err
     assert victim.read_text() == "someone else's"
@@ -579,12 +585,7 @@ def test_mutation_without_the_link_check_the_export_overwrites_the_target(
     from pipase.transmission import export_cmd as module
 
     monkeypatch.setattr(module, "_refuse_links", lambda *paths: None)
-    victim = tmp_path / "victim.txt"
-    victim.write_text("someone else's")
-    out = study / "data" / "export"
-    out.mkdir(parents=True)
-    (out / f"pipase_{EXTRACTION}.manifest.json").symlink_to(victim)
-    monkeypatch.setenv("PIPASE_ARCHIVE_PASSWORD", PASSWORD)
+    victim = _linked_manifest(study, tmp_path, monkeypatch)
     assert export(study) == 0
     assert victim.read_text() != "someone else's"
 

@@ -291,6 +291,13 @@ def _project_above(path: Path) -> Path | None:
     return None
 
 
+def _refuse_inside_project(path: Path, shown: Path, message: str) -> None:
+    """Refuse a path below a repository or project (`message` names it as {project})."""
+    above = _project_above(path)
+    if above is not None:
+        raise _refuse(message.format(project=above), shown)
+
+
 def protected_folders() -> list[tuple[Path, str]]:
     """Folders a purge root may neither be nor contain: (folder, why)."""
     home = Path.home().resolve()
@@ -337,15 +344,14 @@ def study_root(study_dir: Path) -> Root:
     if not folder.is_dir():
         raise _refuse(_("the study folder is not a folder"), given)
     check_root_folder(folder)
-    above = _project_above(folder)
-    if above is not None:
-        raise _refuse(
-            _(
-                "the study folder is inside a repository or project ({project}): its code, "
-                "not the study's data (nothing deleted)"
-            ).format(project=above),
-            given,
-        )
+    _refuse_inside_project(
+        folder,
+        given,
+        _(
+            "the study folder is inside a repository or project ({project}): its code, not the "
+            "study's data (nothing deleted)"
+        ),
+    )
     inside = next((f for f in SYSTEM_TREES if _inside(folder, f)), None)
     if inside is not None:
         raise _refuse(
@@ -380,15 +386,14 @@ def other_roots(study: Root, dbt_projects: list[Path], also: list[Path]) -> list
         if _inside(study.path, path):
             raise _refuse(_("--also: it contains the study folder"), path)
         if not _inside(path, study.path):
-            above = _project_above(path)
-            if above is not None:
-                raise _refuse(
-                    _(
-                        "--also: it is inside a repository or project ({project}), outside the "
-                        "study folder"
-                    ).format(project=above),
-                    path,
-                )
+            _refuse_inside_project(
+                path,
+                path,
+                _(
+                    "--also: it is inside a repository or project ({project}), outside the "
+                    "study folder"
+                ),
+            )
         if path.is_dir() and not path.is_symlink():
             check_root_folder(path)
         roots.append(Root(path=path, keep=False))
