@@ -505,3 +505,21 @@ def test_a_study_folder_given_with_dotdot_is_refused(tmp_path, capsys):
     (workspace / "current").symlink_to(elsewhere, target_is_directory=True)
     assert purge(workspace / "current" / "..", tmp_path / "records") == 1
     assert "'..'" in capsys.readouterr().err and (workspace / "keep" / "a.txt").exists()
+
+
+def test_a_folder_that_could_not_be_removed_is_not_listed_as_removed(tmp_path, monkeypatch):
+    """The record listed a folder under dossiers_supprimes although its rmdir had failed."""
+    study = study_folder(tmp_path)
+    real_rmdir = os.rmdir
+
+    def rmdir(path, *args, **kwargs):
+        if Path(path).name == "export":
+            raise PermissionError(1, "Operation not permitted")
+        return real_rmdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(purge_cmd.os, "rmdir", rmdir)
+    records = tmp_path / "records"
+    assert purge(study, records) == 1
+    record = record_of(records)
+    assert str(study / "export") not in record["dossiers_supprimes"]
+    assert record["statut"] == "suppression incomplète"

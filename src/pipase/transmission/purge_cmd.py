@@ -781,6 +781,8 @@ def purge(
                 remaining.update(str(Path(folder) / n) for n in dirs + names)
     for described in record.fichiers:
         described.supprime = not os.path.lexists(described.chemin)
+    # the folders actually removed (an rmdir may have failed: the folder is then in restants)
+    record.dossiers_supprimes = [d for d in record.dossiers_supprimes if not os.path.lexists(d)]
     record.echecs = failures
     record.restants = sorted(remaining)
     inventoried = {str(e.path): e for e in files}
