@@ -331,6 +331,7 @@ def test_the_identity_set_cannot_be_private_while_leaving_models_test_against_it
 RECONCILIATION_TESTS = (
     "assert_reconciliation_adds_up",
     "assert_no_same_id_different_content",
+    "assert_no_orphan_rows",
     "assert_reconciliation_covers_every_source_table",
 )
 LEAVING_CHECKED = (
@@ -342,6 +343,21 @@ LEAVING_CHECKED = (
     "annexe2_iodas_dpas__aide",
     "annexe2_iodas_mdph__droit",
 )
+
+
+def _plant_orphan_placement(path: Path) -> None:
+    """A copy of the first placement whose person id has a zero-width space in the middle: it
+    matches no individual (an id copied from a web page)."""
+    with path.open(encoding="cp1252", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    header, body = rows[0], rows[1:]
+    orphan = list(body[0])
+    orphan[header.index("id_placement")] += "-orphelin"
+    person = orphan[header.index("id_individu")]
+    orphan[header.index("id_individu")] = person[:3] + "\u00ad" + person[3:]  # soft hyphen
+    body.append(orphan)
+    with path.open("w", encoding="cp1252", newline="") as handle:
+        csv.writer(handle, delimiter=";", lineterminator="\r\n").writerows([header, *body])
 
 
 def _plant_same_id_measure(path: Path) -> tuple[str, int]:
@@ -384,6 +400,7 @@ def anomaly(tmp_path_factory) -> dict:
     )
     assert synth.returncode == 0, synth.stderr[-2000:]
     id_mesure, original_line = _plant_same_id_measure(extraction / "iodas_ase" / "mesures.csv")
+    _plant_orphan_placement(extraction / "iodas_ase" / "placements.csv")
     load = subprocess.run(
         [str(PIPASE), "load", str(extraction), "--database", str(database)],
         capture_output=True,
@@ -446,9 +463,16 @@ def test_the_warn_test_reports_the_number_of_anomalies(anomaly) -> None:
     assert "Got 1 result, configured to warn" in anomaly["tested"].stdout
 
 
+def test_a_row_whose_id_matches_no_individual_warns(anomaly) -> None:
+    """The planted placement with a soft hyphen inside its person id: counted, and warned."""
+    assert anomaly["statuses"]["assert_no_orphan_rows"] == ("warn", 1)
+    by_reason = {(t, m): e for t, _n, _k, m, e in anomaly["report"]}
+    assert by_reason[("placements", "individu_inconnu")] == 1
+
+
 def test_the_reconciliation_adds_up_and_matches_the_leaving_tables(anomaly) -> None:
     for name in RECONCILIATION_TESTS:
-        if name != "assert_no_same_id_different_content":
+        if name not in ("assert_no_same_id_different_content", "assert_no_orphan_rows"):
             assert anomaly["statuses"][name] == ("pass", 0), name
     assert anomaly["tested"].returncode == 0, anomaly["tested"].stdout[-3000:]
     loaded = {t: (n, k) for t, n, k, _m, _e in anomaly["report"]}
