@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pipase.errors import PipaseError
 from pipase.i18n import _
-from pipase.xlsx_xml import OVERLAP, UNCOMPUTED_FORMULA
+from pipase.xlsx_xml import marked_cells
 
 SEPARATORS = (";", ",", "\t", "|")
 BLOCK_BYTES = 4 * 2**20
@@ -478,16 +478,9 @@ class XlsxSource:
         archive = getattr(self._book, "_archive", None)
         if path is None or archive is None:
             return
-        found = None
         with archive.open(path) as part:  # block by block: the memory stays bounded
-            tail = b""
-            while found is None and (block := part.read(BLOCK_BYTES)):
-                xml = tail + block
-                if b"<f" in xml:
-                    found = UNCOMPUTED_FORMULA.search(xml)
-                tail = xml[-OVERLAP:]  # a cell cut by the block's end is seen whole
+            found = next(marked_cells(part, ("uncomputed_formula",), BLOCK_BYTES), None)
         if found:
-            row = re.search(rb'r="[A-Z]+(\d+)"', found.group(0))
             raise ReadError(
                 _(
                     "formulas without a computed value (the workbook was written by a program): "
@@ -495,7 +488,7 @@ class XlsxSource:
                 ),
                 rule="uncomputed_formula",
                 file=self.file,
-                line=int(row.group(1)) if row else None,
+                line=found[2],
             )
 
     def batches(self) -> Iterator[Batch]:

@@ -35,7 +35,7 @@ from pipase.load.csv_source import StagedFile, check_header, missing_file_error
 from pipase.load.errors import LoadError, shows_as_name
 from pipase.load.rules import native_name
 from pipase.load.sql import quote_ident
-from pipase.xlsx_xml import CELL_REF, ERROR_CELL, OVERLAP, UNCOMPUTED_FORMULA
+from pipase.xlsx_xml import marked_cells
 
 XLSX_VIEW = "_pipase_xlsx_rows"  # + _<tag>
 HEADER_SEARCH_ROWS = 20  # rows searched for a header that is not on row 1
@@ -137,14 +137,6 @@ SCAN_BLOCK = 1 << 22  # bytes of sheet XML scanned at a time
 CELL_MARKS = ("cell_error", "uncomputed_formula")
 
 
-def _column_index(letters: bytes) -> int:
-    """Spreadsheet column letters -> 0-based index (A -> 0, AA -> 26)."""
-    index = 0
-    for char in letters:
-        index = index * 26 + char - 64
-    return index - 1
-
-
 def _attributes(tag: bytes) -> dict[str, str]:
     """The attributes of one XML start tag (prefixes dropped, entities decoded)."""
     return {
@@ -176,23 +168,9 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
 def _scan_cells(handle, marks: dict[str, dict[int, int]]) -> None:
     """Read a sheet's XML block by block (which checks its CRC) and note, per rule of
     CELL_MARKS and per column index, the first row of a cell that would read as empty."""
-    tail = b""
-    while block := handle.read(SCAN_BLOCK):
-        xml = tail + block
-        for rule, pattern, hint in (
-            ("cell_error", ERROR_CELL, b't="e"'),
-            ("uncomputed_formula", UNCOMPUTED_FORMULA, b"<f"),
-        ):
-            if hint not in xml:
-                continue
-            for found in pattern.finditer(xml):
-                ref = CELL_REF.search(found.group(0))
-                if ref is not None:
-                    column, row = _column_index(ref.group(1)), int(ref.group(2))
-                    first = marks[rule].get(column)
-                    if first is None or row < first:
-                        marks[rule][column] = row
-        tail = xml[-OVERLAP:]  # a cell cut by the block's end is seen whole
+    for rule, column, row in marked_cells(handle, CELL_MARKS, SCAN_BLOCK):
+        if column is not None and row < marks[rule].get(column, row + 1):
+            marks[rule][column] = row
 
 
 def _check_archive(path: Path, name: str) -> dict[str, dict[int, int]]:
