@@ -421,16 +421,14 @@ class _Scanner:
         if not header:
             return
         # a piece starts at a line start: after the first one, the header may open it
-        at = 0 if self.lines and piece.startswith(header) else -1
-        start = 0
-        while True:
-            if at < 0:
-                found = piece.find(b"\n" + header, start)
-                if found < 0:
-                    return
-                at = found + 1
-            end = at + len(header)
-            if piece[end : end + 1] in (b"\n", b"\r", b""):
+        starts = [0] if self.lines else []
+        at = piece.find(b"\n" + header)
+        while at >= 0:
+            starts.append(at + 1)
+            at = piece.find(b"\n" + header, at + 1)
+        for at in starts:
+            end = at + len(header)  # a whole line: the header, then its line end (or the end)
+            if piece.startswith(header, at) and piece[end : end + 1] in (b"\n", b"\r", b""):
                 line = self.lines + piece.count(b"\n", 0, at) + 1
                 raise self._error(
                     line,
@@ -441,7 +439,6 @@ class _Scanner:
                         "end? Remove that line (and check that no row is there twice)"
                     ).format(line=line),
                 )
-            start, at = end, -1
 
     def _cr_to_lf(self, block: bytes, carry: bytes) -> bytes:
         """A block of a CR-only file with its CRs made LFs; an LF in it mixes two kinds of line

@@ -317,15 +317,17 @@ def unknown_files(extraction_dir: Path) -> list[str]:
             found.append(_entry_label("", entry, known))
             continue
         for item in sorted(entry.iterdir()):
-            if _ignored(item.name):
-                continue
-            named = any(
-                item.name == spec.file or (spec.parts and spec.part_number(item.name))
-                for spec in contract.files
-            )
-            if not named:
+            if not _ignored(item.name) and not _named_by(contract, item.name):
                 found.append(_entry_label(entry.name + "/", item, known))
     return found
+
+
+def _named_by(contract: Contract, name: str) -> bool:
+    """Whether a file name is one of the contract's files or of their parts."""
+    return any(
+        name == spec.file or (spec.parts is not None and spec.part_number(name) is not None)
+        for spec in contract.files
+    )
 
 
 def _entry_label(folder: str, entry: Path, known: set[str]) -> str:
@@ -1050,10 +1052,7 @@ def misnamed_files(
         if contract.source in absent or not folder.is_dir():
             continue
         for item in sorted(folder.iterdir()):
-            if any(
-                item.name == spec.file or (spec.parts and spec.part_number(item.name))
-                for spec in contract.files
-            ):
+            if _named_by(contract, item.name):
                 continue
             typed = _as_contract_name(item.name)
             for spec in contract.files:

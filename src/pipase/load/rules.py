@@ -10,15 +10,15 @@ From the all-varchar staging relation (contract columns, plus the spreadsheet ro
   identifying one).
 
 Values are trimmed (spaces, tabs, no-break and other invisible characters: INVISIBLE) and an
-empty value is NULL. Dates are tried
-against every declared format with `try_strptime`, but only where the value has the format's
-digit pattern (`format_pattern`): matching no pattern is `date_format`, matching a pattern but no
-real date is `date_impossible` (31/02/2003, month 13), and two formats giving two different
-dates is `date_ambiguous` (never guessed). A real date outside 1900-2099 is
-`date_out_of_range` (a year typed 0203 or 9999, a spreadsheet's serial number read as a
-year); in a column declared `not_after_extraction`, a date after the extraction date is
-`date_after_extraction` (a birth, a decision or a payment cannot be later than the files that
-record it: many such rows mean the extraction date given to the run is wrong).
+empty value is NULL. Dates are tried against every declared format with `try_strptime`, but
+only where the value has the format's digit pattern (`format_pattern`): matching no pattern is
+`date_format`, matching a pattern but no real date is `date_impossible` (31/02/2003, month 13),
+and two formats giving two different dates is `date_ambiguous` (never guessed). A real date
+outside 1900-2099 is `date_out_of_range` (a year typed 0203 or 9999, a spreadsheet's serial
+number read as a year); in a column declared `not_after_extraction`, a date after the
+extraction date is `date_after_extraction` (a birth, a decision or a payment cannot be later
+than the files that record it: many such rows mean the extraction date given to the run is
+wrong).
 """
 
 from __future__ import annotations
@@ -32,15 +32,16 @@ from pipase.load.sql import quote_ident, sql_literal
 # processor leaves at a value's ends: no-break and typographic spaces (Unicode Zs), zero-width
 # characters, the word joiner, the byte-order mark, the soft hyphen (Cf). Left in an id, they
 # made rows join nothing (an adversarial tester's "IND0000001\u200b"). trim() with a character
-# list costs ~3x a plain copy, so it only runs on the values that start or end with a space or
-# hold a tab or line end, or any non-ASCII character (strlen counts bytes, length characters).
+# list costs ~3x a plain copy, so it only runs on the values that start or end with a space,
+# hold a tab or line end, or are non-ASCII (strlen counts bytes, length characters) and start
+# or end with one of the others (_trimmed).
 INVISIBLE = (
     [9, 10, 13, 32, 160, 173, 5760]
     + list(range(0x2000, 0x2010))
     + [0x2028, 0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF]
 )
 TRIM_CHARS = " || ".join(f"chr({code})" for code in INVISIBLE)
-_ASCII_BLANKS = (9, 10, 13)
+_ASCII_BLANKS = tuple(code for code in INVISIBLE if code < 32)  # tab, line ends
 
 
 # RE2 class of the non-ASCII characters of INVISIBLE

@@ -161,14 +161,15 @@ def read_archive(path: Path, password: str) -> dict[str, Member]:
         archive.close()
         message = _("damaged archive header")
         raise DamagedArchive(message, rule="integrite", file=str(path)) from None
-    limit = max(MAX_EXPANSION * path.stat().st_size, MAX_SMALL_ARCHIVE_BYTES)
+    size = path.stat().st_size
+    limit = max(MAX_EXPANSION * size, MAX_SMALL_ARCHIVE_BYTES)
     if total > limit:
         archive.close()
         raise DamagedArchive(
             _(
                 "{size} bytes once decompressed, {ratio} times the archive: not an export of "
                 "Parquet files (a decompression bomb?); not decompressed"
-            ).format(size=total, ratio=total // max(path.stat().st_size, 1)),
+            ).format(size=total, ratio=total // max(size, 1)),
             rule="archive_contenu",
             file=str(path),
         )

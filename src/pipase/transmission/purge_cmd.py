@@ -51,6 +51,7 @@ import secrets
 import socket
 import stat
 import sys
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -687,11 +688,6 @@ def _confirm(yes: bool, count: int, roots: list[Root]) -> None:
         raise _refuse(_("not confirmed: nothing deleted"))
 
 
-def _names_inside(entry: _Entry, files: dict[str, _Entry]) -> int:
-    """How many of the purged files are names of the same content (same device and inode)."""
-    return sum(1 for other in files.values() if (other.dev, other.ino) == (entry.dev, entry.ino))
-
-
 def _remove(entry: _Entry) -> str | None:
     """Remove one entry if it is still the one inventoried; the reason when it is not removed."""
     try:
@@ -785,9 +781,9 @@ def purge(
     record.dossiers_supprimes = [d for d in record.dossiers_supprimes if not os.path.lexists(d)]
     record.echecs = failures
     record.restants = sorted(remaining)
-    inventoried = {str(e.path): e for e in files}
+    names_inside = Counter((e.dev, e.ino) for e in files)
     for entry in files:  # a content with names outside the purge is not deleted
-        if entry.links > 1 and entry.links - _names_inside(entry, inventoried) > 0:
+        if entry.links > names_inside[(entry.dev, entry.ino)]:
             failures.append(
                 Failure(
                     chemin=str(entry.path),
