@@ -27,8 +27,10 @@ so a keyed build passes like a plain one.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
@@ -237,11 +239,14 @@ def check_load(
     accept_rejects: tuple[str, ...] = (),
     reject_threshold: float = DEFAULT_REJECT_THRESHOLD,
     expected_sources: list[str] | None = None,
+    sent_dir: Path | None = None,
 ) -> tuple[list[str], list[str], LoadProvenance | None]:
     """(problems, warnings, provenance) of the load the tables were built from.
 
     `build_started` None checks the load alone, before any build (`pipase run` does, so that a
-    load the export would refuse does not cost a build first)."""
+    load the export would refuse does not cost a build first). `sent_dir`, the package folder:
+    the run records of the extractions already packaged there are compared with this load's
+    files (_already_sent)."""
     problems: list[str] = []
     warnings: list[str] = []
     if not encryption.has_table(con, "raw", "load_extractions"):
@@ -323,6 +328,10 @@ def check_load(
         )
     accepted_rows = []
     problems += _late_events(con, load_id, extraction_date, files, reject_threshold)
+    if sent_dir is not None:
+        stale_problems, stale_warnings = _already_sent(con, load_id, extraction_date, sent_dir)
+        problems += stale_problems
+        warnings += stale_warnings
     for file, status, read, rejected in files:
         if status not in FILE_OK_STATUSES:
             problems.append(_("file {file}: {status}").format(file=file, status=status))
@@ -407,6 +416,80 @@ def _late_events(
 
 
 # --------------------------------------------------------------------------- 4. the cohort
+# A run record of an extraction packaged: written by `pipase run` beside its package
+# (pipase_<date>.run.json; a run that made no package writes pipase_<date>.run.sans_paquet_*).
+SENT_RECORD_GLOB = "pipase_*.run.json"
+SENT_STATUS = "termine"
+
+
+def _sent_files(sent_dir: Path) -> tuple[list[tuple[str, str, dict[str, list[str]]]], list[str]]:
+    """The extractions packaged in `sent_dir`: (extraction date, record file name, the SHA-256
+    of each source's files, sorted), and a warning per record that cannot be read."""
+    sent, warnings = [], []
+    for path in sorted(sent_dir.glob(SENT_RECORD_GLOB)):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if record.get("statut") != SENT_STATUS or not record.get("paquet"):
+                continue
+            by_source: dict[str, list[str]] = {}
+            for entry in record.get("fichiers") or []:
+                by_source.setdefault(str(entry["source"]), []).append(str(entry["sha256"]))
+            sent.append((str(record["date_extraction"]), path.name, by_source))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            warnings.append(
+                _(
+                    "run record {file}: unreadable, not compared with this extraction's files"
+                ).format(file=path.name)
+            )
+    return [(day, name, {k: sorted(v) for k, v in files.items()}) for day, name, files in sent], (
+        warnings
+    )
+
+
+def _already_sent(
+    con: duckdb.DuckDBPyConnection, load_id: str, extraction_date: date, sent_dir: Path
+) -> tuple[list[str], list[str]]:
+    """A stale extraction: this load's files, byte for byte (SHA-256), are those of an
+    extraction of another date already packaged in `sent_dir` (its run record). Every source
+    so: a re-dated copy of an old extraction, refused. Some sources so: a warning each (a
+    source no longer fed, or its files not renewed). Nothing is compared when `sent_dir` holds
+    no run record (a first run, another package folder)."""
+    if not sent_dir.is_dir():
+        return [], []
+    sent, warnings = _sent_files(sent_dir)
+    rows = con.execute(
+        "select source, list(file_sha256 order by file_sha256), bool_and(file_sha256 is not null)"
+        " from raw.load_report where load_id = ? group by source order by source",
+        [load_id],
+    ).fetchall()
+    current = {source: hashes for source, hashes, complete in rows if complete}
+    stale: dict[str, tuple[str, str]] = {}
+    for day, name, files in sent:
+        if day == extraction_date.isoformat():
+            continue
+        for source, hashes in current.items():
+            if files.get(source) == hashes and day > stale.get(source, ("", ""))[0]:
+                stale[source] = (day, name)
+    if current and set(stale) == set(current):
+        day, name = max(stale.values())
+        return [
+            _(
+                "every file of this extraction is, byte for byte, a file of the extraction of "
+                "{date} already packaged ({record}): a stale or mis-dated extraction; extract "
+                "the sources again"
+            ).format(date=day, record=name)
+        ], warnings
+    for source, (day, name) in sorted(stale.items()):
+        warnings.append(
+            _(
+                "source {source}: its files are, byte for byte, those of the extraction of "
+                "{date} already packaged ({record}): a source no longer fed, or files not "
+                "extracted again?"
+            ).format(source=source, date=day, record=name)
+        )
+    return [], warnings
+
+
 def check_cohort(con: duckdb.DuckDBPyConnection, artifacts: DbtArtifacts) -> list[str]:
     for table in artifacts.leaving_tables():
         if table.name == COHORT_TABLE:
@@ -427,6 +510,7 @@ def check(
     *,
     accept_rejects: tuple[str, ...] = (),
     reject_threshold: float = DEFAULT_REJECT_THRESHOLD,
+    sent_dir: Path | None = None,
 ) -> GateReport:
     """Every condition at once; raises :class:`ExportRefused` with every reason."""
     problems, warnings = check_build(artifacts)
@@ -437,6 +521,7 @@ def check(
         build_started_at(artifacts),
         accept_rejects=accept_rejects,
         reject_threshold=reject_threshold,
+        sent_dir=sent_dir,
     )
     problems += load_problems
     warnings += load_warnings

@@ -250,6 +250,81 @@ def test_the_load_alone_can_be_checked_before_any_build(tmp_path):
     assert any("webrsa" in p and "empty" in p for p in problems)
 
 
+def _hashed_load(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """A complete load whose files have a SHA-256 each (h-<source>-<n>), two per source."""
+    files = [
+        ("L2", source, f"{source}/table_{n}.csv", 100, 100, 0, "loaded")
+        for source in SOURCES
+        for n in (1, 2)
+    ]
+    con = _load_db(tmp_path, [("L2", EXTRACTION, _at(0), _at(0.1), "loaded")], files)
+    con.execute("alter table raw.load_report add column file_sha256 varchar")
+    con.execute("update raw.load_report set file_sha256 = 'h-' || file")
+    return con
+
+
+def _sent_record(folder: Path, day: str, sources=SOURCES, status="termine", name=None) -> Path:
+    """The run record pipase run leaves beside a package: every file of `sources` with the
+    hashes of _hashed_load (listed in another order than the load's)."""
+    folder.mkdir(exist_ok=True)
+    path = folder / (name or f"pipase_{day}.run.json")
+    files = [
+        {
+            "source": source,
+            "fichier": f"{source}/table_{n}.csv",
+            "sha256": f"h-{source}/table_{n}.csv",
+        }
+        for source in sources
+        for n in (2, 1)
+    ]
+    record = {"statut": status, "date_extraction": day, "paquet": {"fichier": f"pipase_{day}.7z"}}
+    path.write_text(json.dumps({**record, "fichiers": files}), encoding="utf-8")
+    return path
+
+
+def test_a_re_dated_copy_of_a_packaged_extraction_is_refused(tmp_path):
+    """Every source's files, byte for byte, are those of the extraction of 2025-06-30, already
+    packaged in the package folder: a stale or mis-dated extraction."""
+    con = _hashed_load(tmp_path)
+    sent = tmp_path / "export"
+    _sent_record(sent, "2025-06-30")
+    problems, warnings, _ = _check_load(con, sent_dir=sent)
+    assert len(problems) == 1 and "byte for byte" in problems[0], problems
+    assert "2025-06-30" in problems[0] and "pipase_2025-06-30.run.json" in problems[0]
+    assert warnings == []
+    # mutation: without the comparison, the copy would be packaged again
+    assert _check_load(con)[0] == []
+
+
+def test_what_is_not_a_packaged_extraction_of_another_date_is_not_compared(tmp_path):
+    """The record of the same date (a run again, --overwrite), a refused run's record, a record
+    without package, a folder without records: nothing to say. An unreadable record: a
+    warning, never a refusal."""
+    con = _hashed_load(tmp_path)
+    sent = tmp_path / "export"
+    _sent_record(sent, EXTRACTION.isoformat())
+    _sent_record(sent, "2025-06-30", status="refuse")
+    _sent_record(sent, "2025-03-31", name="pipase_2025-03-31.run.sans_paquet_0101.json")
+    assert _check_load(con, sent_dir=sent)[:2] == ([], [])
+    assert _check_load(con, sent_dir=tmp_path / "absent")[:2] == ([], [])
+    (sent / "pipase_2024-06-30.run.json").write_text("{not json", encoding="utf-8")
+    problems, warnings, _ = _check_load(con, sent_dir=sent)
+    assert problems == [] and len(warnings) == 1 and "unreadable" in warnings[0]
+
+
+def test_a_source_whose_files_did_not_change_is_a_warning(tmp_path):
+    """One source with the files of an earlier packaged extraction (a source no longer fed):
+    a warning naming it; a source with one file changed is not named."""
+    con = _hashed_load(tmp_path)
+    sent = tmp_path / "export"
+    _sent_record(sent, "2025-06-30", sources=["iodas_mdph", "webrsa"])
+    con.execute("update raw.load_report set file_sha256 = 'new' where file = 'webrsa/table_2.csv'")
+    problems, warnings, _ = _check_load(con, sent_dir=sent)
+    assert problems == []
+    assert len(warnings) == 1 and "source iodas_mdph" in warnings[0], warnings
+    assert "2025-06-30" in warnings[0]
+
+
 def test_no_load_at_all_is_refused(tmp_path):
     con = duckdb.connect(str(tmp_path / "empty.duckdb"))
     problems, _, provenance = _check_load(con)

@@ -176,6 +176,40 @@ def test_mutation_without_the_early_load_check_the_build_runs_first(
     assert built == [True]
 
 
+@pytest.mark.parametrize("mutated", [False, True], ids=["checked", "mutation"])
+def test_a_re_dated_copy_of_a_packaged_extraction_stops_before_the_build(
+    runs, tmp_path, monkeypatch, mutated
+):
+    """The extraction the keyed run packaged, run again under the next day's date beside its
+    record: the same files byte for byte, refused right after the load (the record names the
+    extraction already sent). Mutation: without the comparison, the build runs."""
+    assert runs["done"].returncode == 0, runs["done"].stderr[-2000:]
+    sent = tmp_path / "export"
+    sent.mkdir()
+    shutil.copy(runs["work"] / "export" / f"pipase_{EXTRACTION_DATE}.run.json", sent)
+    if mutated:
+        monkeypatch.setattr(job.gate, "_already_sent", lambda *a: ([], []))
+    built: list[bool] = []
+    monkeypatch.setattr(job, "_build", lambda *a: built.append(True) or _raise_refusal())
+    for name, value in _env().items():
+        monkeypatch.setenv(name, value)
+    settings = RunSettings(
+        extraction_dir=runs["extraction"],
+        extraction_date=date(2026, 7, 1),
+        database=tmp_path / "m.duckdb",
+        out_dir=sent,
+        target_dir=tmp_path / "target",
+        log_dir=tmp_path / "logs",
+        reject_threshold=5,
+    )
+    with pytest.raises(PipaseError) as refused:
+        job.run_main_job(settings, password=SECRETS["PIPASE_ARCHIVE_PASSWORD"])
+    assert built == ([True] if mutated else [])
+    if not mutated:
+        assert "octet pour octet" in str(refused.value)
+        assert f"pipase_{EXTRACTION_DATE}.run.json" in str(refused.value)
+
+
 def _raise_refusal():
     raise PipaseError("refused after the build", rule="export_refused")
 

@@ -397,6 +397,7 @@ def _gate_the_load(settings: RunSettings) -> None:
             None,
             accept_rejects=settings.accept_rejects,
             reject_threshold=settings.reject_threshold,
+            sent_dir=settings.out_dir,
         )
     finally:
         con.close()

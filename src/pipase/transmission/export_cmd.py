@@ -465,6 +465,7 @@ def export(
             extraction_date,
             accept_rejects=tuple(accept_rejects),
             reject_threshold=reject_threshold,
+            sent_dir=out_dir,
         )
         warnings = list(checked.warnings) + check_tables(con, tables)
         check_fingerprints(con, tables)
